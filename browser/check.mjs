@@ -1,0 +1,715 @@
+#!/usr/bin/env node
+// Browser checks for the broadsheet binary: see browser/README.md.
+//
+//   node browser/check.mjs --bin target/release/broadsheet [--database-url URL] [--out DIR] [--keep]
+//   node browser/check.mjs --self-test --url http://127.0.0.1:8000/page.html [--url ...] [--expect-status N]
+//
+// Prints one line per check (PASS/FAIL) and, last, "N passed, M failed" alone
+// on a line. Exits 1 if any check failed.
+
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+const CHROMIUM = process.env.BROADSHEET_CHROMIUM || '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+const VIEWPORT = { width: 390, height: 844 };
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
+const TEMPLATE_MARKERS = [/\[\[/, /\]\]/, /\{\{/, /\}\}/, /\{%/, /%\}/];
+const STORY_PATH = /^\/[a-z0-9-]+(\/[a-z0-9-]+)*\/[a-z0-9-]+-[0-9]+$/;
+const DEMO_STORIES = '60';
+const HEALTH_TIMEOUT_MS = 30_000;
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+const WITHDRAW_PROPAGATION_MS = 5_000;
+const COMMAND_TIMEOUT_MS = 300_000;
+
+// ---------------------------------------------------------------- arguments
+
+function usage(msg) {
+  if (msg) console.error(`check.mjs: ${msg}`);
+  console.error(
+    'usage: node browser/check.mjs --bin PATH [--database-url URL] [--out DIR] [--keep]\n' +
+      '       node browser/check.mjs --self-test --url URL [--url URL ...] [--expect-status N] [--out DIR]',
+  );
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const opts = { urls: [], out: path.join(HERE, 'out'), selfTest: false, keep: false, expectStatus: 200 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) usage(`${a} needs a value`);
+      return argv[++i];
+    };
+    switch (a) {
+      case '--bin': opts.bin = value(); break;
+      case '--database-url': opts.databaseUrl = value(); break;
+      case '--out': opts.out = path.resolve(value()); break;
+      case '--url': opts.urls.push(value()); break;
+      case '--expect-status': opts.expectStatus = Number(value()); break;
+      case '--self-test': opts.selfTest = true; break;
+      case '--keep': opts.keep = true; break;
+      case '-h': case '--help': usage(); break;
+      default: usage(`unknown argument ${a}`);
+    }
+  }
+  if (opts.selfTest) {
+    if (opts.urls.length === 0) usage('--self-test needs at least one --url');
+  } else if (!opts.bin) {
+    usage('--bin is required');
+  }
+  return opts;
+}
+
+// ---------------------------------------------------------------- reporting
+
+let passed = 0;
+let failed = 0;
+
+function pass(name, detail = '') {
+  passed++;
+  console.log(`PASS ${name}${detail ? `: ${detail}` : ''}`);
+}
+
+function fail(name, detail = '', extra = []) {
+  failed++;
+  console.log(`FAIL ${name}${detail ? `: ${detail}` : ''}`);
+  for (const line of extra) console.log(`     ${line}`);
+}
+
+function check(name, ok, detail, extra) {
+  if (ok) pass(name, detail);
+  else fail(name, detail, extra);
+  return ok;
+}
+
+function finish() {
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exitCode = failed > 0 ? 1 : 0;
+}
+
+// ---------------------------------------------------------------- processes
+
+class Tail {
+  constructor(max = 60) {
+    this.max = max;
+    this.lines = [];
+    this.partial = '';
+  }
+  push(chunk) {
+    const parts = (this.partial + chunk.toString('utf8')).split('\n');
+    this.partial = parts.pop();
+    for (const p of parts) {
+      this.lines.push(p);
+      if (this.lines.length > this.max) this.lines.shift();
+    }
+  }
+  text() {
+    return [...this.lines, this.partial].filter((l) => l !== '');
+  }
+}
+
+// Runs a command to completion. Resolves { code, signal, tail, error, ms }.
+function run(cmd, args, { timeoutMs = COMMAND_TIMEOUT_MS, logFile } = {}) {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const tail = new Tail(40);
+    const log = logFile ? fs.createWriteStream(logFile) : null;
+    let child;
+    try {
+      child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (error) {
+      resolve({ code: null, signal: null, tail, error, ms: 0 });
+      return;
+    }
+    const onData = (d) => {
+      tail.push(d);
+      log?.write(d);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    const timer = setTimeout(() => {
+      tail.push(`\n[check.mjs: timed out after ${timeoutMs} ms, killing]\n`);
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      log?.end();
+      resolve({ code: null, signal: null, tail, error, ms: Date.now() - started });
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      log?.end();
+      resolve({ code, signal, tail, ms: Date.now() - started });
+    });
+  });
+}
+
+function describeExit(r) {
+  if (r.error) return `could not run: ${r.error.message}`;
+  if (r.signal) return `killed by ${r.signal}`;
+  return `exit code ${r.code}`;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+class Server {
+  constructor(bin, args, logFile) {
+    this.tail = new Tail(60);
+    this.log = fs.createWriteStream(logFile);
+    this.exited = null;
+    this.child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const onData = (d) => {
+      this.tail.push(d);
+      this.log.write(d);
+    };
+    this.child.stdout.on('data', onData);
+    this.child.stderr.on('data', onData);
+    this.exitPromise = new Promise((resolve) => {
+      this.child.on('error', (error) => {
+        this.exited = { code: null, signal: null, error };
+        resolve(this.exited);
+      });
+      this.child.on('exit', (code, signal) => {
+        this.exited = { code, signal };
+        resolve(this.exited);
+      });
+    });
+  }
+  async waitExit(ms) {
+    let timer;
+    const timeout = new Promise((resolve) => {
+      timer = setTimeout(() => resolve(null), ms);
+    });
+    try {
+      return await Promise.race([this.exitPromise, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  kill9() {
+    if (!this.exited) {
+      try {
+        this.child.kill('SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- HTTP
+
+async function get(url, { timeoutMs = 15_000 } = {}) {
+  const res = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(timeoutMs) });
+  const body = Buffer.from(await res.arrayBuffer());
+  return { status: res.status, url: res.url, body, text: body.toString('utf8'), headers: res.headers };
+}
+
+async function waitHealthy(base, server) {
+  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    if (server.exited) return { ok: false, why: `the server exited early (${describeExit(server.exited)})` };
+    try {
+      const r = await get(`${base}/healthz`, { timeoutMs: 2_000 });
+      if (r.status === 200) return { ok: true };
+      last = `HTTP ${r.status}`;
+    } catch (e) {
+      last = e.cause?.code || e.message;
+    }
+    await sleep(200);
+  }
+  return { ok: false, why: `GET /healthz did not return 200 within ${HEALTH_TIMEOUT_MS / 1000} s (last: ${last})` };
+}
+
+// ---------------------------------------------------------------- browser
+
+async function launchBrowser(javaScriptEnabled) {
+  const { chromium } = await import('playwright-core');
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'bs-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: VIEWPORT,
+    javaScriptEnabled,
+    // axe is injected as an inline script; a strict CSP on the page must not block it.
+    bypassCSP: javaScriptEnabled,
+  });
+  return { context, profile };
+}
+
+// Parses HTML in the browser (no scripts run, nothing is fetched) and returns
+// the absolute hrefs of the elements matching each selector.
+async function linksIn(parserPage, html, baseUrl, selectors) {
+  return parserPage.evaluate(
+    ({ html, baseUrl, selectors }) => {
+      const doc = new DOMParser().parseFromString(html, 'text/html');
+      const out = {};
+      for (const [key, sel] of Object.entries(selectors)) {
+        out[key] = [...doc.querySelectorAll(sel)]
+          .map((a) => {
+            try {
+              return new URL(a.getAttribute('href'), baseUrl).href;
+            } catch {
+              return null;
+            }
+          })
+          .filter(Boolean);
+      }
+      return out;
+    },
+    { html, baseUrl, selectors },
+  );
+}
+
+function segments(u) {
+  return new URL(u).pathname.split('/').filter(Boolean);
+}
+
+function sameOrigin(u, origin) {
+  try {
+    return new URL(u).origin === origin;
+  } catch {
+    return false;
+  }
+}
+
+function markerHits(html) {
+  const hits = [];
+  const lines = html.split('\n');
+  lines.forEach((line, i) => {
+    for (const re of TEMPLATE_MARKERS) {
+      const m = re.exec(line);
+      if (m) {
+        const from = Math.max(0, m.index - 30);
+        hits.push(`line ${i + 1}: ${m[0]} in ${JSON.stringify(line.slice(from, m.index + 32))}`);
+      }
+    }
+  });
+  return hits;
+}
+
+// One page: raw HTML checks, then a JS-disabled render, then axe in a JS-enabled context.
+async function checkPage(target, ctx) {
+  const { type, url, status: expected } = target;
+  const origin = new URL(url).origin;
+
+  // Raw HTML, as served.
+  let raw;
+  try {
+    raw = await get(url);
+  } catch (e) {
+    fail(`${type} fetch`, `${url}: ${e.cause?.code || e.message}`);
+    return;
+  }
+  fs.writeFileSync(path.join(ctx.htmlDir, `${type}.html`), raw.body);
+  ctx.htmlFiles.push({ type, file: path.join(ctx.htmlDir, `${type}.html`), url });
+  const hits = markerHits(raw.text);
+  check(`${type} no template markers`, hits.length === 0, hits.length ? `${hits.length} found in ${url}` : url, hits.slice(0, 10));
+
+  // Rendered with JavaScript disabled, as a phone.
+  const page = await ctx.noJs.newPage();
+  const requests = [];
+  const broken = new Map();
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('requestfailed', (r) => {
+    if (!broken.has(r.url())) broken.set(r.url(), r.failure()?.errorText ?? 'failed');
+  });
+  page.on('response', (r) => {
+    // The document itself may be a 404/410 on purpose; its subresources may not.
+    if (r.request().isNavigationRequest()) return;
+    if (r.status() >= 400) broken.set(r.url(), `HTTP ${r.status()}`);
+  });
+  try {
+    const res = await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
+    const got = res ? res.status() : 'no response';
+    check(`${type} status`, got === expected, `${url} -> ${got} (expected ${expected})`);
+    const h1 = await page.locator('h1').count();
+    check(`${type} one h1`, h1 === 1, `${h1} <h1> element(s)`);
+    fs.mkdirSync(ctx.out, { recursive: true });
+    const shot = path.join(ctx.out, `${type}.png`);
+    await page.screenshot({ path: shot, fullPage: true });
+    const rel = path.relative(process.cwd(), shot);
+    pass(`${type} screenshot`, rel.startsWith('..') ? shot : rel);
+  } catch (e) {
+    fail(`${type} render`, `${url}: ${e.message.split('\n')[0]}`);
+  } finally {
+    await page.close();
+  }
+
+  // axe, with JavaScript enabled (needed to run axe), same viewport.
+  const jsPage = await ctx.js.newPage();
+  jsPage.on('request', (r) => requests.push(r.url()));
+  try {
+    await jsPage.goto(url, { waitUntil: 'load', timeout: 30_000 });
+    await jsPage.addScriptTag({ path: require.resolve('axe-core') });
+    const result = await jsPage.evaluate(
+      (tags) =>
+        // eslint-disable-next-line no-undef
+        axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }),
+      AXE_TAGS,
+    );
+    const lines = [];
+    for (const v of result.violations) {
+      lines.push(`${v.id} [${v.impact}] ${v.help} (${v.helpUrl})`);
+      for (const n of v.nodes.slice(0, 8)) {
+        lines.push(`    ${JSON.stringify(n.target)} ${n.html.replace(/\s+/g, ' ').slice(0, 160)}`);
+      }
+      if (v.nodes.length > 8) lines.push(`    ... and ${v.nodes.length - 8} more`);
+    }
+    check(`${type} axe`, result.violations.length === 0, `${result.violations.length} violation(s)`, lines);
+  } catch (e) {
+    fail(`${type} axe`, `${url}: ${e.message.split('\n')[0]}`);
+  } finally {
+    await jsPage.close();
+  }
+
+  const foreign = [...new Set(requests.filter((u) => !/^(data|blob|about):/.test(u) && !sameOrigin(u, origin)))];
+  check(`${type} same-origin requests`, foreign.length === 0, `${new Set(requests).size} distinct request(s), ${foreign.length} to another origin`, foreign.slice(0, 20));
+  for (const u of broken.keys()) if (!sameOrigin(u, origin)) broken.delete(u);
+  const brokenList = [...broken].map(([u, why]) => `${u} (${why})`);
+  check(`${type} subresources load`, brokenList.length === 0, `${brokenList.length} failed`, brokenList.slice(0, 20));
+}
+
+// Nu HTML Checker over all saved pages, in one java run.
+async function checkHtmlValidity(ctx) {
+  if (ctx.htmlFiles.length === 0) return;
+  let jar;
+  try {
+    jar = String(require('vnu-jar'));
+  } catch (e) {
+    fail('html valid', `vnu-jar not installed (${e.message.split('\n')[0]}); run npm ci in browser/`);
+    return;
+  }
+  const r = await run('java', ['-jar', jar, '--errors-only', '--format', 'json', ...ctx.htmlFiles.map((f) => f.file)], {
+    timeoutMs: 180_000,
+    logFile: path.join(ctx.tmp, 'vnu.json'),
+  });
+  if (r.error) {
+    fail('html valid', `could not run java (${r.error.message}); install a Java runtime (default-jre-headless)`);
+    return;
+  }
+  let report;
+  try {
+    // vnu writes its JSON report to stderr; the JVM may print notes around it.
+    const text = fs.readFileSync(path.join(ctx.tmp, 'vnu.json'), 'utf8');
+    report = JSON.parse(text.slice(text.indexOf('{"'), text.lastIndexOf('}') + 1));
+  } catch {
+    fail('html valid', `vnu gave no JSON report (${describeExit(r)})`, r.tail.text());
+    return;
+  }
+  const byFile = new Map(ctx.htmlFiles.map((f) => [f.file, []]));
+  const other = [];
+  for (const m of report.messages || []) {
+    if (m.type !== 'error' && !(m.type === 'non-document-error')) continue;
+    const file = m.url ? fileURLToPath(m.url) : null;
+    if (file && byFile.has(file)) byFile.get(file).push(m);
+    else other.push(m);
+  }
+  for (const f of ctx.htmlFiles) {
+    const errs = byFile.get(f.file);
+    const lines = errs.slice(0, 25).map((m) => `line ${m.lastLine ?? m.firstLine ?? '?'}: ${m.message} | extract: ${JSON.stringify(m.extract ?? '')}`);
+    if (errs.length > 25) lines.push(`... and ${errs.length - 25} more`);
+    check(`${f.type} html valid`, errs.length === 0, `${errs.length} error(s) from the Nu HTML Checker`, lines);
+  }
+  if (other.length) {
+    fail('html valid (checker)', `${other.length} message(s) not tied to a page`, other.map((m) => `${m.type}: ${m.message}`));
+  }
+}
+
+// Two Chromium instances: one with JavaScript disabled (what is checked and
+// screenshotted), one with it enabled (only to run axe, and to parse HTML).
+async function openBrowsers(ctx) {
+  const noJs = await launchBrowser(false);
+  ctx.closers.push(async () => {
+    await noJs.context.close().catch(() => {});
+    fs.rmSync(noJs.profile, { recursive: true, force: true });
+  });
+  const js = await launchBrowser(true);
+  ctx.closers.push(async () => {
+    await js.context.close().catch(() => {});
+    fs.rmSync(js.profile, { recursive: true, force: true });
+  });
+  ctx.noJs = noJs.context;
+  ctx.js = js.context;
+  // Requests to other origins are recorded (and fail the page) but never leave
+  // the machine: only loopback, data: and blob: URLs go through.
+  for (const c of [ctx.noJs, ctx.js]) {
+    await c.route(
+      (u) => !isLocal(u),
+      (route) => route.abort('blockedbyclient'),
+    );
+  }
+}
+
+function isLocal(u) {
+  if (/^(data|blob|about):/.test(u.protocol)) return true;
+  return ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
+}
+
+async function closeBrowsers(ctx) {
+  while (ctx.closers.length) await ctx.closers.pop()();
+}
+
+async function checkAll(targets, ctx) {
+  for (const t of targets) {
+    await checkPage(t, ctx);
+  }
+  await checkHtmlValidity(ctx);
+}
+
+function newContext(out) {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bs-check-'));
+  const ctx = { out, tmp, htmlDir: path.join(tmp, 'html'), htmlFiles: [], closers: [] };
+  fs.mkdirSync(ctx.htmlDir);
+  fs.mkdirSync(out, { recursive: true });
+  return ctx;
+}
+
+// ---------------------------------------------------------------- discovery
+
+async function discover(base, parser) {
+  const targets = [];
+  const found = (type, url, status = 200) => {
+    pass(`discover ${type}`, url);
+    targets.push({ type, url, status });
+  };
+  const missing = (type, why) => fail(`discover ${type}`, why);
+
+  const home = await get(`${base}/`);
+  found('home', `${base}/`);
+  const h = await linksIn(parser, home.text, `${base}/`, { nav: 'nav a[href]', all: 'a[href]' });
+  const local = (list) => list.filter((u) => sameOrigin(u, base));
+  const nav = local(h.nav);
+
+  const topUrl = nav.find((u) => segments(u).length === 1);
+  let top;
+  if (topUrl) {
+    top = `${base}/${segments(topUrl)[0]}`;
+    found('section', top);
+  } else {
+    missing('section', 'no `nav a[href]` on the home page points to a one-segment path like /news');
+  }
+
+  // Child section: a two-segment nav link that is not a story, from the home
+  // page or else from the top section front (preferring children of `top`).
+  let child = null;
+  const childOf = (list) => {
+    const cands = local(list).filter((u) => segments(u).length === 2 && !STORY_PATH.test(new URL(u).pathname));
+    const topSeg = top ? segments(top)[0] : null;
+    return cands.find((u) => segments(u)[0] === topSeg) || cands[0] || null;
+  };
+  child = childOf(h.nav);
+  let topPage = null;
+  if (top) {
+    topPage = await get(top);
+    if (!child) {
+      const t = await linksIn(parser, topPage.text, top, { nav: 'nav a[href]' });
+      child = childOf(t.nav);
+    }
+  }
+  if (child) {
+    const u = new URL(child);
+    found('child-section', `${base}${u.pathname}`);
+  } else {
+    missing('child-section', 'no `nav a[href]` with a two-segment path (like /news/world) on the home page or the section front');
+  }
+
+  if (top) found('section-page-2', `${top}?page=2`);
+  else missing('section-page-2', 'no top section');
+
+  const stories = [...new Set(local(h.all).map((u) => new URL(u)).filter((u) => STORY_PATH.test(u.pathname)).map((u) => `${base}${u.pathname}`))];
+  let story = stories[0];
+  if (story) {
+    found('story', story);
+    const s = await get(story);
+    const sl = await linksIn(parser, s.text, story, { author: 'a[rel~="author"][href]', tag: 'a[rel~="tag"][href]' });
+    const author = local(sl.author)[0];
+    const tag = local(sl.tag)[0];
+    if (author) found('author', author);
+    else missing('author', `no a[rel~=author] on ${story}`);
+    if (tag) found('tag', tag);
+    else missing('tag', `no a[rel~=tag] on ${story}`);
+  } else {
+    missing('story', 'no link on the home page matches ' + STORY_PATH);
+    missing('author', 'no story');
+    missing('tag', 'no story');
+  }
+
+  found('not-found', `${base}/this-page-does-not-exist`, 404);
+  return { targets, stories };
+}
+
+// ---------------------------------------------------------------- modes
+
+async function selfTest(opts) {
+  const ctx = newContext(opts.out);
+  const targets = opts.urls.map((url, i) => ({
+    type: `self-test-${i + 1}-${path.basename(new URL(url).pathname).replace(/\.[a-z]+$/i, '').replace(/[^a-zA-Z0-9_-]+/g, '_') || 'root'}`,
+    url,
+    status: opts.expectStatus,
+  }));
+  try {
+    await openBrowsers(ctx);
+    await checkAll(targets, ctx);
+  } finally {
+    await closeBrowsers(ctx);
+    if (opts.keep) console.log(`# kept temporary files in ${ctx.tmp}`);
+    else fs.rmSync(ctx.tmp, { recursive: true, force: true });
+  }
+}
+
+async function binaryRun(opts) {
+  const bin = path.resolve(opts.bin);
+  try {
+    fs.accessSync(bin, fs.constants.X_OK);
+    if (!fs.statSync(bin).isFile()) throw new Error('not a file');
+  } catch {
+    fail('binary', `${bin} is missing or not executable; build it with: cargo build --release -p broadsheet`);
+    return;
+  }
+  pass('binary', bin);
+  const dbArgs = opts.databaseUrl ? ['--database-url', opts.databaseUrl] : [];
+  const backend = opts.databaseUrl ? `postgres (${opts.databaseUrl.replace(/\/\/[^@/]*@/, '//…@')})` : 'sqlite';
+  console.log(`# backend: ${backend}`);
+
+  const ctx = newContext(opts.out);
+  const dataDir = path.join(ctx.tmp, 'data');
+  fs.mkdirSync(dataDir);
+  let server = null;
+  const cleanupOnExit = () => server?.kill9();
+  process.on('exit', cleanupOnExit);
+  try {
+    // a. a fresh demo paper
+    const demo = await run(bin, ['demo', '--data-dir', dataDir, '--stories', DEMO_STORIES, ...dbArgs], {
+      logFile: path.join(opts.out, 'demo.log'),
+    });
+    if (!check('demo', !demo.error && demo.code === 0, `${describeExit(demo)} in ${(demo.ms / 1000).toFixed(1)} s`, demo.code === 0 ? [] : demo.tail.text())) return;
+
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    server = new Server(bin, ['serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, ...dbArgs], path.join(opts.out, 'server.log'));
+    const t0 = Date.now();
+    const health = await waitHealthy(base, server);
+    server.healthy = health.ok;
+    if (!check('server starts', health.ok, health.ok ? `GET ${base}/healthz -> 200 after ${((Date.now() - t0) / 1000).toFixed(1)} s` : health.why, health.ok ? [] : ['server output (tail):', ...server.tail.text()])) return;
+
+    // b. discover one URL of each page type
+    await openBrowsers(ctx);
+    let discovered;
+    const parser = await ctx.js.newPage();
+    try {
+      discovered = await discover(base, parser);
+    } catch (e) {
+      fail('discover', e.message.split('\n')[0], server.exited ? ['server output (tail):', ...server.tail.text()] : []);
+      return;
+    } finally {
+      await parser.close();
+    }
+    const { targets, stories } = discovered;
+
+    // 410: withdraw a second story from another process; the running server must notice.
+    const second = stories.find((u) => u !== targets.find((t) => t.type === 'story')?.url);
+    if (!second) {
+      fail('discover gone', 'the home page links fewer than two distinct stories');
+    } else {
+      const id = new URL(second).pathname.match(/-([0-9]+)$/)[1];
+      pass('discover gone', `${second} (story id ${id})`);
+      // Warm the server's cache first, so that the check covers invalidation.
+      const before = await get(second);
+      await get(second);
+      check('gone: story is live before withdrawal', before.status === 200, `${second} -> ${before.status}`);
+      const w = await run(bin, ['story', 'withdraw', id, '--data-dir', dataDir, ...dbArgs], { timeoutMs: 60_000 });
+      if (check('story withdraw (separate process)', !w.error && w.code === 0, describeExit(w), w.code === 0 ? [] : w.tail.text())) {
+        const deadline = Date.now() + WITHDRAW_PROPAGATION_MS;
+        const tw = Date.now();
+        let last = null;
+        while (Date.now() < deadline) {
+          try {
+            last = (await get(second, { timeoutMs: 2_000 })).status;
+          } catch (e) {
+            last = e.cause?.code || e.message;
+          }
+          if (last === 410) break;
+          await sleep(100);
+        }
+        check('gone: running server sees the withdrawal', last === 410, last === 410 ? `410 after ${((Date.now() - tw) / 1000).toFixed(2)} s` : `still ${last} after ${WITHDRAW_PROPAGATION_MS / 1000} s`);
+      }
+      targets.push({ type: 'gone', url: second, status: 410 });
+    }
+
+    // c + d. per-page browser checks, then HTML validity
+    await checkAll(targets, ctx);
+  } catch (e) {
+    fail('run', e.stack || e.message, server ? ['server output (tail):', ...server.tail.text()] : []);
+  } finally {
+    await closeBrowsers(ctx);
+    // graceful shutdown (idle keep-alive connections from fetch are still open,
+    // as a real client's would be)
+    if (server && !server.healthy) {
+      // Already reported under "server starts".
+      server.kill9();
+      await server.waitExit(5_000);
+      server.log.end();
+    } else if (server) {
+      if (server.exited) {
+        fail('graceful shutdown', `the server had already exited (${describeExit(server.exited)})`, server.tail.text());
+      } else {
+        const ts = Date.now();
+        server.child.kill('SIGTERM');
+        const r = await server.waitExit(SHUTDOWN_TIMEOUT_MS);
+        if (!r) {
+          server.kill9();
+          await server.waitExit(5_000);
+          fail('graceful shutdown', `still running ${SHUTDOWN_TIMEOUT_MS / 1000} s after SIGTERM (killed)`, server.tail.text().slice(-15));
+        } else {
+          check('graceful shutdown', r.code === 0, `${describeExit(r)} ${((Date.now() - ts) / 1000).toFixed(2)} s after SIGTERM`, r.code === 0 ? [] : server.tail.text().slice(-15));
+        }
+      }
+      server.log.end();
+    }
+    process.off('exit', cleanupOnExit);
+    if (opts.keep || failed > 0) console.log(`# kept temporary files (data dir, fetched HTML) in ${ctx.tmp}`);
+    else fs.rmSync(ctx.tmp, { recursive: true, force: true });
+  }
+}
+
+const opts = parseArgs(process.argv.slice(2));
+try {
+  if (opts.selfTest) await selfTest(opts);
+  else await binaryRun(opts);
+} catch (e) {
+  fail('check.mjs', e.stack || e.message);
+}
+finish();

@@ -1,0 +1,12 @@
+//! Broadsheet's domain: the newspaper's types and the pure rules over them.
+//!
+//! Nothing here does IO: no database, no HTTP, no clock (times are passed in as
+//! unix seconds). Everything is testable with plain values.
+
+pub mod markup;
+pub mod model;
+pub mod permalink;
+pub mod ranking;
+pub mod time;
+
+pub use model::*;

@@ -1,0 +1,269 @@
+#!/usr/bin/env bash
+# Broadsheet's test command: bash scripts/test.sh [STAGE ...]
+#
+# Installs what the checks need (if missing), then runs the stages in order:
+#   fmt              cargo fmt --all -- --check
+#   clippy           cargo clippy --workspace --all-targets -- -D warnings
+#   tests-sqlite     cargo test --workspace with BROADSHEET_TEST_BACKEND=sqlite
+#   tests-postgres   cargo test --workspace with BROADSHEET_TEST_BACKEND=postgres and
+#                    BROADSHEET_TEST_DATABASE_URL=<admin URL of a throwaway cluster>
+#   browser-sqlite   browser/check.mjs against the release binary, SQLite backend
+#   browser-postgres browser/check.mjs against the release binary, PostgreSQL backend
+# With STAGE arguments only those stages run (e.g. `bash scripts/test.sh fmt clippy`).
+# Every stage runs even if an earlier one failed. The last line printed is
+# "N passed, M failed" (counting stages); the exit status is 1 if any failed.
+#
+# Environment: CI (set: CARGO_PROFILE_DEV_DEBUG=0, CARGO_INCREMENTAL=0),
+# BROADSHEET_SKIP_INSTALL=1 (check nothing, install nothing), CARGO_TARGET_DIR,
+# BROADSHEET_BIN=PATH (browser stages use this binary and skip the release
+# build; e.g. browser/fake-broadsheet.mjs to test the harness itself).
+
+set -uo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
+ROOT=$PWD
+ALL_STAGES=(fmt clippy tests-sqlite tests-postgres browser-sqlite browser-postgres)
+RUN_START=$SECONDS
+
+if [[ -n "${CI:-}" ]]; then
+    # Smaller and faster clean builds; values already set in the environment win.
+    export CARGO_PROFILE_DEV_DEBUG="${CARGO_PROFILE_DEV_DEBUG:-0}"
+    export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+    export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+fi
+# Keep the process environment's DATABASE_URL out of the build and the tests.
+unset DATABASE_URL
+
+# ------------------------------------------------------------------ helpers
+
+say() { printf '\n==> %s\n' "$*"; }
+note() { printf '    %s\n' "$*"; }
+elapsed() { printf '%ss' "$((SECONDS - $1))"; }
+
+as_root() {
+    if [[ "$(id -u)" -eq 0 ]]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo -n "$@"
+    else
+        echo "not root and no sudo: cannot run: $*" >&2
+        return 1
+    fi
+}
+
+want() { # is stage $1 selected?
+    local s
+    for s in "${STAGES[@]}"; do
+        [[ "$s" == "$1" ]] && return 0
+    done
+    return 1
+}
+
+# ------------------------------------------------------------------ arguments
+
+STAGES=()
+if (($# == 0)); then
+    STAGES=("${ALL_STAGES[@]}")
+else
+    for arg in "$@"; do
+        case " ${ALL_STAGES[*]} " in
+            *" $arg "*) STAGES+=("$arg") ;;
+            *)
+                echo "unknown stage '$arg'; stages: ${ALL_STAGES[*]}" >&2
+                exit 2
+                ;;
+        esac
+    done
+fi
+NEED_PG=0
+NEED_BROWSER=0
+if want tests-postgres || want browser-postgres; then NEED_PG=1; fi
+if want browser-sqlite || want browser-postgres; then NEED_BROWSER=1; fi
+
+# ------------------------------------------------------------------ installs
+
+pg_bindir() {
+    local d
+    d=$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+    [[ -x "$d/initdb" ]] && printf '%s\n' "$d"
+}
+
+install_apt() {
+    local missing=() t
+    if ((NEED_PG)); then
+        pg_bindir >/dev/null || missing+=(postgresql)
+        command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
+    fi
+    if ((NEED_BROWSER)); then
+        [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+        command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
+    fi
+    ((${#missing[@]})) || return 0
+    say "install: apt-get install ${missing[*]}"
+    t=$SECONDS
+    if ! as_root apt-get update -qq >/tmp/broadsheet-apt.log 2>&1 ||
+        ! as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            "${missing[@]}" >>/tmp/broadsheet-apt.log 2>&1; then
+        echo "apt-get failed (the stages that need ${missing[*]} will fail):" >&2
+        tail -n 20 /tmp/broadsheet-apt.log >&2
+        return 1
+    fi
+    note "installed in $(elapsed "$t")"
+}
+
+install_npm() {
+    local want_sum have_sum="" t
+    if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+        echo "node and npm are needed for the browser checks (Node.js 20 or later)" >&2
+        return 1
+    fi
+    want_sum=$(cat browser/package.json browser/package-lock.json | sha256sum | cut -d' ' -f1)
+    [[ -f browser/node_modules/.broadsheet-lock-sum ]] && have_sum=$(cat browser/node_modules/.broadsheet-lock-sum)
+    [[ "$want_sum" == "$have_sum" ]] && return 0
+    say "install: npm ci in browser/"
+    t=$SECONDS
+    # --ignore-scripts: vnu-jar's postinstall would try to download a Java
+    # runtime; the Debian one is used instead.
+    if ! (cd browser && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error --silent); then
+        echo "npm ci failed" >&2
+        return 1
+    fi
+    printf '%s\n' "$want_sum" >browser/node_modules/.broadsheet-lock-sum
+    note "installed in $(elapsed "$t")"
+}
+
+if [[ "${BROADSHEET_SKIP_INSTALL:-}" != 1 ]]; then
+    install_apt
+    if ((NEED_BROWSER)); then install_npm; fi
+fi
+
+# ------------------------------------------------------------------ PostgreSQL
+
+PG_DIR=""
+PG_URL_BASE=""   # postgres://postgres@127.0.0.1:PORT
+PG_STATE=none    # none | up | failed
+
+pg_up() {
+    local out line
+    case "$PG_STATE" in
+        up) return 0 ;;
+        failed) return 1 ;;
+    esac
+    say "start a throwaway PostgreSQL cluster"
+    if ! out=$(bash scripts/pg-throwaway.sh start); then
+        PG_STATE=failed
+        return 1
+    fi
+    while IFS= read -r line; do
+        case "$line" in
+            PG_DIR=*) PG_DIR=${line#PG_DIR=} ;;
+            PG_PORT=*) PG_URL_BASE="postgres://postgres@127.0.0.1:${line#PG_PORT=}" ;;
+        esac
+    done <<<"$out"
+    PG_STATE=up
+    note "$PG_URL_BASE/postgres (data in $PG_DIR)"
+}
+
+pg_down() {
+    if [[ -n "$PG_DIR" ]]; then
+        bash scripts/pg-throwaway.sh stop "$PG_DIR" || true
+        PG_DIR=""
+        PG_STATE=none
+    fi
+}
+
+cleanup() { pg_down; }
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ------------------------------------------------------------------ stages
+
+stage_fmt() { cargo fmt --all -- --check; }
+
+stage_clippy() { cargo clippy --workspace --all-targets -- -D warnings; }
+
+stage_tests_sqlite() {
+    env -u BROADSHEET_TEST_DATABASE_URL BROADSHEET_TEST_BACKEND=sqlite cargo test --workspace
+}
+
+stage_tests_postgres() {
+    pg_up || return 1
+    BROADSHEET_TEST_BACKEND=postgres BROADSHEET_TEST_DATABASE_URL="$PG_URL_BASE/postgres" \
+        cargo test --workspace
+}
+
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+BIN="$TARGET_DIR/release/broadsheet"
+RELEASE_STATE=none # none | ok | failed
+if [[ -n "${BROADSHEET_BIN:-}" ]]; then
+    BIN=$BROADSHEET_BIN
+    RELEASE_STATE=ok
+    echo "BROADSHEET_BIN is set: browser checks use $BIN (no release build)"
+fi
+
+build_release() {
+    local locked=() t
+    case "$RELEASE_STATE" in
+        ok) return 0 ;;
+        failed)
+            echo "the release build failed (see above): no browser checks" >&2
+            return 1
+            ;;
+    esac
+    [[ -f Cargo.lock ]] && locked=(--locked)
+    say "build the release binary: cargo build --release ${locked[*]} -p broadsheet"
+    t=$SECONDS
+    if cargo build --release "${locked[@]}" -p broadsheet; then
+        RELEASE_STATE=ok
+        note "built in $(elapsed "$t")"
+    else
+        RELEASE_STATE=failed
+        echo "the release build failed: no browser checks" >&2
+        return 1
+    fi
+}
+
+stage_browser_sqlite() {
+    build_release || return 1
+    node browser/check.mjs --bin "$BIN" --out browser/out/sqlite
+}
+
+stage_browser_postgres() {
+    build_release || return 1
+    pg_up || return 1
+    PGOPTIONS='-c client_min_messages=warning' "$(pg_bindir)/psql" -X -q -v ON_ERROR_STOP=1 "$PG_URL_BASE/postgres" \
+        -c 'drop database if exists bs_browser' -c 'create database bs_browser' || return 1
+    node browser/check.mjs --bin "$BIN" --database-url "$PG_URL_BASE/bs_browser" --out browser/out/postgres
+}
+
+PASSED=0
+FAILED=0
+REPORT=()
+n=0
+for stage in "${STAGES[@]}"; do
+    n=$((n + 1))
+    say "[$n/${#STAGES[@]}] $stage"
+    t=$SECONDS
+    if "stage_${stage//-/_}"; then
+        PASSED=$((PASSED + 1))
+        REPORT+=("$(printf 'PASS  %-17s %5ss' "$stage" "$((SECONDS - t))")")
+        note "$stage passed in $(elapsed "$t")"
+    else
+        FAILED=$((FAILED + 1))
+        REPORT+=("$(printf 'FAIL  %-17s %5ss' "$stage" "$((SECONDS - t))")")
+        note "$stage FAILED after $(elapsed "$t")"
+    fi
+done
+
+pg_down
+
+say "summary ($(elapsed "$RUN_START") in all)"
+for line in "${REPORT[@]}"; do
+    note "$line"
+done
+if ((NEED_BROWSER)); then
+    note "screenshots and server logs: browser/out/<backend>/"
+fi
+echo "$PASSED passed, $FAILED failed"
+((FAILED == 0))

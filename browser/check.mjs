@@ -550,17 +550,23 @@ async function discover(base, parser) {
   else missing('section-page-2', 'no top section');
 
   const stories = [...new Set(local(h.all).map((u) => new URL(u)).filter((u) => STORY_PATH.test(u.pathname)).map((u) => `${base}${u.pathname}`))];
-  let story = stories[0];
+  const story = stories[0];
   if (story) {
     found('story', story);
-    const s = await get(story);
-    const sl = await linksIn(parser, s.text, story, { author: 'a[rel~="author"][href]', tag: 'a[rel~="tag"][href]' });
-    const author = local(sl.author)[0];
-    const tag = local(sl.tag)[0];
+    // Agency copy has no staff author: look through a few stories for links.
+    let author = null;
+    let tag = null;
+    for (const u of stories.slice(0, 12)) {
+      if (author && tag) break;
+      const s = await get(u);
+      const sl = await linksIn(parser, s.text, u, { author: 'a[rel~="author"][href]', tag: 'a[rel~="tag"][href]' });
+      author = author || local(sl.author)[0];
+      tag = tag || local(sl.tag)[0];
+    }
     if (author) found('author', author);
-    else missing('author', `no a[rel~=author] on ${story}`);
+    else missing('author', `no a[rel~=author] on the first ${Math.min(12, stories.length)} stories`);
     if (tag) found('tag', tag);
-    else missing('tag', `no a[rel~=tag] on ${story}`);
+    else missing('tag', `no a[rel~=tag] on the first ${Math.min(12, stories.length)} stories`);
   } else {
     missing('story', 'no link on the home page matches ' + STORY_PATH);
     missing('author', 'no story');

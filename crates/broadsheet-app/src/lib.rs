@@ -1,1 +1,244 @@
-//! placeholder
+//! The application layer: what the paper does, independent of HTTP.
+//!
+//! [`App`] owns the store, the paper's settings and the shared, derived state
+//! every page reads (section tree, rankings). Web handlers and CLI commands
+//! call into it; it never knows about requests or templates.
+
+mod changes;
+pub mod config;
+pub mod demo;
+pub mod entitlement;
+pub mod keys;
+pub mod media;
+mod rankings;
+pub mod sections;
+mod views;
+
+use std::sync::{Arc, RwLock};
+
+use broadsheet_domain::{Story, StoryCard, StoryStatus};
+use broadsheet_store::{Listing, Store, StoreError};
+use tokio::sync::broadcast;
+
+pub use config::PaperConfig;
+pub use rankings::{Ranked, Rankings};
+pub use sections::SectionTree;
+pub use views::ViewCounter;
+
+/// Errors from the application layer.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+pub type Result<T> = std::result::Result<T, AppError>;
+
+/// Unix seconds now.
+pub fn now() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
+
+/// The running paper. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    config: PaperConfig,
+    sections: RwLock<Arc<SectionTree>>,
+    rankings: RwLock<Arc<Rankings>>,
+    views: ViewCounter,
+    purges: broadcast::Sender<Arc<Vec<String>>>,
+    last_change: std::sync::atomic::AtomicI64,
+    change_floor: i64,
+    seen: std::sync::Mutex<changes::Seen>,
+    ranking_lock: tokio::sync::Mutex<()>,
+}
+
+impl App {
+    /// Builds the app on an opened, migrated store and loads derived state.
+    pub async fn new(store: Store, config: PaperConfig) -> Result<App> {
+        let sections = SectionTree::new(store.sections().await?);
+        let last = store.last_change_id().await?;
+        let (purges, _) = broadcast::channel(1024);
+        let views = ViewCounter::new(store.clone(), config.most_read_window_secs, config.view_queue);
+        let app = App {
+            inner: Arc::new(Inner {
+                store,
+                config,
+                sections: RwLock::new(Arc::new(sections)),
+                rankings: RwLock::new(Arc::new(Rankings::default())),
+                views,
+                purges,
+                last_change: std::sync::atomic::AtomicI64::new(last),
+                change_floor: last,
+                seen: std::sync::Mutex::new(changes::Seen::default()),
+                ranking_lock: tokio::sync::Mutex::new(()),
+            }),
+        };
+        app.refresh_rankings().await?;
+        Ok(app)
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    pub fn config(&self) -> &PaperConfig {
+        &self.inner.config
+    }
+
+    /// The section tree as last loaded.
+    pub fn sections(&self) -> Arc<SectionTree> {
+        match self.inner.sections.read() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    /// The rankings as last computed.
+    pub fn rankings(&self) -> Arc<Rankings> {
+        match self.inner.rankings.read() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    pub fn views(&self) -> &ViewCounter {
+        &self.inner.views
+    }
+
+    /// Surrogate keys to purge, as changes happen on any node.
+    pub fn subscribe_purges(&self) -> broadcast::Receiver<Arc<Vec<String>>> {
+        self.inner.purges.subscribe()
+    }
+
+    fn purge(&self, keys: Vec<String>) {
+        // No receivers is fine (the CLI).
+        let _ = self.inner.purges.send(Arc::new(keys));
+    }
+
+    /// Starts the background jobs: view flushing, change polling, ranking
+    /// refresh. They stop when `shutdown` fires.
+    pub fn spawn_jobs(&self, shutdown: tokio::sync::watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
+        vec![
+            tokio::spawn(views::flush_loop(self.clone(), shutdown.clone())),
+            tokio::spawn(changes::poll_loop(self.clone(), shutdown.clone())),
+            tokio::spawn(rankings::refresh_loop(self.clone(), shutdown)),
+        ]
+    }
+
+    /// Writes queued views now (tests; shutdown).
+    pub async fn flush_views(&self) -> Result<u64> {
+        self.inner.views.flush().await
+    }
+
+    /// Reads change events from the database and purges what they name.
+    pub async fn apply_changes(&self) -> Result<usize> {
+        changes::apply(self).await
+    }
+
+    /// Recomputes the rankings; purges pages that show them if they changed.
+    pub async fn refresh_rankings(&self) -> Result<bool> {
+        let _guard = self.inner.ranking_lock.lock().await;
+        let fresh = Rankings::compute(self).await?;
+        let changed = {
+            let current = self.rankings();
+            !current.same_as(&fresh)
+        };
+        if changed {
+            match self.inner.rankings.write() {
+                Ok(mut g) => *g = Arc::new(fresh),
+                Err(p) => *p.into_inner() = Arc::new(fresh),
+            }
+            self.purge(vec![keys::RANKINGS.to_string()]);
+        }
+        Ok(changed)
+    }
+
+    async fn reload_sections(&self) -> Result<()> {
+        let tree = SectionTree::new(self.store().sections().await?);
+        match self.inner.sections.write() {
+            Ok(mut g) => *g = Arc::new(tree),
+            Err(p) => *p.into_inner() = Arc::new(tree),
+        }
+        Ok(())
+    }
+
+    // ----- reading ------------------------------------------------------------
+
+    /// A story readers may see (published), or why not.
+    pub async fn published_story(&self, id: i64) -> Result<StoryLookup> {
+        match self.store().story(id).await? {
+            None => Ok(StoryLookup::Missing),
+            Some(s) if s.status == StoryStatus::Published => Ok(StoryLookup::Found(Box::new(s))),
+            Some(s) if s.status == StoryStatus::Withdrawn => Ok(StoryLookup::Withdrawn),
+            Some(_) => Ok(StoryLookup::Missing),
+        }
+    }
+
+    pub async fn cards(&self, listing: Listing<'_>, limit: i64, offset: i64) -> Result<Vec<StoryCard>> {
+        Ok(self.store().cards(listing, limit, offset).await?)
+    }
+
+    // ----- changing ------------------------------------------------------------
+
+    /// Withdraws (or restores) a published story. Every node purges the pages
+    /// that show it; readers get 410 Gone. Returns false if there is no such story.
+    pub async fn set_story_status(&self, id: i64, status: StoryStatus) -> Result<bool> {
+        let Some(story) = self.store().story(id).await? else {
+            return Ok(false);
+        };
+        let keys = keys::for_story(&story, &self.sections()).join(" ");
+        let done = self.store().set_story_status(id, status, now(), &keys).await?;
+        if done {
+            self.apply_changes().await?;
+        }
+        Ok(done)
+    }
+
+    /// Replaces the Editor's Picks with these published stories, in order.
+    pub async fn set_editors_picks(&self, ids: &[i64]) -> Result<()> {
+        let published = self.store().published_ids(ids).await?;
+        if let Some(bad) = ids.iter().find(|id| !published.contains(id)) {
+            return Err(AppError::Invalid(format!(
+                "story {bad} is not a published story: Editor's Picks can only list published stories"
+            )));
+        }
+        let mut seen = std::collections::HashSet::new();
+        if let Some(dup) = ids.iter().find(|id| !seen.insert(**id)) {
+            return Err(AppError::Invalid(format!("story {dup} is listed twice: list each story once")));
+        }
+        self.store().set_editors_picks(ids, now()).await?;
+        self.apply_changes().await?;
+        Ok(())
+    }
+}
+
+/// What a story id leads to, for a reader.
+pub enum StoryLookup {
+    Found(Box<Story>),
+    Withdrawn,
+    Missing,
+}
+
+/// Rebuilds derived data: rankings, section tree, and prunes expired views
+/// and change events.
+pub async fn reindex(store: &Store, config: &PaperConfig) -> Result<String> {
+    let t = now();
+    let pruned = store.prune_views(t - config.most_read_window_secs.max(config.most_commented_window_secs) - 86_400).await?;
+    store.prune_changes(t - 7 * 86_400).await?;
+    let changes = format!("{} {}", keys::RANKINGS, keys::SECTIONS);
+    store.append_change(&format!("{changes} {}", keys::ALL), t).await?;
+    let stories = store.count(Listing::All).await?;
+    Ok(format!(
+        "reindexed: {stories} published stories; pruned {pruned} expired views; every node will rebuild its caches within seconds"
+    ))
+}

@@ -94,7 +94,6 @@ struct AuthorRow {
 
 #[derive(FromRow)]
 struct RefRow {
-    owner: i64,
     id: i64,
     slug: String,
     name: String,
@@ -351,11 +350,11 @@ impl Store {
             .bind(id).fetch_optional(p).await)?;
         let Some(row) = row else { return Ok(None) };
         let authors: Vec<RefRow> = with_pool!(&self.db, p => sqlx::query_as(
-            "SELECT sa.story_id AS owner, a.id, a.slug, a.display_name AS name FROM story_authors sa \
+            "SELECT a.id, a.slug, a.display_name AS name FROM story_authors sa \
              JOIN authors a ON a.id = sa.author_id WHERE sa.story_id = $1 ORDER BY sa.position"
         ).bind(id).fetch_all(p).await)?;
         let tags: Vec<RefRow> = with_pool!(&self.db, p => sqlx::query_as(
-            "SELECT st.story_id AS owner, t.id, t.slug, t.name FROM story_tags st \
+            "SELECT t.id, t.slug, t.name FROM story_tags st \
              JOIN tags t ON t.id = st.tag_id WHERE st.story_id = $1 ORDER BY t.name"
         ).bind(id).fetch_all(p).await)?;
         let card = &row.card;
@@ -542,7 +541,8 @@ impl Store {
             for v in &sorted {
                 counted += sqlx::query(
                     "INSERT INTO views (story_id, reader, at) SELECT $1, $2, $3 \
-                     WHERE NOT EXISTS (SELECT 1 FROM views WHERE story_id = $1 AND reader = $2 AND at > $4)",
+                     WHERE EXISTS (SELECT 1 FROM stories WHERE id = $1 AND status = 'published') \
+                     AND NOT EXISTS (SELECT 1 FROM views WHERE story_id = $1 AND reader = $2 AND at > $4)",
                 )
                 .bind(v.story_id).bind(&v.reader).bind(v.at).bind(v.at - window_secs)
                 .execute(&mut *tx).await?.rows_affected();

@@ -1,1 +1,233 @@
-//! placeholder
+//! The HTTP face of Broadsheet: the router, reader pages, the page cache,
+//! media, the view beacon and the operational endpoints.
+//!
+//! Reader pages go through one path ([`page`]): look in the page cache by
+//! normalised URL, else render, store with surrogate keys, and answer with
+//! ETag, Last-Modified, Cache-Control, Surrogate-Key and the negotiated
+//! encoding.
+
+mod assets;
+pub mod cache;
+mod error;
+mod layers;
+mod pages;
+mod respond;
+mod view;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use broadsheet_app::App;
+use metrics_exporter_prometheus::PrometheusHandle;
+use serde::Deserialize;
+
+pub use cache::PageCache;
+pub use error::WebError;
+pub use layers::RequestId;
+
+/// Shared state of the web layer. Cheap to clone.
+#[derive(Clone)]
+pub struct Web {
+    pub app: App,
+    pub cache: Arc<PageCache>,
+    metrics: Option<PrometheusHandle>,
+    node: u32,
+    hsts: bool,
+    hits: Arc<AtomicU64>,
+    misses: Arc<AtomicU64>,
+}
+
+/// Options for the web layer.
+#[derive(Clone, Default)]
+pub struct WebOptions {
+    /// Page cache size in bytes (0: 256 MiB).
+    pub cache_bytes: u64,
+    /// Prometheus exporter handle for `/metrics` (absent: `/metrics` says so).
+    pub metrics: Option<PrometheusHandle>,
+}
+
+impl Web {
+    /// Builds the web layer and starts listening for purges. Call inside a
+    /// Tokio runtime.
+    pub fn new(app: App, opts: WebOptions) -> Web {
+        let cache_bytes = if opts.cache_bytes == 0 { 256 << 20 } else { opts.cache_bytes };
+        let hsts = app.config().base_url.as_deref().is_some_and(|u| u.starts_with("https://"));
+        let web = Web {
+            cache: Arc::new(PageCache::new(cache_bytes)),
+            metrics: opts.metrics,
+            node: rand::random(),
+            hsts,
+            hits: Arc::new(AtomicU64::new(0)),
+            misses: Arc::new(AtomicU64::new(0)),
+            app,
+        };
+        let mut purges = web.app.subscribe_purges();
+        let cache = web.cache.clone();
+        tokio::spawn(async move {
+            loop {
+                match purges.recv().await {
+                    Ok(keys) => {
+                        let mut keys: Vec<String> = keys.as_ref().clone();
+                        if keys.iter().any(|k| k == broadsheet_app::keys::SECTIONS) {
+                            keys.push(broadsheet_app::keys::ALL.to_string());
+                        }
+                        let n = cache.purge(&keys);
+                        tracing::debug!(purged = n, keys = %keys.join(" "), "page cache purge");
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        cache.purge(&[broadsheet_app::keys::ALL.to_string()]);
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                }
+            }
+        });
+        web
+    }
+
+    /// The router with every route and layer.
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route("/", get(home))
+            .route("/healthz", get(assets::healthz))
+            .route("/metrics", get(assets::metrics))
+            .route("/robots.txt", get(assets::robots))
+            .route("/favicon.ico", get(assets::favicon))
+            .route("/static/{file}", get(assets::static_file))
+            .route("/media/{file}", get(assets::media))
+            .route("/v/{file}", get(assets::beacon))
+            .route("/authors/{slug}", get(author))
+            .route("/tags/{slug}", get(tag))
+            .fallback(fallback)
+            .layer(axum::middleware::from_fn_with_state(self.clone(), layers::around))
+            .with_state(self.clone())
+    }
+
+    fn count_hit(&self, hit: bool) {
+        let (h, m) = if hit {
+            (self.hits.fetch_add(1, Ordering::Relaxed) + 1, self.misses.load(Ordering::Relaxed))
+        } else {
+            (self.hits.load(Ordering::Relaxed), self.misses.fetch_add(1, Ordering::Relaxed) + 1)
+        };
+        if hit {
+            metrics::counter!("broadsheet_page_cache_hits_total").increment(1);
+        } else {
+            metrics::counter!("broadsheet_page_cache_misses_total").increment(1);
+        }
+        metrics::gauge!("broadsheet_page_cache_hit_ratio").set(h as f64 / (h + m).max(1) as f64);
+    }
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    page: Option<String>,
+}
+
+/// `?page=N`: absent is 1; anything but a whole number from 1 is refused.
+fn page_number(q: &PageQuery) -> Result<i64, WebError> {
+    match q.page.as_deref() {
+        None | Some("") => Ok(1),
+        Some(s) => match s.parse::<i64>() {
+            Ok(n) if (1..=100_000).contains(&n) => Ok(n),
+            _ => Err(WebError::BadRequest(format!(
+                "The page number {s:?} is not valid: use a whole number from 1, such as ?page=2."
+            ))),
+        },
+    }
+}
+
+fn cache_key(path: &str, page: i64) -> String {
+    if page > 1 { format!("{path}?page={page}") } else { path.to_string() }
+}
+
+/// Serves a page from the cache, or renders and stores it.
+async fn page<F, Fut>(web: &Web, key: String, headers: &HeaderMap, render: F) -> Response
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<pages::Outcome, WebError>>,
+{
+    if let Some(hit) = web.cache.get(&key) {
+        web.count_hit(true);
+        return respond::page(&hit, headers, true);
+    }
+    web.count_hit(false);
+    let epoch = web.cache.epoch();
+    match render().await {
+        Ok(pages::Outcome::Page(r)) => {
+            let cached = Arc::new(cache::CachedPage::new(r.status, r.html, &r.keys, r.cache_control, broadsheet_app::now()));
+            web.cache.insert(key, &r.keys, cached.clone(), epoch);
+            respond::page(&cached, headers, false)
+        }
+        Ok(pages::Outcome::Moved(to)) => Redirect::permanent(&to).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn home(State(web): State<Web>, headers: HeaderMap) -> Response {
+    let app = web.app.clone();
+    page(&web, "/".to_string(), &headers, || async move { pages::home(&app).await.map(pages::Outcome::Page) }).await
+}
+
+async fn author(State(web): State<Web>, Path(slug): Path<String>, Query(q): Query<PageQuery>, headers: HeaderMap) -> Response {
+    let n = match page_number(&q) {
+        Ok(n) => n,
+        Err(e) => return e.into_response(),
+    };
+    let app = web.app.clone();
+    let key = cache_key(&format!("/authors/{slug}"), n);
+    page(&web, key, &headers, || async move { pages::author(&app, &slug, n).await.map(pages::Outcome::Page) }).await
+}
+
+async fn tag(State(web): State<Web>, Path(slug): Path<String>, Query(q): Query<PageQuery>, headers: HeaderMap) -> Response {
+    let n = match page_number(&q) {
+        Ok(n) => n,
+        Err(e) => return e.into_response(),
+    };
+    let app = web.app.clone();
+    let key = cache_key(&format!("/tags/{slug}"), n);
+    page(&web, key, &headers, || async move { pages::tag(&app, &slug, n).await.map(pages::Outcome::Page) }).await
+}
+
+/// Section fronts and stories, which live under section paths.
+async fn fallback(State(web): State<Web>, uri: Uri, headers: HeaderMap) -> Response {
+    let path = uri.path();
+    if path.len() > 1 && path.ends_with('/') {
+        return Redirect::permanent(path.trim_end_matches('/')).into_response();
+    }
+    let q: PageQuery = match Query::try_from_uri(&uri) {
+        Ok(Query(q)) => q,
+        Err(_) => PageQuery { page: None },
+    };
+    let n = match page_number(&q) {
+        Ok(n) => n,
+        Err(e) => return e.into_response(),
+    };
+    let trimmed = path.trim_start_matches('/');
+    let sections = web.app.sections();
+    if sections.by_path(trimmed).is_some() {
+        let app = web.app.clone();
+        let sec = trimmed.to_string();
+        return page(&web, cache_key(path, n), &headers, || async move {
+            pages::section(&app, &sec, n).await.map(pages::Outcome::Page)
+        })
+        .await;
+    }
+    if let Some(addr) = broadsheet_domain::permalink::parse_story_path(path) {
+        let app = web.app.clone();
+        let id = addr.id;
+        let requested = path.to_string();
+        return page(&web, path.to_string(), &headers, || async move { pages::story(&app, &requested, id).await })
+            .await;
+    }
+    let _ = header::HOST;
+    WebError::NotFound.into_response()
+}
+
+/// For tests and the bench: a status code's canonical reason.
+pub fn status_text(s: StatusCode) -> &'static str {
+    s.canonical_reason().unwrap_or("")
+}

@@ -1,0 +1,54 @@
+//! The paper's settings that the app layer needs.
+
+use jiff::tz::TimeZone;
+
+/// Settings of the paper itself (not of the process).
+#[derive(Debug, Clone)]
+pub struct PaperConfig {
+    pub name: String,
+    /// Public base URL (`https://…`), for canonical links and HSTS.
+    pub base_url: Option<String>,
+    pub time_zone_name: String,
+    pub time_zone: TimeZone,
+    /// Most Read counts views in this window (and a reader once per story in it).
+    pub most_read_window_secs: i64,
+    pub most_commented_window_secs: i64,
+    /// How many views may wait in memory before new ones are dropped.
+    pub view_queue: usize,
+    /// Stories per page on fronts.
+    pub page_size: i64,
+    /// Paragraphs of a subscribers-only story shown to readers not entitled to it.
+    pub preview_paragraphs: usize,
+}
+
+impl PaperConfig {
+    pub fn new(name: &str, time_zone: &str) -> Result<PaperConfig, String> {
+        Ok(PaperConfig {
+            name: name.to_string(),
+            base_url: None,
+            time_zone_name: time_zone.to_string(),
+            time_zone: broadsheet_domain::time::zone(time_zone)?,
+            most_read_window_secs: 24 * 3600,
+            most_commented_window_secs: 72 * 3600,
+            view_queue: 100_000,
+            page_size: 20,
+            preview_paragraphs: 2,
+        })
+    }
+}
+
+impl Default for PaperConfig {
+    fn default() -> Self {
+        PaperConfig {
+            name: "The Northern Broadsheet".to_string(),
+            base_url: None,
+            time_zone_name: "Europe/London".to_string(),
+            time_zone: broadsheet_domain::time::zone("Europe/London").unwrap_or(TimeZone::UTC),
+            most_read_window_secs: 24 * 3600,
+            most_commented_window_secs: 72 * 3600,
+            view_queue: 100_000,
+            page_size: 20,
+            preview_paragraphs: 2,
+        }
+    }
+}

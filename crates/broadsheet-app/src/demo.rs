@@ -1,0 +1,232 @@
+//! Loads a generated demo paper (see `broadsheet-demo`) into the store.
+
+use std::collections::HashMap;
+
+use broadsheet_demo::{BylineSeed, Demo, DemoSpec, PictureSeed};
+use broadsheet_domain::{Access, StoryStatus, permalink::slugify};
+use broadsheet_store::{NewAuthor, NewPicture, NewStory, Store, ViewRecord};
+
+use crate::{AppError, Result, media};
+
+/// What was made.
+#[derive(Debug, Clone)]
+pub struct DemoSummary {
+    pub stories: usize,
+    pub pictures: usize,
+    pub comments: usize,
+    pub views: usize,
+    /// (username, display name, role)
+    pub staff: Vec<(String, String, String)>,
+}
+
+/// Default number of demo stories.
+pub const DEFAULT_STORIES: usize = 360;
+/// Default seed: the demo paper is the same on every machine.
+pub const DEFAULT_SEED: u64 = 2026;
+
+/// Empties the paper and fills it with a generated demo paper.
+pub async fn load(store: &Store, spec: DemoSpec) -> Result<DemoSummary> {
+    store.wipe().await?;
+    let demo = Demo::new(spec);
+
+    let mut section_ids: HashMap<String, (i64, String)> = HashMap::new();
+    for s in broadsheet_demo::sections() {
+        let (parent_id, path) = match &s.parent {
+            Some(p) => {
+                let (pid, ppath) = section_ids
+                    .get(p)
+                    .cloned()
+                    .ok_or_else(|| AppError::Invalid(format!("demo section {p} is missing")))?;
+                (Some(pid), format!("{ppath}/{}", s.slug))
+            }
+            None => (None, s.slug.clone()),
+        };
+        let id = store.insert_section(&s.slug, &s.name, parent_id, i64::from(s.position), &path).await?;
+        section_ids.insert(s.slug.clone(), (id, path));
+    }
+
+    let mut staff_ids: HashMap<String, i64> = HashMap::new();
+    let mut staff = Vec::new();
+    for p in broadsheet_demo::staff(spec.seed) {
+        let id = store
+            .insert_author(
+                &NewAuthor {
+                    username: p.username.clone(),
+                    slug: slugify(&p.display_name, 60),
+                    display_name: p.display_name.clone(),
+                    email: p.email.clone(),
+                    role: p.role.clone(),
+                    bio: p.bio.clone(),
+                },
+                spec.now,
+            )
+            .await?;
+        staff_ids.insert(p.username.clone(), id);
+        staff.push((p.username, p.display_name, p.role));
+    }
+
+    // Pictures are the slow part: make them on every core.
+    let count = demo.picture_count();
+    let demo_for_pics = demo.clone();
+    let made = tokio::task::spawn_blocking(move || make_pictures(&demo_for_pics, count))
+        .await
+        .map_err(|e| AppError::Invalid(format!("picture generation stopped: {e}")))??;
+    let mut picture_ids = Vec::with_capacity(made.len());
+    for (seed, rends) in made {
+        let id = store
+            .insert_picture(
+                &NewPicture {
+                    alt: seed.alt,
+                    caption: seed.caption,
+                    credit: seed.credit,
+                    width: i64::from(seed.width),
+                    height: i64::from(seed.height),
+                    original: seed.jpeg,
+                },
+                spec.now,
+            )
+            .await?;
+        for r in rends {
+            store.put_rendition(id, i64::from(r.width), r.format, &r.bytes).await?;
+        }
+        picture_ids.push(id);
+    }
+
+    let mut tag_ids: HashMap<String, i64> = HashMap::new();
+    let mut n_stories = 0;
+    let mut n_comments = 0;
+    let mut n_views = 0;
+    let mut story_ids: Vec<i64> = Vec::with_capacity(spec.stories);
+    let mut with_pictures: Vec<i64> = Vec::new();
+    let mut batch = Vec::new();
+    let mut engagement: Vec<(usize, Vec<broadsheet_demo::CommentSeed>, Vec<broadsheet_demo::ViewSeed>)> = Vec::new();
+    let stories: Vec<_> = demo.stories().collect();
+    for chunk in stories.chunks(500) {
+        batch.clear();
+        engagement.clear();
+        for s in chunk {
+            let (section_id, _) = section_ids
+                .get(&s.section)
+                .cloned()
+                .ok_or_else(|| AppError::Invalid(format!("demo story names unknown section {}", s.section)))?;
+            let mut tags = Vec::new();
+            for t in &s.tags {
+                let slug = slugify(t, 60);
+                let id = match tag_ids.get(&slug) {
+                    Some(id) => *id,
+                    None => {
+                        let id = store.tag_id(&slug, t).await?;
+                        tag_ids.insert(slug, id);
+                        id
+                    }
+                };
+                tags.push(id);
+            }
+            let (author_ids, byline_text) = match &s.byline {
+                BylineSeed::Staff(names) => {
+                    (names.iter().filter_map(|n| staff_ids.get(n).copied()).collect(), None)
+                }
+                BylineSeed::Agency(a) => (Vec::new(), Some(a.clone())),
+            };
+            let pic = |k: usize| picture_ids.get(k % picture_ids.len().max(1)).copied();
+            // Bodies name pictures by demo key; the store knows them by id.
+            let body = replace_picture_keys(&s.body, &pic);
+            batch.push(NewStory {
+                section_id,
+                slug: slugify(&s.headline, 80),
+                headline: s.headline.clone(),
+                standfirst: s.standfirst.clone(),
+                body,
+                byline_text,
+                author_ids,
+                tag_ids: tags,
+                status: StoryStatus::Published,
+                access: s.access.parse().unwrap_or(Access::Free),
+                breaking: s.breaking,
+                published_at: Some(s.published_at),
+                updated_at: s.updated_at,
+                lead_picture_id: s.lead_picture.and_then(pic),
+                created_at: s.published_at - 3600,
+            });
+            engagement.push((s.key, demo.comments(s), demo.views(s)));
+        }
+        let ids = store.insert_stories(&batch).await?;
+        let mut comments = Vec::new();
+        let mut views = Vec::new();
+        for ((_, cs, vs), (id, new)) in engagement.iter().zip(ids.iter().zip(batch.iter())) {
+            if new.lead_picture_id.is_some() {
+                with_pictures.push(*id);
+            }
+            comments.extend(cs.iter().map(|c| (*id, c.author_name.clone(), c.body.clone(), c.created_at)));
+            views.extend(vs.iter().map(|v| ViewRecord { story_id: *id, reader: v.reader.clone(), at: v.at }));
+        }
+        n_comments += comments.len();
+        n_views += views.len();
+        store.insert_comments(&comments).await?;
+        store.insert_views_raw(&views).await?;
+        n_stories += ids.len();
+        story_ids.extend(ids);
+    }
+
+    // Editor's Picks: six recent stories with pictures, chosen by rule, not by hand.
+    let picks: Vec<i64> = with_pictures.iter().rev().skip(3).step_by(7).take(6).copied().collect();
+    store.set_editors_picks(&picks, spec.now).await?;
+    store.append_change(crate::keys::ALL, spec.now).await?;
+
+    Ok(DemoSummary { stories: n_stories, pictures: picture_ids.len(), comments: n_comments, views: n_views, staff })
+}
+
+fn replace_picture_keys(body: &str, pic: &dyn Fn(usize) -> Option<i64>) -> String {
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(start) = rest.find("[picture:") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + "[picture:".len()..];
+        match after.find(']') {
+            Some(end) => {
+                match after[..end].parse::<usize>().ok().and_then(pic) {
+                    Some(id) => out.push_str(&format!("[picture:{id}]")),
+                    None => out.push_str("[picture:x]"),
+                }
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push_str("[picture:");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+type MadePicture = (PictureSeed, Vec<media::Rendition>);
+
+fn make_pictures(demo: &Demo, count: usize) -> Result<Vec<MadePicture>> {
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(1, 8);
+    let results: Vec<Result<Vec<(usize, MadePicture)>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                scope.spawn(move || {
+                    let mut mine = Vec::new();
+                    for key in (t..count).step_by(threads) {
+                        let seed = demo.picture(key);
+                        let rends = media::renditions(&seed.jpeg).map_err(AppError::Invalid)?;
+                        mine.push((key, (seed, rends)));
+                    }
+                    Ok(mine)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(AppError::Invalid("picture generation failed".into()))))
+            .collect()
+    });
+    let mut all = Vec::with_capacity(count);
+    for r in results {
+        all.extend(r?);
+    }
+    all.sort_by_key(|(k, _)| *k);
+    Ok(all.into_iter().map(|(_, m)| m).collect())
+}

@@ -1,0 +1,179 @@
+//! Everything that is not a page: static assets, pictures, the view beacon,
+//! and the operational endpoints.
+
+use std::net::SocketAddr;
+use std::sync::LazyLock;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+
+use crate::Web;
+use crate::error::WebError;
+
+const CSS: &str = include_str!("../assets/site.css");
+const ICONS: &str = include_str!("../assets/icons.svg");
+const FAVICON: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 32 32\"><rect width=\"32\" height=\"32\" rx=\"4\" fill=\"#1a1a1a\"/><text x=\"16\" y=\"23\" font-family=\"Georgia,serif\" font-size=\"20\" font-weight=\"bold\" fill=\"#fff\" text-anchor=\"middle\">B</text></svg>";
+
+/// 1×1 transparent GIF.
+const GIF: &[u8] = &[
+    0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff,
+    0x21, 0xf9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x02,
+    0x02, 0x44, 0x01, 0x00, 0x3b,
+];
+
+struct Asset {
+    body: &'static str,
+    kind: &'static str,
+    etag: HeaderValue,
+}
+
+fn asset(body: &'static str, kind: &'static str) -> Asset {
+    let d = Sha256::digest(body.as_bytes());
+    Asset {
+        body,
+        kind,
+        etag: HeaderValue::from_str(&format!("\"{}\"", hex::encode(&d[..8]))).unwrap_or(HeaderValue::from_static("\"1\"")),
+    }
+}
+
+static ASSETS: LazyLock<[(&str, Asset); 3]> = LazyLock::new(|| {
+    [
+        ("site.css", asset(CSS, "text/css; charset=utf-8")),
+        ("icons.svg", asset(ICONS, "image/svg+xml")),
+        ("favicon.svg", asset(FAVICON, "image/svg+xml")),
+    ]
+});
+
+fn serve_asset(name: &str, headers: &HeaderMap) -> Response {
+    let Some((_, a)) = ASSETS.iter().find(|(n, _)| *n == name) else {
+        return (StatusCode::NOT_FOUND, "no such file\n").into_response();
+    };
+    let fresh = headers.get(header::IF_NONE_MATCH).is_some_and(|v| v.as_bytes() == a.etag.as_bytes());
+    let mut res = if fresh {
+        let mut r = Response::new(Body::empty());
+        *r.status_mut() = StatusCode::NOT_MODIFIED;
+        r
+    } else {
+        Response::new(Body::from(a.body))
+    };
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(a.kind));
+    h.insert(header::ETAG, a.etag.clone());
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600, stale-while-revalidate=86400"));
+    res
+}
+
+pub async fn static_file(Path(file): Path<String>, headers: HeaderMap) -> Response {
+    serve_asset(&file, &headers)
+}
+
+pub async fn favicon(headers: HeaderMap) -> Response {
+    serve_asset("favicon.svg", &headers)
+}
+
+pub async fn robots(State(web): State<Web>) -> Response {
+    let base = crate::view::base_url(&web.app);
+    let body = format!(
+        "User-agent: *\nAllow: /\nDisallow: /v/\nDisallow: /newsroom\nDisallow: /metrics\n\n# {}\n# {base}\n",
+        web.app.config().name
+    );
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], body)
+        .into_response()
+}
+
+pub async fn healthz(State(web): State<Web>) -> Response {
+    match web.app.store().ping().await {
+        Ok(()) => ([(header::CACHE_CONTROL, "no-store")], "ok\n").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check: database unavailable");
+            (StatusCode::SERVICE_UNAVAILABLE, [(header::CACHE_CONTROL, "no-store")], "database unavailable\n")
+                .into_response()
+        }
+    }
+}
+
+pub async fn metrics(State(web): State<Web>) -> Response {
+    metrics::gauge!("broadsheet_view_backlog").set(web.app.views().backlog() as f64);
+    metrics::gauge!("broadsheet_page_cache_entries").set(web.cache.len() as f64);
+    match &web.metrics {
+        Some(h) => (
+            [(header::CONTENT_TYPE, "text/plain; version=0.0.4"), (header::CACHE_CONTROL, "no-store")],
+            h.render(),
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "metrics are not enabled on this node\n").into_response(),
+    }
+}
+
+/// `/media/{id}-{width}.jpg`: a stored rendition, cached for a year (a new
+/// picture gets a new id, so the address never changes meaning).
+pub async fn media(State(web): State<Web>, Path(file): Path<String>) -> Result<Response, WebError> {
+    let parsed = file
+        .strip_suffix(".jpg")
+        .and_then(|s| s.split_once('-'))
+        .and_then(|(id, w)| Some((id.parse::<i64>().ok()?, w.parse::<i64>().ok()?)));
+    let Some((id, width)) = parsed else { return Err(WebError::NotFound) };
+    let Some(bytes) = web.app.store().rendition(id, width, "jpeg").await? else {
+        return Err(WebError::NotFound);
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/jpeg"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+const READER_COOKIE: &str = "bsr";
+
+/// `/v/{story}.gif`: the view beacon every story page embeds. Counting here,
+/// not in the page handler, keeps Most Read right when pages come from a CDN
+/// or the page cache. Bots are ignored; the reader is known by a cookie, or
+/// (without cookies) by a hash of address and browser.
+pub async fn beacon(State(web): State<Web>, Path(file): Path<String>, req: Request) -> Response {
+    let id = file.strip_suffix(".gif").and_then(|s| s.parse::<i64>().ok());
+    let headers = req.headers();
+    let ua = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+    let mut set_cookie = None;
+    if let Some(id) = id.filter(|_| !broadsheet_domain::ranking::is_bot(ua)) {
+        let cookie = headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|kv| kv.trim().split_once('='))
+            .find(|(k, v)| *k == READER_COOKIE && v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+            .map(|(_, v)| v.to_string());
+        let reader = match cookie {
+            Some(c) => c,
+            None => {
+                let ip = req
+                    .extensions()
+                    .get::<ConnectInfo<SocketAddr>>()
+                    .map(|c| c.0.ip().to_string())
+                    .unwrap_or_default();
+                let d = Sha256::digest(format!("{ip}|{}", ua.unwrap_or("")).as_bytes());
+                let r = hex::encode(&d[..16]);
+                set_cookie = Some(format!(
+                    "{READER_COOKIE}={r}; Path=/v/; Max-Age=31536000; HttpOnly; SameSite=Lax{}",
+                    if web.hsts { "; Secure" } else { "" }
+                ));
+                r
+            }
+        };
+        web.app.views().record(id, reader, broadsheet_app::now());
+    }
+    let mut res = Response::new(Body::from(GIF));
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/gif"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store, private"));
+    if let Some(c) = set_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        h.insert(header::SET_COOKIE, c);
+    }
+    res
+}

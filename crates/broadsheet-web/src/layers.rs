@@ -1,0 +1,120 @@
+//! The layer around every request: a request id (taken from `X-Request-Id`
+//! when sane, else made), a tracing span carrying it, metrics by route,
+//! security headers, and full error pages for handler errors.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use tracing::Instrument;
+
+use crate::Web;
+use crate::error::ErrorPage;
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
+fn request_id(req: &Request, node: u32) -> String {
+    if let Some(v) = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()) {
+        if !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            return v.to_string();
+        }
+    }
+    format!("{node:08x}-{:x}", COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+fn route_label(req: &Request) -> &'static str {
+    if let Some(m) = req.extensions().get::<MatchedPath>() {
+        return match m.as_str() {
+            "/" => "home",
+            "/healthz" => "healthz",
+            "/metrics" => "metrics",
+            "/robots.txt" => "robots",
+            "/static/{file}" | "/favicon.ico" => "static",
+            "/media/{file}" => "media",
+            "/v/{file}" => "beacon",
+            "/authors/{slug}" => "author",
+            "/tags/{slug}" => "tag",
+            _ => "other",
+        };
+    }
+    let path = req.uri().path();
+    if broadsheet_domain::permalink::parse_story_path(path).is_some() { "story" } else { "front" }
+}
+
+static CSP: HeaderValue = HeaderValue::from_static(
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; font-src 'self'; \
+     connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+);
+
+pub async fn around(State(web): State<Web>, mut req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let id = request_id(&req, web.node);
+    let route = route_label(&req);
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let span = tracing::info_span!("request", id = %id);
+    let mut res = next.run(req).instrument(span).await;
+
+    if let Some(err) = res.extensions_mut().remove::<ErrorPage>() {
+        let reference = if err.status.is_server_error() { id.as_str() } else { "" };
+        let html = crate::pages::error_html(&web.app, err.status, &err.message, reference)
+            .unwrap_or_else(|_| format!("<!DOCTYPE html><html lang=\"en\"><title>Error</title><h1>{}</h1>", err.status));
+        let status = err.status;
+        res = Response::new(Body::from(html));
+        *res.status_mut() = status;
+        let h = res.headers_mut();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(if status.is_server_error() { "no-store" } else { "public, max-age=60" }),
+        );
+    }
+
+    let status = res.status();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_SECURITY_POLICY, CSP.clone());
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        HeaderName::from_static("permissions-policy"),
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+    );
+    h.insert(HeaderName::from_static("cross-origin-opener-policy"), HeaderValue::from_static("same-origin"));
+    if web.hsts {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    }
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        h.insert(HeaderName::from_static("x-request-id"), v);
+    }
+
+    let elapsed = start.elapsed();
+    let status_class = match status.as_u16() {
+        100..=199 => "1xx",
+        200..=299 => "2xx",
+        300..=399 => "3xx",
+        400..=499 => "4xx",
+        _ => "5xx",
+    };
+    metrics::counter!("broadsheet_http_requests_total", "route" => route, "status" => status_class).increment(1);
+    metrics::histogram!("broadsheet_http_request_duration_seconds", "route" => route).record(elapsed.as_secs_f64());
+    tracing::info!(
+        target: "broadsheet::access",
+        request_id = %id,
+        method = %method,
+        path = %path,
+        route,
+        status = status.as_u16(),
+        micros = elapsed.as_micros() as u64,
+        "request"
+    );
+    res
+}

@@ -1,0 +1,474 @@
+//! Reader pages: home, section fronts, stories, authors, tags, and the error
+//! pages. Each renders to a [`Rendered`] page that the cache stores with the
+//! surrogate keys of what it shows.
+
+use std::collections::HashSet;
+
+use askama::Template;
+use axum::http::StatusCode;
+use broadsheet_app::entitlement::{self, Reader};
+use broadsheet_app::{App, SectionTree, StoryLookup, keys};
+use broadsheet_domain::time::{ShownTime, show};
+use broadsheet_domain::{PictureRef, StoryCard, markup, permalink};
+use broadsheet_store::Listing;
+
+use crate::error::WebError;
+use crate::view::{self, CardView, Chrome, NavItem, Pager, PicView, Rails};
+
+/// A page ready for the cache.
+pub struct Rendered {
+    pub status: StatusCode,
+    pub html: String,
+    pub keys: Vec<String>,
+    pub cache_control: &'static str,
+}
+
+pub enum Outcome {
+    Page(Rendered),
+    /// Permanent redirect (an old slug, a trailing slash).
+    Moved(String),
+}
+
+/// Fresh for readers for a minute; CDNs may keep pages 5 minutes, since
+/// every change purges them by surrogate key.
+pub const CACHE_PAGE: &str = "public, max-age=60, s-maxage=300, stale-while-revalidate=30";
+pub const CACHE_GONE: &str = "public, max-age=300, s-maxage=3600";
+
+pub struct Link {
+    pub name: String,
+    pub url: String,
+}
+
+const RAIL_SIZE: usize = 6;
+
+fn rails(app: &App, sections: &SectionTree, latest: &[StoryCard], exclude: &HashSet<i64>) -> Rails {
+    let r = app.rankings();
+    let more: Vec<StoryCard> =
+        latest.iter().filter(|c| !exclude.contains(&c.id)).take(RAIL_SIZE).cloned().collect();
+    Rails {
+        most_read: view::ranked(app, sections, &r.most_read),
+        picks: view::ranked(app, sections, &r.picks),
+        most_commented: view::ranked(app, sections, &r.most_commented),
+        more_from: view::cards(app, sections, &more),
+    }
+}
+
+fn story_keys(keys_out: &mut Vec<String>, cards: &[CardView]) {
+    keys_out.extend(cards.iter().map(|c| keys::story(c.id)));
+}
+
+fn finish(mut keys_out: Vec<String>) -> Vec<String> {
+    keys_out.sort();
+    keys_out.dedup();
+    keys_out
+}
+
+// ----- home ---------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    chrome: Chrome,
+    lead: Option<CardView>,
+    top: Vec<CardView>,
+    section_rails: Vec<SectionRail>,
+    rails: Rails,
+}
+
+struct SectionRail {
+    slug: String,
+    name: String,
+    url: String,
+    cards: Vec<CardView>,
+}
+
+pub async fn home(app: &App) -> Result<Rendered, WebError> {
+    let sections = app.sections();
+    let latest = app.cards(Listing::All, 40, 0).await?;
+    let mut shown: HashSet<i64> = HashSet::new();
+    let lead = latest.iter().find(|c| c.picture.is_some()).or(latest.first()).cloned();
+    if let Some(l) = &lead {
+        shown.insert(l.id);
+    }
+    let top: Vec<StoryCard> = latest.iter().filter(|c| !shown.contains(&c.id)).take(6).cloned().collect();
+    shown.extend(top.iter().map(|c| c.id));
+    let mut keys_out = vec![keys::FRONT.to_string(), keys::RANKINGS.to_string()];
+    let mut section_rails = Vec::new();
+    for s in sections.top() {
+        let cards: Vec<StoryCard> = app
+            .cards(Listing::SectionTree(&s.path), 8, 0)
+            .await?
+            .into_iter()
+            .filter(|c| !shown.contains(&c.id))
+            .take(4)
+            .collect();
+        shown.extend(cards.iter().map(|c| c.id));
+        keys_out.push(keys::section(s.id));
+        if cards.is_empty() {
+            continue;
+        }
+        section_rails.push(SectionRail {
+            slug: s.slug.clone(),
+            name: s.name.clone(),
+            url: format!("/{}", s.path),
+            cards: view::cards(app, &sections, &cards),
+        });
+    }
+    let rails = rails(app, &sections, &latest, &shown);
+    let lead = lead.map(|c| view::card(app, &sections, &c, 0));
+    let top = view::cards(app, &sections, &top);
+    let mut chrome = view::chrome(app, &sections, app.config().name.clone(), "/", None);
+    chrome.is_home = true;
+    chrome.description = format!("The latest news, sport, business and opinion from {}.", app.config().name);
+    chrome.json_ld = Some(view::json_ld(&serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "WebSite",
+        "name": app.config().name,
+        "url": view::absolute(app, "/"),
+    })));
+    story_keys(&mut keys_out, &top);
+    if let Some(l) = &lead {
+        keys_out.push(keys::story(l.id));
+    }
+    for r in &section_rails {
+        story_keys(&mut keys_out, &r.cards);
+    }
+    let page = HomePage { chrome, lead, top, section_rails, rails };
+    Ok(Rendered { status: StatusCode::OK, html: page.render()?, keys: finish(keys_out), cache_control: CACHE_PAGE })
+}
+
+// ----- fronts: sections, authors, tags ------------------------------------------
+
+#[derive(Template)]
+#[template(path = "front.html")]
+struct FrontPage {
+    chrome: Chrome,
+    title: String,
+    intro: String,
+    crumbs: Vec<NavItem>,
+    children: Vec<NavItem>,
+    cards: Vec<CardView>,
+    pager: Pager,
+}
+
+struct FrontSpec<'a> {
+    title: String,
+    intro: String,
+    path: String,
+    listing: Listing<'a>,
+    crumbs: Vec<NavItem>,
+    children: Vec<NavItem>,
+    root: Option<i64>,
+    keys: Vec<String>,
+}
+
+async fn front(app: &App, spec: FrontSpec<'_>, page: i64) -> Result<Rendered, WebError> {
+    let sections = app.sections();
+    let per = app.config().page_size;
+    let total = app.store().count(spec.listing).await?;
+    let pager = view::pager(&spec.path, page, total, per);
+    if page > pager.pages {
+        return Err(WebError::NotFound);
+    }
+    let list = app.cards(spec.listing, per, (page - 1) * per).await?;
+    let cards = view::cards(app, &sections, &list);
+    let title = if page > 1 {
+        format!("{} – page {} | {}", spec.title, page, app.config().name)
+    } else {
+        format!("{} | {}", spec.title, app.config().name)
+    };
+    let canonical = if page > 1 { format!("{}?page={page}", spec.path) } else { spec.path.clone() };
+    let mut chrome = view::chrome(app, &sections, title, &canonical, spec.root);
+    if !spec.intro.is_empty() {
+        chrome.description = spec.intro.clone();
+    }
+    let mut keys_out = spec.keys;
+    keys_out.push(keys::RANKINGS.to_string());
+    story_keys(&mut keys_out, &cards);
+    let page = FrontPage {
+        chrome,
+        title: spec.title,
+        intro: spec.intro,
+        crumbs: spec.crumbs,
+        children: spec.children,
+        cards,
+        pager,
+    };
+    Ok(Rendered { status: StatusCode::OK, html: page.render()?, keys: finish(keys_out), cache_control: CACHE_PAGE })
+}
+
+pub async fn section(app: &App, path: &str, page: i64) -> Result<Rendered, WebError> {
+    let sections = app.sections();
+    let Some(sec) = sections.by_path(path) else { return Err(WebError::NotFound) };
+    let chain = sections.ancestry(sec.id);
+    let crumbs: Vec<NavItem> = chain
+        .iter()
+        .map(|s| NavItem { name: s.name.clone(), url: format!("/{}", s.path), current: s.id == sec.id })
+        .collect();
+    let root = chain.first().map(|s| s.id);
+    let children: Vec<NavItem> = root
+        .map(|r| {
+            sections
+                .children(r)
+                .map(|c| NavItem { name: c.name.clone(), url: format!("/{}", c.path), current: c.id == sec.id })
+                .collect()
+        })
+        .unwrap_or_default();
+    let intro = match sec.parent_id {
+        None => format!("The latest {} stories from {}.", sec.name, app.config().name),
+        Some(_) => format!("The latest {} news from {}.", sec.name, app.config().name),
+    };
+    let spec = FrontSpec {
+        title: sec.name.clone(),
+        intro,
+        path: format!("/{}", sec.path),
+        listing: Listing::SectionTree(&sec.path),
+        crumbs,
+        children,
+        root,
+        keys: vec![keys::section(sec.id)],
+    };
+    front(app, spec, page).await
+}
+
+pub async fn author(app: &App, slug: &str, page: i64) -> Result<Rendered, WebError> {
+    let Some(a) = app.store().author_by_slug(slug).await? else { return Err(WebError::NotFound) };
+    let spec = FrontSpec {
+        title: a.display_name.clone(),
+        intro: a.bio.clone(),
+        path: format!("/authors/{}", a.slug),
+        listing: Listing::Author(a.id),
+        crumbs: Vec::new(),
+        children: Vec::new(),
+        root: None,
+        keys: vec![keys::author(a.id)],
+    };
+    front(app, spec, page).await
+}
+
+pub async fn tag(app: &App, slug: &str, page: i64) -> Result<Rendered, WebError> {
+    let Some(t) = app.store().tag_by_slug(slug).await? else { return Err(WebError::NotFound) };
+    let spec = FrontSpec {
+        title: t.name.clone(),
+        intro: format!("Stories tagged {} in {}.", t.name, app.config().name),
+        path: format!("/tags/{}", t.slug),
+        listing: Listing::Tag(t.id),
+        crumbs: Vec::new(),
+        children: Vec::new(),
+        root: None,
+        keys: vec![keys::tag(t.id)],
+    };
+    front(app, spec, page).await
+}
+
+// ----- the story page ----------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "story.html")]
+struct StoryPage {
+    chrome: Chrome,
+    crumbs: Vec<NavItem>,
+    id: i64,
+    breaking: bool,
+    headline: String,
+    standfirst: String,
+    authors: Vec<Link>,
+    agency: Option<String>,
+    published: ShownTime,
+    updated: Option<ShownTime>,
+    lead: Option<PicView>,
+    body: String,
+    withheld: bool,
+    path: String,
+    tags: Vec<Link>,
+    share_text: String,
+    rails: Rails,
+}
+
+pub async fn story(app: &App, requested_path: &str, id: i64) -> Result<Outcome, WebError> {
+    let story = match app.published_story(id).await? {
+        StoryLookup::Found(s) => s,
+        StoryLookup::Withdrawn => return Ok(Outcome::Page(gone(app, id)?)),
+        StoryLookup::Missing => return Err(WebError::NotFound),
+    };
+    let sections = app.sections();
+    let path = permalink::story_path(sections.path(story.section_id), &story.slug, story.id);
+    if path != requested_path {
+        return Ok(Outcome::Moved(path));
+    }
+    let tz = &app.config().time_zone;
+    let chain = sections.ancestry(story.section_id);
+    let crumbs: Vec<NavItem> =
+        chain.iter().map(|s| NavItem { name: s.name.clone(), url: format!("/{}", s.path), current: false }).collect();
+
+    // The entitlement gate decides what text leaves the building.
+    let gated = entitlement::gate(&story, &Reader::default(), app.config().preview_paragraphs);
+    let inline_ids = markup::picture_ids(&gated.markup);
+    let pictures: Vec<PictureRef> = app.store().pictures(&inline_ids).await?;
+    let body = markup::render(&gated.markup, |pid| pictures.iter().find(|p| p.id == pid).map(figure_html));
+
+    let published_at = story.published_at.unwrap_or(story.modified_at);
+    let updated = story.updated_at.filter(|u| *u > published_at + 60);
+    let latest = app.cards(Listing::All, 12, 0).await?;
+    let exclude: HashSet<i64> = [story.id].into_iter().collect();
+    let rails = rails(app, &sections, &latest, &exclude);
+
+    let canonical = view::absolute(app, &path);
+    let lead = story.lead_picture.as_ref().map(view::picture);
+    let authors: Vec<Link> = story
+        .authors
+        .iter()
+        .map(|a| Link { name: a.display_name.clone(), url: format!("/authors/{}", a.slug) })
+        .collect();
+    let agency = if authors.is_empty() { story.byline_text.clone().or(Some(app.config().name.clone())) } else { None };
+
+    let mut ld = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": story.headline,
+        "description": story.standfirst,
+        "mainEntityOfPage": canonical,
+        "datePublished": show(published_at, tz).datetime,
+        "dateModified": show(updated.unwrap_or(published_at), tz).datetime,
+        "articleSection": sections.get(story.section_id).map(|s| s.name.clone()).unwrap_or_default(),
+        "keywords": story.tags.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
+        "isAccessibleForFree": entitlement::free_to_all(&story),
+        "publisher": { "@type": "NewsMediaOrganization", "name": app.config().name, "url": view::absolute(app, "/") },
+    });
+    if let Some(obj) = ld.as_object_mut() {
+        let author: Vec<serde_json::Value> = if authors.is_empty() {
+            vec![serde_json::json!({ "@type": "Organization", "name": agency.clone().unwrap_or_default() })]
+        } else {
+            authors
+                .iter()
+                .map(|a| serde_json::json!({ "@type": "Person", "name": a.name, "url": view::absolute(app, &a.url) }))
+                .collect()
+        };
+        obj.insert("author".into(), serde_json::Value::Array(author));
+        if let Some(p) = &lead {
+            obj.insert("image".into(), serde_json::json!([view::absolute(app, &p.src)]));
+        }
+    }
+    let mut crumb_ld = vec![serde_json::json!({ "@type": "ListItem", "position": 1, "name": "Home", "item": view::absolute(app, "/") })];
+    for (i, c) in crumbs.iter().enumerate() {
+        crumb_ld.push(serde_json::json!({ "@type": "ListItem", "position": i + 2, "name": c.name, "item": view::absolute(app, &c.url) }));
+    }
+    let graph = serde_json::json!([ld, { "@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": crumb_ld }]);
+
+    let mut chrome = view::chrome(
+        app,
+        &sections,
+        format!("{} | {}", story.headline, app.config().name),
+        &path,
+        chain.first().map(|s| s.id),
+    );
+    chrome.description = story.standfirst.clone();
+    chrome.json_ld = Some(view::json_ld(&graph));
+    chrome.og_image = lead.as_ref().map(|p| view::absolute(app, &p.src));
+
+    let mut keys_out = keys::for_story(&story, &sections);
+    story_keys(&mut keys_out, &rails.more_from);
+    let page = StoryPage {
+        chrome,
+        crumbs,
+        id: story.id,
+        breaking: story.breaking,
+        headline: story.headline.clone(),
+        standfirst: story.standfirst.clone(),
+        authors,
+        agency,
+        published: show(published_at, tz),
+        updated: updated.map(|u| show(u, tz)),
+        lead,
+        body,
+        withheld: gated.withheld,
+        share_text: format!("{} {}", story.headline, canonical),
+        path,
+        tags: story.tags.iter().map(|t| Link { name: t.name.clone(), url: format!("/tags/{}", t.slug) }).collect(),
+        rails,
+    };
+    Ok(Outcome::Page(Rendered {
+        status: StatusCode::OK,
+        html: page.render()?,
+        keys: finish(keys_out),
+        cache_control: CACHE_PAGE,
+    }))
+}
+
+/// HTML for a picture placed in a body.
+fn figure_html(p: &PictureRef) -> String {
+    let v = view::picture(p);
+    format!(
+        "<figure class=\"inline\"><img src=\"{}\" srcset=\"{}\" sizes=\"(min-width: 40em) 40em, 100vw\" alt=\"{}\" width=\"{}\" height=\"{}\" loading=\"lazy\">\
+         <figcaption><svg class=\"icon\" aria-hidden=\"true\" focusable=\"false\" width=\"16\" height=\"16\"><use href=\"/static/icons.svg#i-camera\"></use></svg> {} <span class=\"credit\">({})</span></figcaption></figure>",
+        esc(&v.src),
+        esc(&v.srcset),
+        esc(&v.alt),
+        v.width,
+        v.height,
+        esc(&v.caption),
+        esc(&v.credit)
+    )
+}
+
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+// ----- errors ----------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorTemplate {
+    chrome: Chrome,
+    heading: String,
+    message: String,
+    reference: String,
+}
+
+fn gone(app: &App, id: i64) -> Result<Rendered, WebError> {
+    let html = error_html(
+        app,
+        StatusCode::GONE,
+        "This story has been withdrawn and is no longer available.",
+        "",
+    )?;
+    Ok(Rendered {
+        status: StatusCode::GONE,
+        html,
+        keys: vec![keys::story(id), keys::RANKINGS.to_string()],
+        cache_control: CACHE_GONE,
+    })
+}
+
+/// A full error page for `status`.
+pub fn error_html(app: &App, status: StatusCode, message: &str, reference: &str) -> Result<String, WebError> {
+    let sections = app.sections();
+    let heading = match status {
+        StatusCode::NOT_FOUND => "Page not found",
+        StatusCode::GONE => "Story withdrawn",
+        StatusCode::BAD_REQUEST => "That request was not right",
+        StatusCode::SERVICE_UNAVAILABLE => "We are busy",
+        _ => "Something went wrong",
+    };
+    let mut chrome = view::chrome(app, &sections, format!("{heading} | {}", app.config().name), "/", None);
+    chrome.noindex = true;
+    let page = ErrorTemplate {
+        chrome,
+        heading: heading.to_string(),
+        message: message.to_string(),
+        reference: reference.to_string(),
+    };
+    Ok(page.render()?)
+}

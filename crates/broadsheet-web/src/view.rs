@@ -1,0 +1,168 @@
+//! View models: what templates show, built from domain types. Templates get
+//! ready strings (URLs, times in the paper's zone) and do no work of their own.
+
+use broadsheet_app::{App, Ranked, SectionTree};
+use broadsheet_domain::time::{ShownTime, show};
+use broadsheet_domain::{Access, PictureRef, StoryCard, permalink};
+
+pub const CSS_URL: &str = "/static/site.css";
+
+/// Everything the page frame (header, navigation, footer) shows.
+pub struct Chrome {
+    pub paper: String,
+    pub title: String,
+    pub description: String,
+    /// Absolute URL of this page.
+    pub canonical: String,
+    pub nav: Vec<NavItem>,
+    pub breaking: Option<CardView>,
+    pub css: String,
+    pub is_home: bool,
+    pub json_ld: Option<String>,
+    pub og_image: Option<String>,
+    pub noindex: bool,
+    pub year: String,
+}
+
+pub struct NavItem {
+    pub name: String,
+    pub url: String,
+    pub current: bool,
+}
+
+pub struct PicView {
+    pub src: String,
+    pub small: String,
+    pub srcset: String,
+    pub alt: String,
+    pub caption: String,
+    pub credit: String,
+    pub width: i64,
+    pub height: i64,
+}
+
+pub struct CardView {
+    pub id: i64,
+    pub url: String,
+    pub headline: String,
+    pub standfirst: String,
+    pub kicker: String,
+    pub picture: Option<PicView>,
+    pub time: ShownTime,
+    pub comments: i64,
+    pub breaking: bool,
+    pub locked: bool,
+}
+
+pub fn picture(p: &PictureRef) -> PicView {
+    PicView {
+        src: format!("/media/{}-960.jpg", p.id),
+        small: format!("/media/{}-480.jpg", p.id),
+        srcset: format!("/media/{0}-480.jpg 480w, /media/{0}-960.jpg 960w", p.id),
+        alt: p.alt.clone(),
+        caption: p.caption.clone(),
+        credit: p.credit.clone(),
+        width: p.width.max(1),
+        height: p.height.max(1),
+    }
+}
+
+pub fn story_url(sections: &SectionTree, c: &StoryCard) -> String {
+    permalink::story_path(sections.path(c.section_id), &c.slug, c.id)
+}
+
+pub fn card(app: &App, sections: &SectionTree, c: &StoryCard, comments: i64) -> CardView {
+    CardView {
+        id: c.id,
+        url: story_url(sections, c),
+        headline: c.headline.clone(),
+        standfirst: c.standfirst.clone(),
+        kicker: sections.get(c.section_id).map(|s| s.name.clone()).unwrap_or_default(),
+        picture: c.picture.as_ref().map(picture),
+        time: show(c.published_at, &app.config().time_zone),
+        comments,
+        breaking: c.breaking,
+        locked: c.access == Access::Subscribers,
+    }
+}
+
+pub fn cards(app: &App, sections: &SectionTree, list: &[StoryCard]) -> Vec<CardView> {
+    list.iter().map(|c| card(app, sections, c, 0)).collect()
+}
+
+pub fn ranked(app: &App, sections: &SectionTree, list: &[Ranked]) -> Vec<CardView> {
+    list.iter().map(|r| card(app, sections, &r.card, r.comments)).collect()
+}
+
+/// The rails every story page and the home page show.
+pub struct Rails {
+    pub most_read: Vec<CardView>,
+    pub picks: Vec<CardView>,
+    pub most_commented: Vec<CardView>,
+    pub more_from: Vec<CardView>,
+}
+
+pub fn nav(sections: &SectionTree, current_root: Option<i64>) -> Vec<NavItem> {
+    sections
+        .top()
+        .map(|s| NavItem { name: s.name.clone(), url: format!("/{}", s.path), current: Some(s.id) == current_root })
+        .collect()
+}
+
+/// Absolute URL on this paper.
+pub fn absolute(app: &App, path: &str) -> String {
+    format!("{}{}", base_url(app), path)
+}
+
+pub fn base_url(app: &App) -> &str {
+    app.config().base_url.as_deref().unwrap_or("http://127.0.0.1:8080").trim_end_matches('/')
+}
+
+pub fn chrome(app: &App, sections: &SectionTree, title: String, path: &str, current_root: Option<i64>) -> Chrome {
+    let cfg = app.config();
+    let rankings = app.rankings();
+    let breaking = rankings.breaking.as_ref().map(|c| card(app, sections, c, 0));
+    Chrome {
+        paper: cfg.name.clone(),
+        description: format!("News from {}", cfg.name),
+        title,
+        canonical: absolute(app, path),
+        nav: nav(sections, current_root),
+        breaking,
+        css: CSS_URL.to_string(),
+        is_home: false,
+        json_ld: None,
+        og_image: None,
+        noindex: false,
+        year: show(broadsheet_app::now(), &cfg.time_zone).date.rsplit(' ').next().unwrap_or("").to_string(),
+    }
+}
+
+/// JSON for a `<script type="application/ld+json">` block: pretty-printed (so
+/// no `}}` or `[[` can appear) and with `<` escaped so text cannot end the block.
+pub fn json_ld(value: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(value)
+        .unwrap_or_default()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+/// Page links for fronts: (previous, next) URLs.
+pub struct Pager {
+    pub page: i64,
+    pub pages: i64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+pub fn pager(path: &str, page: i64, total: i64, per_page: i64) -> Pager {
+    let pages = ((total + per_page - 1) / per_page).max(1);
+    let link = |p: i64| if p == 1 { path.to_string() } else { format!("{path}?page={p}") };
+    Pager {
+        page,
+        pages,
+        prev: (page > 1).then(|| link(page - 1)),
+        next: (page < pages).then(|| link(page + 1)),
+    }
+}

@@ -1,0 +1,120 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "broadsheet",
+    version,
+    about = "Broadsheet: the publishing platform of a daily newspaper, in one binary.",
+    long_about = "Broadsheet: the publishing platform of a daily newspaper, in one binary.\n\n\
+        With no database URL it keeps the paper in an SQLite file under the data directory; \
+        give --database-url postgres://… to share a PostgreSQL database between several nodes.\n\n\
+        Settings come from, in order: options, BROADSHEET_* environment variables, the TOML file \
+        named by --config, then defaults. The file may hold: data_dir, database_url, listen, \
+        paper_name, base_url, time_zone, most_read_window_hours, most_commented_window_hours, \
+        page_cache_mb, max_connections. Unknown keys are refused.\n\n\
+        Logging: BROADSHEET_LOG (or RUST_LOG) sets the filter, e.g. `info` or `warn`; \
+        BROADSHEET_LOG_FORMAT=json writes JSON lines."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub common: Common,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args, Clone, Default)]
+pub struct Common {
+    /// TOML configuration file.
+    #[arg(long, global = true, env = "BROADSHEET_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Directory for the SQLite database [default: ./data].
+    #[arg(long, global = true, env = "BROADSHEET_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Database: sqlite:///path/file.db or postgres://user@host/db [default: DATA_DIR/broadsheet.db].
+    #[arg(long, global = true, env = "BROADSHEET_DATABASE_URL", value_name = "URL")]
+    pub database_url: Option<String>,
+    /// The paper's name [default: The Northern Broadsheet].
+    #[arg(long, global = true, env = "BROADSHEET_PAPER_NAME", value_name = "NAME")]
+    pub paper_name: Option<String>,
+    /// Public address of the site, e.g. https://news.example.com (canonical links; HSTS when https).
+    #[arg(long, global = true, env = "BROADSHEET_BASE_URL", value_name = "URL")]
+    pub base_url: Option<String>,
+    /// IANA time zone for times shown to readers [default: Europe/London].
+    #[arg(long, global = true, env = "BROADSHEET_TIME_ZONE", value_name = "ZONE")]
+    pub time_zone: Option<String>,
+    /// Most Read counts views in this many hours [default: 24].
+    #[arg(long, global = true, env = "BROADSHEET_MOST_READ_WINDOW_HOURS", value_name = "HOURS")]
+    pub most_read_window_hours: Option<u32>,
+    /// Most Commented counts comments in this many hours [default: 72].
+    #[arg(long, global = true, env = "BROADSHEET_MOST_COMMENTED_WINDOW_HOURS", value_name = "HOURS")]
+    pub most_commented_window_hours: Option<u32>,
+    /// In-process page cache size in MiB [default: 256].
+    #[arg(long, global = true, env = "BROADSHEET_PAGE_CACHE_MB", value_name = "MIB")]
+    pub page_cache_mb: Option<u64>,
+    /// Database connections per node [default: 16].
+    #[arg(long, global = true, env = "BROADSHEET_MAX_CONNECTIONS", value_name = "N")]
+    pub max_connections: Option<u32>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the paper (the default). Migrates, and makes a demo paper on first run.
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Create or reset the demo paper (deletes all content first).
+    Demo(DemoArgs),
+    /// Rebuild derived data (rankings, caches on every node) and prune expired views.
+    Reindex,
+    /// Withdraw or restore a story.
+    Story {
+        #[command(subcommand)]
+        action: StoryAction,
+    },
+    /// Show or set Editor's Picks.
+    Picks {
+        #[command(subcommand)]
+        action: PicksAction,
+    },
+}
+
+#[derive(Debug, Args, Default)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "BROADSHEET_LISTEN", value_name = "IP:PORT")]
+    pub listen: Option<String>,
+    /// Do not create a demo paper when the database is empty.
+    #[arg(long, env = "BROADSHEET_NO_DEMO")]
+    pub no_demo: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Number of stories.
+    #[arg(long, default_value_t = broadsheet_app::demo::DEFAULT_STORIES)]
+    pub stories: usize,
+    /// Seed: the same seed makes the same paper.
+    #[arg(long, default_value_t = broadsheet_app::demo::DEFAULT_SEED)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoryAction {
+    /// Withdraw a published story: readers get 410 Gone everywhere within seconds.
+    Withdraw { id: i64 },
+    /// Publish a withdrawn story again.
+    Restore { id: i64 },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PicksAction {
+    /// List the current picks in order.
+    Show,
+    /// Replace the picks with these story ids, in this order.
+    Set { ids: Vec<i64> },
+}

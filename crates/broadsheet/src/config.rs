@@ -1,0 +1,100 @@
+//! Configuration: command-line options, then `BROADSHEET_*` environment
+//! variables (clap reads both), then an optional TOML file, then defaults.
+//! Unknown keys in the file are refused, naming the key.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use broadsheet_app::PaperConfig;
+use serde::Deserialize;
+
+use crate::cli::Common;
+
+/// The TOML file. Every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub listen: Option<String>,
+    pub paper_name: Option<String>,
+    pub base_url: Option<String>,
+    pub time_zone: Option<String>,
+    pub most_read_window_hours: Option<u32>,
+    pub most_commented_window_hours: Option<u32>,
+    pub page_cache_mb: Option<u64>,
+    pub max_connections: Option<u32>,
+}
+
+/// Settings after merging every source.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub listen: SocketAddr,
+    pub paper: PaperConfig,
+    pub page_cache_bytes: u64,
+    pub max_connections: u32,
+}
+
+pub fn load_file(path: &Path) -> Result<FileConfig, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| {
+        let msg = e.message().replace('\n', " ");
+        format!(
+            "config file {} is not valid: {msg} (see `broadsheet --help` for the keys it may hold)",
+            path.display()
+        )
+    })
+}
+
+impl Settings {
+    pub fn resolve(c: &Common, listen_arg: Option<&str>) -> Result<Settings, String> {
+        let file = match &c.config {
+            Some(p) => load_file(p)?,
+            None => FileConfig::default(),
+        };
+        let data_dir = c.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from("data"));
+        let database_url = c.database_url.clone().or(file.database_url).unwrap_or_else(|| {
+            format!("sqlite://{}", data_dir.join("broadsheet.db").display())
+        });
+        let listen_text = listen_arg.map(str::to_string).or(file.listen).unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen: SocketAddr = listen_text.parse().map_err(|_| {
+            format!("listen address {listen_text:?} is not valid: use IP:PORT, such as 127.0.0.1:8080")
+        })?;
+        let name = c.paper_name.clone().or(file.paper_name).unwrap_or_else(|| "The Northern Broadsheet".into());
+        if name.trim().is_empty() {
+            return Err("paper name is empty: set --paper-name or leave it out for the default".into());
+        }
+        let tz = c.time_zone.clone().or(file.time_zone).unwrap_or_else(|| "Europe/London".into());
+        let mut paper = PaperConfig::new(&name, &tz)?;
+        let base = c.base_url.clone().or(file.base_url);
+        if let Some(b) = &base {
+            if !(b.starts_with("http://") || b.starts_with("https://")) {
+                return Err(format!("base URL {b:?} must start with http:// or https://, such as https://news.example.com"));
+            }
+        }
+        paper.base_url = base;
+        let hours = c.most_read_window_hours.or(file.most_read_window_hours).unwrap_or(24);
+        if !(1..=24 * 31).contains(&hours) {
+            return Err(format!("most-read window of {hours} hours is out of range: use 1 to 744"));
+        }
+        paper.most_read_window_secs = i64::from(hours) * 3600;
+        let hours = c.most_commented_window_hours.or(file.most_commented_window_hours).unwrap_or(72);
+        if !(1..=24 * 31).contains(&hours) {
+            return Err(format!("most-commented window of {hours} hours is out of range: use 1 to 744"));
+        }
+        paper.most_commented_window_secs = i64::from(hours) * 3600;
+        let mb = c.page_cache_mb.or(file.page_cache_mb).unwrap_or(256);
+        let max_connections = c.max_connections.or(file.max_connections).unwrap_or(16);
+        Ok(Settings {
+            data_dir,
+            database_url,
+            listen,
+            paper,
+            page_cache_bytes: mb.max(1) << 20,
+            max_connections: max_connections.max(1),
+        })
+    }
+}

@@ -18,7 +18,6 @@ use std::sync::{Arc, RwLock};
 
 use broadsheet_domain::{Story, StoryCard, StoryStatus};
 use broadsheet_store::{Listing, Store, StoreError};
-use tokio::sync::broadcast;
 
 pub use config::PaperConfig;
 pub use rankings::{Ranked, Rankings};
@@ -43,6 +42,8 @@ pub fn now() -> i64 {
     jiff::Timestamp::now().as_second()
 }
 
+type Purger = Arc<dyn Fn(&[String]) + Send + Sync>;
+
 /// The running paper. Cheap to clone.
 #[derive(Clone)]
 pub struct App {
@@ -55,7 +56,7 @@ struct Inner {
     sections: RwLock<Arc<SectionTree>>,
     rankings: RwLock<Arc<Rankings>>,
     views: ViewCounter,
-    purges: broadcast::Sender<Arc<Vec<String>>>,
+    purgers: RwLock<Vec<Purger>>,
     last_change: std::sync::atomic::AtomicI64,
     change_floor: i64,
     seen: std::sync::Mutex<changes::Seen>,
@@ -67,7 +68,6 @@ impl App {
     pub async fn new(store: Store, config: PaperConfig) -> Result<App> {
         let sections = SectionTree::new(store.sections().await?);
         let last = store.last_change_id().await?;
-        let (purges, _) = broadcast::channel(1024);
         let views = ViewCounter::new(store.clone(), config.most_read_window_secs, config.view_queue);
         let app = App {
             inner: Arc::new(Inner {
@@ -76,7 +76,7 @@ impl App {
                 sections: RwLock::new(Arc::new(sections)),
                 rankings: RwLock::new(Arc::new(Rankings::default())),
                 views,
-                purges,
+                purgers: RwLock::new(Vec::new()),
                 last_change: std::sync::atomic::AtomicI64::new(last),
                 change_floor: last,
                 seen: std::sync::Mutex::new(changes::Seen::default()),
@@ -115,14 +115,23 @@ impl App {
         &self.inner.views
     }
 
-    /// Surrogate keys to purge, as changes happen on any node.
-    pub fn subscribe_purges(&self) -> broadcast::Receiver<Arc<Vec<String>>> {
-        self.inner.purges.subscribe()
+    /// Registers a cache to purge, by surrogate keys, whenever a change on
+    /// any node touches what it holds. Purges run before the change returns.
+    pub fn on_purge(&self, f: impl Fn(&[String]) + Send + Sync + 'static) {
+        match self.inner.purgers.write() {
+            Ok(mut g) => g.push(Arc::new(f)),
+            Err(p) => p.into_inner().push(Arc::new(f)),
+        }
     }
 
     fn purge(&self, keys: Vec<String>) {
-        // No receivers is fine (the CLI).
-        let _ = self.inner.purges.send(Arc::new(keys));
+        let purgers = match self.inner.purgers.read() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        };
+        for f in purgers {
+            f(&keys);
+        }
     }
 
     /// Starts the background jobs: view flushing, change polling, ranking

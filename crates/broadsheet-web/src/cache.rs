@@ -120,7 +120,7 @@ impl PageCache {
     pub fn purge(&self, keys: &[String]) -> usize {
         let mut index = self.lock();
         self.epoch.fetch_add(1, Ordering::AcqRel);
-        if keys.iter().any(|k| k == broadsheet_app::keys::ALL) {
+        if keys.iter().any(|k| k == broadsheet_app::keys::ALL || k == broadsheet_app::keys::SECTIONS) {
             let n = self.pages.entry_count() as usize;
             self.pages.invalidate_all();
             index.clear();

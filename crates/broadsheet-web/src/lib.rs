@@ -66,25 +66,10 @@ impl Web {
             misses: Arc::new(AtomicU64::new(0)),
             app,
         };
-        let mut purges = web.app.subscribe_purges();
         let cache = web.cache.clone();
-        tokio::spawn(async move {
-            loop {
-                match purges.recv().await {
-                    Ok(keys) => {
-                        let mut keys: Vec<String> = keys.as_ref().clone();
-                        if keys.iter().any(|k| k == broadsheet_app::keys::SECTIONS) {
-                            keys.push(broadsheet_app::keys::ALL.to_string());
-                        }
-                        let n = cache.purge(&keys);
-                        tracing::debug!(purged = n, keys = %keys.join(" "), "page cache purge");
-                    }
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                        cache.purge(&[broadsheet_app::keys::ALL.to_string()]);
-                    }
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
-                }
-            }
+        web.app.on_purge(move |keys| {
+            let n = cache.purge(keys);
+            tracing::debug!(purged = n, keys = %keys.join(" "), "page cache purge");
         });
         web
     }

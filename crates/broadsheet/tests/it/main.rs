@@ -1,1 +1,10 @@
+//! Integration tests: the real router in-process, on a real database.
+//!
+//! `BROADSHEET_TEST_BACKEND=sqlite` (default) gives each test its own SQLite
+//! file; `=postgres` with `BROADSHEET_TEST_DATABASE_URL=postgres://…/postgres`
+//! gives each test its own PostgreSQL database on that server.
 
+mod cli;
+mod pages;
+mod rankings;
+mod support;

@@ -1,0 +1,137 @@
+//! A demo paper on a fresh database, and helpers to make requests.
+
+use std::sync::OnceLock;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use broadsheet_app::{App, PaperConfig};
+use broadsheet_store::{OpenOptions, Store};
+use broadsheet_web::{Web, WebOptions};
+use http_body_util::BodyExt;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use tower::ServiceExt;
+
+pub type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+#[allow(dead_code)]
+pub struct Paper {
+    pub app: App,
+    pub web: Web,
+    pub router: Router,
+    pub url: String,
+    _dir: tempfile::TempDir,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> &str {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+}
+
+fn metrics() -> PrometheusHandle {
+    static H: OnceLock<PrometheusHandle> = OnceLock::new();
+    H.get_or_init(|| match PrometheusBuilder::new().install_recorder() {
+        Ok(h) => h,
+        Err(e) => panic!("metrics recorder: {e}"),
+    })
+    .clone()
+}
+
+pub fn backend() -> String {
+    std::env::var("BROADSHEET_TEST_BACKEND").unwrap_or_else(|_| "sqlite".into())
+}
+
+/// A database URL for one test: a new SQLite file, or a new PostgreSQL database.
+pub async fn database_url(dir: &std::path::Path) -> Result<String, Box<dyn std::error::Error>> {
+    if backend() == "postgres" {
+        let admin = std::env::var("BROADSHEET_TEST_DATABASE_URL")
+            .map_err(|_| "BROADSHEET_TEST_BACKEND=postgres needs BROADSHEET_TEST_DATABASE_URL")?;
+        let name = format!("bs_test_{:016x}", rand::random::<u64>());
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await?;
+        let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).ok_or("bad admin URL")?;
+        Ok(format!("{base}/{name}"))
+    } else {
+        Ok(format!("sqlite://{}", dir.join("paper.db").display()))
+    }
+}
+
+pub async fn store(url: &str) -> Result<Store, Box<dyn std::error::Error>> {
+    let store = Store::open(&OpenOptions { url: url.to_string(), create: true, max_connections: 8 }).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+impl Paper {
+    /// A demo paper with `stories` stories.
+    pub async fn demo(stories: usize) -> Result<Paper, Box<dyn std::error::Error>> {
+        Paper::demo_with(stories, PaperConfig::default()).await
+    }
+
+    pub async fn demo_with(stories: usize, config: PaperConfig) -> Result<Paper, Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let url = database_url(dir.path()).await?;
+        let store = store(&url).await?;
+        broadsheet::make_demo(&store, stories, 7).await?;
+        let app = App::new(store, config).await?;
+        let web = Web::new(app.clone(), WebOptions { cache_bytes: 0, metrics: Some(metrics()) });
+        let router = web.router();
+        Ok(Paper { app, web, router, url, _dir: dir })
+    }
+
+    pub async fn get(&self, path: &str) -> Result<Reply, Box<dyn std::error::Error>> {
+        self.request(path, &[]).await
+    }
+
+    pub async fn request(&self, path: &str, headers: &[(&str, &str)]) -> Result<Reply, Box<dyn std::error::Error>> {
+        let mut req = Request::builder().uri(path);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let res = self.router.clone().oneshot(req.body(Body::empty())?).await?;
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await?.to_bytes();
+        Ok(Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() })
+    }
+
+    /// Path of a published story matching `pred`.
+    pub async fn story_where(
+        &self,
+        pred: impl Fn(&broadsheet_domain::Story) -> bool,
+    ) -> Result<broadsheet_domain::Story, Box<dyn std::error::Error>> {
+        let cards = self.app.store().cards(broadsheet_store::Listing::All, 1000, 0).await?;
+        for c in cards {
+            if let Some(s) = self.app.store().story(c.id).await? {
+                if pred(&s) {
+                    return Ok(s);
+                }
+            }
+        }
+        Err("no story matches".into())
+    }
+
+    pub fn path_of(&self, s: &broadsheet_domain::Story) -> String {
+        broadsheet_domain::permalink::story_path(self.app.sections().path(s.section_id), &s.slug, s.id)
+    }
+}
+
+/// Every `href="…"` in a page.
+pub fn hrefs(html: &str) -> Vec<String> {
+    html.split("href=\"").skip(1).filter_map(|s| s.split('"').next()).map(str::to_string).collect()
+}
+
+/// The text between the first `start` and the next `end` after it.
+pub fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
+    let Some(i) = html.find(start) else { return "" };
+    let rest = &html[i..];
+    let j = rest.find(end).unwrap_or(rest.len());
+    &rest[..j]
+}

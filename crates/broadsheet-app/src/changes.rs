@@ -61,7 +61,10 @@ pub(crate) async fn apply(app: &App) -> Result<usize> {
     keys_out.sort();
     keys_out.dedup();
     let n = keys_out.len();
-    if keys_out.iter().any(|k| k == keys::SECTIONS || k == keys::ALL) {
+    if keys_out
+        .iter()
+        .any(|k| k == keys::SECTIONS || k == keys::ALL)
+    {
         app.reload_sections().await?;
     }
     app.purge(keys_out);

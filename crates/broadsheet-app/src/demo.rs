@@ -41,7 +41,9 @@ pub async fn load(store: &Store, spec: DemoSpec) -> Result<DemoSummary> {
             }
             None => (None, s.slug.clone()),
         };
-        let id = store.insert_section(&s.slug, &s.name, parent_id, i64::from(s.position), &path).await?;
+        let id = store
+            .insert_section(&s.slug, &s.name, parent_id, i64::from(s.position), &path)
+            .await?;
         section_ids.insert(s.slug.clone(), (id, path));
     }
 
@@ -87,7 +89,9 @@ pub async fn load(store: &Store, spec: DemoSpec) -> Result<DemoSummary> {
             )
             .await?;
         for r in rends {
-            store.put_rendition(id, i64::from(r.width), r.format, &r.bytes).await?;
+            store
+                .put_rendition(id, i64::from(r.width), r.format, &r.bytes)
+                .await?;
         }
         picture_ids.push(id);
     }
@@ -99,16 +103,19 @@ pub async fn load(store: &Store, spec: DemoSpec) -> Result<DemoSummary> {
     let mut story_ids: Vec<i64> = Vec::with_capacity(spec.stories);
     let mut with_pictures: Vec<i64> = Vec::new();
     let mut batch = Vec::new();
-    let mut engagement: Vec<(usize, Vec<broadsheet_demo::CommentSeed>, Vec<broadsheet_demo::ViewSeed>)> = Vec::new();
+    let mut engagement: Vec<(
+        usize,
+        Vec<broadsheet_demo::CommentSeed>,
+        Vec<broadsheet_demo::ViewSeed>,
+    )> = Vec::new();
     let stories: Vec<_> = demo.stories().collect();
     for chunk in stories.chunks(500) {
         batch.clear();
         engagement.clear();
         for s in chunk {
-            let (section_id, _) = section_ids
-                .get(&s.section)
-                .cloned()
-                .ok_or_else(|| AppError::Invalid(format!("demo story names unknown section {}", s.section)))?;
+            let (section_id, _) = section_ids.get(&s.section).cloned().ok_or_else(|| {
+                AppError::Invalid(format!("demo story names unknown section {}", s.section))
+            })?;
             let mut tags = Vec::new();
             for t in &s.tags {
                 let slug = slugify(t, 60);
@@ -123,9 +130,13 @@ pub async fn load(store: &Store, spec: DemoSpec) -> Result<DemoSummary> {
                 tags.push(id);
             }
             let (author_ids, byline_text) = match &s.byline {
-                BylineSeed::Staff(names) => {
-                    (names.iter().filter_map(|n| staff_ids.get(n).copied()).collect(), None)
-                }
+                BylineSeed::Staff(names) => (
+                    names
+                        .iter()
+                        .filter_map(|n| staff_ids.get(n).copied())
+                        .collect(),
+                    None,
+                ),
                 BylineSeed::Agency(a) => (Vec::new(), Some(a.clone())),
             };
             let pic = |k: usize| picture_ids.get(k % picture_ids.len().max(1)).copied();
@@ -157,8 +168,15 @@ pub async fn load(store: &Store, spec: DemoSpec) -> Result<DemoSummary> {
             if new.lead_picture_id.is_some() {
                 with_pictures.push(*id);
             }
-            comments.extend(cs.iter().map(|c| (*id, c.author_name.clone(), c.body.clone(), c.created_at)));
-            views.extend(vs.iter().map(|v| ViewRecord { story_id: *id, reader: v.reader.clone(), at: v.at }));
+            comments.extend(
+                cs.iter()
+                    .map(|c| (*id, c.author_name.clone(), c.body.clone(), c.created_at)),
+            );
+            views.extend(vs.iter().map(|v| ViewRecord {
+                story_id: *id,
+                reader: v.reader.clone(),
+                at: v.at,
+            }));
         }
         n_comments += comments.len();
         n_views += views.len();
@@ -169,11 +187,24 @@ pub async fn load(store: &Store, spec: DemoSpec) -> Result<DemoSummary> {
     }
 
     // Editor's Picks: six recent stories with pictures, chosen by rule, not by hand.
-    let picks: Vec<i64> = with_pictures.iter().rev().skip(3).step_by(7).take(6).copied().collect();
+    let picks: Vec<i64> = with_pictures
+        .iter()
+        .rev()
+        .skip(3)
+        .step_by(7)
+        .take(6)
+        .copied()
+        .collect();
     store.set_editors_picks(&picks, spec.now).await?;
     store.append_change(crate::keys::ALL, spec.now).await?;
 
-    Ok(DemoSummary { stories: n_stories, pictures: picture_ids.len(), comments: n_comments, views: n_views, staff })
+    Ok(DemoSummary {
+        stories: n_stories,
+        pictures: picture_ids.len(),
+        comments: n_comments,
+        views: n_views,
+        staff,
+    })
 }
 
 fn replace_picture_keys(body: &str, pic: &dyn Fn(usize) -> Option<i64>) -> String {
@@ -203,7 +234,10 @@ fn replace_picture_keys(body: &str, pic: &dyn Fn(usize) -> Option<i64>) -> Strin
 type MadePicture = (PictureSeed, Vec<media::Rendition>);
 
 fn make_pictures(demo: &Demo, count: usize) -> Result<Vec<MadePicture>> {
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).clamp(1, 8);
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .clamp(1, 8);
     let results: Vec<Result<Vec<(usize, MadePicture)>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
@@ -220,7 +254,10 @@ fn make_pictures(demo: &Demo, count: usize) -> Result<Vec<MadePicture>> {
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(AppError::Invalid("picture generation failed".into()))))
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(AppError::Invalid("picture generation failed".into())))
+            })
             .collect()
     });
     let mut all = Vec::with_capacity(count);

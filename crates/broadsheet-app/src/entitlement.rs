@@ -27,10 +27,14 @@ pub struct GatedBody {
 /// exists (the paywall issue adds it here, and only here).
 pub fn gate(story: &Story, reader: &Reader, preview_paragraphs: usize) -> GatedBody {
     match story.access {
-        Access::Free | Access::Metered => GatedBody { markup: story.body.clone(), withheld: false },
-        Access::Subscribers if reader.subscriber => {
-            GatedBody { markup: story.body.clone(), withheld: false }
-        }
+        Access::Free | Access::Metered => GatedBody {
+            markup: story.body.clone(),
+            withheld: false,
+        },
+        Access::Subscribers if reader.subscriber => GatedBody {
+            markup: story.body.clone(),
+            withheld: false,
+        },
         Access::Subscribers => {
             let (markup, withheld) = markup::lead_paragraphs(&story.body, preview_paragraphs);
             GatedBody { markup, withheld }

@@ -68,7 +68,11 @@ impl App {
     pub async fn new(store: Store, config: PaperConfig) -> Result<App> {
         let sections = SectionTree::new(store.sections().await?);
         let last = store.last_change_id().await?;
-        let views = ViewCounter::new(store.clone(), config.most_read_window_secs, config.view_queue);
+        let views = ViewCounter::new(
+            store.clone(),
+            config.most_read_window_secs,
+            config.view_queue,
+        );
         let app = App {
             inner: Arc::new(Inner {
                 store,
@@ -136,7 +140,10 @@ impl App {
 
     /// Starts the background jobs: view flushing, change polling, ranking
     /// refresh. They stop when `shutdown` fires.
-    pub fn spawn_jobs(&self, shutdown: tokio::sync::watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
+    pub fn spawn_jobs(
+        &self,
+        shutdown: tokio::sync::watch::Receiver<bool>,
+    ) -> Vec<tokio::task::JoinHandle<()>> {
         vec![
             tokio::spawn(views::flush_loop(self.clone(), shutdown.clone())),
             tokio::spawn(changes::poll_loop(self.clone(), shutdown.clone())),
@@ -193,7 +200,12 @@ impl App {
         }
     }
 
-    pub async fn cards(&self, listing: Listing<'_>, limit: i64, offset: i64) -> Result<Vec<StoryCard>> {
+    pub async fn cards(
+        &self,
+        listing: Listing<'_>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<StoryCard>> {
         Ok(self.store().cards(listing, limit, offset).await?)
     }
 
@@ -206,7 +218,10 @@ impl App {
             return Ok(false);
         };
         let keys = keys::for_story(&story, &self.sections()).join(" ");
-        let done = self.store().set_story_status(id, status, now(), &keys).await?;
+        let done = self
+            .store()
+            .set_story_status(id, status, now(), &keys)
+            .await?;
         if done {
             self.apply_changes().await?;
         }
@@ -223,7 +238,9 @@ impl App {
         }
         let mut seen = std::collections::HashSet::new();
         if let Some(dup) = ids.iter().find(|id| !seen.insert(**id)) {
-            return Err(AppError::Invalid(format!("story {dup} is listed twice: list each story once")));
+            return Err(AppError::Invalid(format!(
+                "story {dup} is listed twice: list each story once"
+            )));
         }
         self.store().set_editors_picks(ids, now()).await?;
         self.apply_changes().await?;
@@ -242,10 +259,19 @@ pub enum StoryLookup {
 /// and change events.
 pub async fn reindex(store: &Store, config: &PaperConfig) -> Result<String> {
     let t = now();
-    let pruned = store.prune_views(t - config.most_read_window_secs.max(config.most_commented_window_secs) - 86_400).await?;
+    let pruned = store
+        .prune_views(
+            t - config
+                .most_read_window_secs
+                .max(config.most_commented_window_secs)
+                - 86_400,
+        )
+        .await?;
     store.prune_changes(t - 7 * 86_400).await?;
     let changes = format!("{} {}", keys::RANKINGS, keys::SECTIONS);
-    store.append_change(&format!("{changes} {}", keys::ALL), t).await?;
+    store
+        .append_change(&format!("{changes} {}", keys::ALL), t)
+        .await?;
     let stories = store.count(Listing::All).await?;
     Ok(format!(
         "reindexed: {stories} published stories; pruned {pruned} expired views; every node will rebuild its caches within seconds"

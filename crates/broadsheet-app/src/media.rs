@@ -30,13 +30,22 @@ pub fn renditions(original: &[u8]) -> Result<Vec<Rendition>, String> {
             continue;
         }
         let w = w.min(img.width());
-        let h = ((u64::from(img.height()) * u64::from(w)) / u64::from(img.width().max(1))).max(1) as u32;
-        let resized = if w == img.width() { img.clone() } else { img.resize_exact(w, h, FilterType::Triangle) };
+        let h = ((u64::from(img.height()) * u64::from(w)) / u64::from(img.width().max(1))).max(1)
+            as u32;
+        let resized = if w == img.width() {
+            img.clone()
+        } else {
+            img.resize_exact(w, h, FilterType::Triangle)
+        };
         let mut bytes = Vec::new();
         JpegEncoder::new_with_quality(&mut bytes, 78)
             .encode_image(&resized.to_rgb8())
             .map_err(|e| format!("cannot encode picture: {e}"))?;
-        out.push(Rendition { width: w, format: "jpeg", bytes });
+        out.push(Rendition {
+            width: w,
+            format: "jpeg",
+            bytes,
+        });
     }
     Ok(out)
 }

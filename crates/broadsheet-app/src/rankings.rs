@@ -37,15 +37,27 @@ impl Rankings {
         let store = app.store();
         let cfg = app.config();
         let t = now();
-        let read = store.most_read(t - cfg.most_read_window_secs, RANKED).await?;
-        let commented = store.most_commented(t - cfg.most_commented_window_secs, RANKED).await?;
+        let read = store
+            .most_read(t - cfg.most_read_window_secs, RANKED)
+            .await?;
+        let commented = store
+            .most_commented(t - cfg.most_commented_window_secs, RANKED)
+            .await?;
         let picks = store.editors_picks().await?;
-        let mut ids: Vec<i64> = read.iter().chain(commented.iter()).map(|(id, _)| *id).collect();
+        let mut ids: Vec<i64> = read
+            .iter()
+            .chain(commented.iter())
+            .map(|(id, _)| *id)
+            .collect();
         ids.extend(&picks);
         ids.sort_unstable();
         ids.dedup();
-        let cards: HashMap<i64, StoryCard> =
-            store.cards_by_ids(&ids).await?.into_iter().map(|c| (c.id, c)).collect();
+        let cards: HashMap<i64, StoryCard> = store
+            .cards_by_ids(&ids)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
         let comments = store.comment_counts(&ids).await?;
         let ranked = |list: &[(i64, i64)]| -> Vec<Ranked> {
             list.iter()

@@ -14,8 +14,16 @@ pub struct SectionTree {
 impl SectionTree {
     pub fn new(all: Vec<Section>) -> SectionTree {
         let by_id = all.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
-        let by_path = all.iter().enumerate().map(|(i, s)| (s.path.clone(), i)).collect();
-        SectionTree { all, by_id, by_path }
+        let by_path = all
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.path.clone(), i))
+            .collect();
+        SectionTree {
+            all,
+            by_id,
+            by_path,
+        }
     }
 
     pub fn get(&self, id: i64) -> Option<&Section> {

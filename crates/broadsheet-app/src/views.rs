@@ -51,7 +51,11 @@ impl ViewCounter {
             metrics::counter!("broadsheet_views_dropped_total").increment(1);
             return false;
         }
-        q.push(ViewRecord { story_id, reader, at });
+        q.push(ViewRecord {
+            story_id,
+            reader,
+            at,
+        });
         metrics::gauge!("broadsheet_view_backlog").set(q.len() as f64);
         true
     }
@@ -99,7 +103,9 @@ pub(crate) async fn flush_loop(app: App, mut shutdown: tokio::sync::watch::Recei
                 }
             }
             Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, backlog = app.views().backlog(), "writing views failed; will retry"),
+            Err(e) => {
+                tracing::warn!(error = %e, backlog = app.views().backlog(), "writing views failed; will retry")
+            }
         }
         if stop {
             return;

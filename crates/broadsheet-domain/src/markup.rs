@@ -15,8 +15,31 @@ use pulldown_cmark::{Options, Parser, html};
 static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut b = ammonia::Builder::empty();
     b.add_tags([
-        "p", "h2", "h3", "h4", "blockquote", "ul", "ol", "li", "a", "strong", "em", "b", "i",
-        "code", "pre", "br", "hr", "sub", "sup", "table", "thead", "tbody", "tr", "th", "td",
+        "p",
+        "h2",
+        "h3",
+        "h4",
+        "blockquote",
+        "ul",
+        "ol",
+        "li",
+        "a",
+        "strong",
+        "em",
+        "b",
+        "i",
+        "code",
+        "pre",
+        "br",
+        "hr",
+        "sub",
+        "sup",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
     ])
     .add_tag_attributes("a", ["href"])
     .add_tag_attributes("ol", ["start"])
@@ -114,7 +137,11 @@ fn blocks(body: &str) -> impl Iterator<Item = &str> {
 }
 
 fn placeholder(block: &str) -> Option<i64> {
-    block.strip_prefix("[picture:")?.strip_suffix(']')?.parse().ok()
+    block
+        .strip_prefix("[picture:")?
+        .strip_suffix(']')?
+        .parse()
+        .ok()
 }
 
 #[cfg(test)]
@@ -127,11 +154,16 @@ mod tests {
 
     #[test]
     fn renders_markdown_and_pictures() {
-        let check = |input: &str, expected: &str| assert_eq!(render(input, fig).trim(), expected, "{input}");
+        let check = |input: &str, expected: &str| {
+            assert_eq!(render(input, fig).trim(), expected, "{input}")
+        };
         check("Hello *world*", "<p>Hello <em>world</em></p>");
         check("## Sub\n\nText", "<h2>Sub</h2>\n<p>Text</p>");
         check("> A quote", "<blockquote>\n<p>A quote</p>\n</blockquote>");
-        check("One\n\n[picture:7]\n\nTwo", "<p>One</p>\n<figure>seven</figure>\n<p>Two</p>");
+        check(
+            "One\n\n[picture:7]\n\nTwo",
+            "<p>One</p>\n<figure>seven</figure>\n<p>Two</p>",
+        );
         check("[picture:8]", "");
         check("[picture:x]", "<p>[picture:x]</p>");
         check("- a\n- b", "<ul>\n<li>a</li>\n<li>b</li>\n</ul>");
@@ -169,7 +201,27 @@ mod tests {
         ];
         for p in payloads {
             let out = render(p, fig).to_ascii_lowercase();
-            for bad in ["<script", "onerror", "onload", "onmouseover", "javascript:", "<svg", "<math", "<style", "style=", "<iframe", "<object", "<form", "<base", "<meta", "data:text", "<textarea", "<title", "<noscript", "<img"] {
+            for bad in [
+                "<script",
+                "onerror",
+                "onload",
+                "onmouseover",
+                "javascript:",
+                "<svg",
+                "<math",
+                "<style",
+                "style=",
+                "<iframe",
+                "<object",
+                "<form",
+                "<base",
+                "<meta",
+                "data:text",
+                "<textarea",
+                "<title",
+                "<noscript",
+                "<img",
+            ] {
                 assert!(!out.contains(bad), "{p:?} left {bad:?} in {out:?}");
             }
             let once = sanitize(p);
@@ -180,8 +232,11 @@ mod tests {
     #[test]
     fn lead_paragraphs_cut() {
         let body = "One\n\n[picture:7]\n\nTwo\n\nThree";
-        assert_eq!(lead_paragraphs(body, 2), ("One\n\n[picture:7]\n\nTwo".to_string(), true));
-        assert_eq!(lead_paragraphs(body, 3).1, false);
+        assert_eq!(
+            lead_paragraphs(body, 2),
+            ("One\n\n[picture:7]\n\nTwo".to_string(), true)
+        );
+        assert!(!lead_paragraphs(body, 3).1);
         assert_eq!(picture_ids(body), vec![7]);
         assert_eq!(plain_text("## Head\n\nA *b* c\n\nD", 5), "A b c");
     }

@@ -89,8 +89,12 @@ mod tests {
 
     #[test]
     fn slugs() {
-        let check = |input: &str, expected: &str| assert_eq!(slugify(input, 80), expected, "{input}");
-        check("Council approves £2m bus plan", "council-approves-2m-bus-plan");
+        let check =
+            |input: &str, expected: &str| assert_eq!(slugify(input, 80), expected, "{input}");
+        check(
+            "Council approves £2m bus plan",
+            "council-approves-2m-bus-plan",
+        );
         check("  Hello,   World!  ", "hello-world");
         check("Café owner's big day", "cafe-owners-big-day");
         check("Rock & roll", "rock-and-roll");
@@ -105,7 +109,10 @@ mod tests {
             let got = parse_story_path(input).map(|a| (a.section_path, a.slug, a.id));
             assert_eq!(got, expected, "{input}");
         };
-        check("/news/world/big-storm-hits-12", Some(("news/world", "big-storm-hits", 12)));
+        check(
+            "/news/world/big-storm-hits-12",
+            Some(("news/world", "big-storm-hits", 12)),
+        );
         check("/sport/cup-final-3", Some(("sport", "cup-final", 3)));
         check("/sport/cup-final-3/", Some(("sport", "cup-final", 3)));
         check("/sport", None);

@@ -101,7 +101,12 @@ pub fn count_views(events: &[ViewEvent<'_>], now: i64, window_secs: i64) -> Vec<
             }
         }
     }
-    rank(counted.into_iter().filter(|&(_, at)| at > now - window_secs).map(|(id, _)| id))
+    rank(
+        counted
+            .into_iter()
+            .filter(|&(_, at)| at > now - window_secs)
+            .map(|(id, _)| id),
+    )
 }
 
 /// Counts ids and orders them highest count first, then lower id.
@@ -128,7 +133,9 @@ mod tests {
         let check = |ua: Option<&str>, bot: bool| assert_eq!(is_bot(ua), bot, "{ua:?}");
         check(Some(FIREFOX), false);
         check(
-            Some("Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1"),
+            Some(
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1",
+            ),
             false,
         );
         check(Some(GOOGLEBOT), true);
@@ -146,47 +153,81 @@ mod tests {
     fn counting_rules() {
         let day = 86_400;
         let now = 10 * day;
-        let ev = |story_id, reader, at, ua| ViewEvent { story_id, reader, at, user_agent: Some(ua) };
+        let ev = |story_id, reader, at, ua| ViewEvent {
+            story_id,
+            reader,
+            at,
+            user_agent: Some(ua),
+        };
         struct Case<'a> {
             name: &'a str,
             events: Vec<ViewEvent<'a>>,
             expected: Vec<(i64, i64)>,
         }
         let cases = vec![
-            Case { name: "nothing", events: vec![], expected: vec![] },
+            Case {
+                name: "nothing",
+                events: vec![],
+                expected: vec![],
+            },
             Case {
                 name: "one reader counted once in the window",
-                events: vec![ev(1, "a", now - 100, FIREFOX), ev(1, "a", now - 50, FIREFOX), ev(1, "a", now - 1, FIREFOX)],
+                events: vec![
+                    ev(1, "a", now - 100, FIREFOX),
+                    ev(1, "a", now - 50, FIREFOX),
+                    ev(1, "a", now - 1, FIREFOX),
+                ],
                 expected: vec![(1, 1)],
             },
             Case {
                 name: "two readers count twice",
-                events: vec![ev(1, "a", now - 100, FIREFOX), ev(1, "b", now - 50, FIREFOX)],
+                events: vec![
+                    ev(1, "a", now - 100, FIREFOX),
+                    ev(1, "b", now - 50, FIREFOX),
+                ],
                 expected: vec![(1, 2)],
             },
             Case {
                 name: "bots ignored",
-                events: vec![ev(1, "a", now - 100, GOOGLEBOT), ev(2, "b", now - 100, FIREFOX)],
+                events: vec![
+                    ev(1, "a", now - 100, GOOGLEBOT),
+                    ev(2, "b", now - 100, FIREFOX),
+                ],
                 expected: vec![(2, 1)],
             },
             Case {
                 name: "views older than the window expire",
-                events: vec![ev(1, "a", now - day - 1, FIREFOX), ev(2, "b", now - day + 1, FIREFOX)],
+                events: vec![
+                    ev(1, "a", now - day - 1, FIREFOX),
+                    ev(2, "b", now - day + 1, FIREFOX),
+                ],
                 expected: vec![(2, 1)],
             },
             Case {
                 name: "the same reader counts again once a window has passed",
-                events: vec![ev(1, "a", now - 3 * day, FIREFOX), ev(1, "a", now - 2 * day + 10, FIREFOX), ev(1, "a", now - 10, FIREFOX)],
+                events: vec![
+                    ev(1, "a", now - 3 * day, FIREFOX),
+                    ev(1, "a", now - 2 * day + 10, FIREFOX),
+                    ev(1, "a", now - 10, FIREFOX),
+                ],
                 expected: vec![(1, 1)],
             },
             Case {
                 name: "a repeat inside the window of a counted view is not counted, even if the window then moves",
-                events: vec![ev(1, "a", now - day - 100, FIREFOX), ev(1, "a", now - 200, FIREFOX)],
+                events: vec![
+                    ev(1, "a", now - day - 100, FIREFOX),
+                    ev(1, "a", now - 200, FIREFOX),
+                ],
                 expected: vec![],
             },
             Case {
                 name: "ordered by count then id",
-                events: vec![ev(3, "a", now - 9, FIREFOX), ev(2, "a", now - 9, FIREFOX), ev(2, "b", now - 9, FIREFOX), ev(1, "c", now - 9, FIREFOX)],
+                events: vec![
+                    ev(3, "a", now - 9, FIREFOX),
+                    ev(2, "a", now - 9, FIREFOX),
+                    ev(2, "b", now - 9, FIREFOX),
+                    ev(1, "c", now - 9, FIREFOX),
+                ],
                 expected: vec![(2, 2), (1, 1), (3, 1)],
             },
             Case {
@@ -196,7 +237,12 @@ mod tests {
             },
         ];
         for case in cases {
-            assert_eq!(count_views(&case.events, now, day), case.expected, "{}", case.name);
+            assert_eq!(
+                count_views(&case.events, now, day),
+                case.expected,
+                "{}",
+                case.name
+            );
         }
     }
 }

@@ -17,9 +17,8 @@ pub struct ShownTime {
 
 /// Looks up an IANA zone name such as `Europe/London`.
 pub fn zone(name: &str) -> Result<TimeZone, String> {
-    TimeZone::get(name).map_err(|_| {
-        format!("unknown time zone {name:?}: use an IANA name such as Europe/London")
-    })
+    TimeZone::get(name)
+        .map_err(|_| format!("unknown time zone {name:?}: use an IANA name such as Europe/London"))
 }
 
 pub fn show(unix_secs: i64, tz: &TimeZone) -> ShownTime {

@@ -106,8 +106,14 @@ impl Store {
     /// Applies the embedded migrations of this backend.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match &self.db {
-            Db::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await.map_err(StoreError::migrate)?,
-            Db::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await.map_err(StoreError::migrate)?,
+            Db::Sqlite(p) => SQLITE_MIGRATIONS
+                .run(p)
+                .await
+                .map_err(StoreError::migrate)?,
+            Db::Postgres(p) => POSTGRES_MIGRATIONS
+                .run(p)
+                .await
+                .map_err(StoreError::migrate)?,
         }
         Ok(())
     }
@@ -127,12 +133,15 @@ async fn open_sqlite(opts: &OpenOptions) -> Result<SqlitePool, StoreError> {
             file.display()
         )));
     }
-    if opts.create {
-        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                StoreError::Config(format!("cannot create data directory {}: {e}", dir.display()))
-            })?;
-        }
+    if opts.create
+        && let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            StoreError::Config(format!(
+                "cannot create data directory {}: {e}",
+                dir.display()
+            ))
+        })?;
     }
     let conn = conn
         .create_if_missing(opts.create)
@@ -164,13 +173,19 @@ fn sqlite_open_error(file: &Path, e: sqlx::Error) -> StoreError {
             "{} is not a readable Broadsheet database (the file is damaged or not SQLite): restore it from a backup, or move it aside and run `broadsheet demo` for a fresh demo paper",
             file.display()
         ))
-    } else if text.contains("unable to open") || text.contains("readonly") || text.contains("permission") {
+    } else if text.contains("unable to open")
+        || text.contains("readonly")
+        || text.contains("permission")
+    {
         StoreError::Unavailable(format!(
             "cannot open database file {}: check that its directory exists and is writable by this user",
             file.display()
         ))
     } else {
-        StoreError::Unavailable(format!("cannot open database file {}: {text}", file.display()))
+        StoreError::Unavailable(format!(
+            "cannot open database file {}: {text}",
+            file.display()
+        ))
     }
 }
 
@@ -194,11 +209,11 @@ async fn open_postgres(opts: &OpenOptions) -> Result<PgPool, StoreError> {
 
 /// Hides a password in a database URL.
 pub fn redact(url: &str) -> String {
-    if let Some((scheme, rest)) = url.split_once("://") {
-        if let Some((cred, host)) = rest.split_once('@') {
-            let user = cred.split(':').next().unwrap_or("");
-            return format!("{scheme}://{user}@{host}");
-        }
+    if let Some((scheme, rest)) = url.split_once("://")
+        && let Some((cred, host)) = rest.split_once('@')
+    {
+        let user = cred.split(':').next().unwrap_or("");
+        return format!("{scheme}://{user}@{host}");
     }
     url.to_string()
 }

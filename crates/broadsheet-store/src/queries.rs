@@ -256,7 +256,13 @@ impl Store {
     }
 
     /// Stores (or replaces) one rendition of a picture.
-    pub async fn put_rendition(&self, picture_id: i64, width: i64, format: &str, bytes: &[u8]) -> Result<()> {
+    pub async fn put_rendition(
+        &self,
+        picture_id: i64,
+        width: i64,
+        format: &str,
+        bytes: &[u8],
+    ) -> Result<()> {
         with_pool!(&self.db, p => sqlx::query(
             "INSERT INTO picture_renditions (picture_id, width, format, bytes) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (picture_id, width, format) DO UPDATE SET bytes = excluded.bytes"
@@ -264,7 +270,12 @@ impl Store {
         Ok(())
     }
 
-    pub async fn rendition(&self, picture_id: i64, width: i64, format: &str) -> Result<Option<Vec<u8>>> {
+    pub async fn rendition(
+        &self,
+        picture_id: i64,
+        width: i64,
+        format: &str,
+    ) -> Result<Option<Vec<u8>>> {
         let bytes: Option<Vec<u8>> = with_pool!(&self.db, p => sqlx::query_scalar(
             "SELECT bytes FROM picture_renditions WHERE picture_id = $1 AND width = $2 AND format = $3"
         ).bind(picture_id).bind(width).bind(format).fetch_optional(p).await)?;
@@ -302,7 +313,14 @@ impl Store {
         })?;
         Ok(rows
             .into_iter()
-            .map(|(id, alt, caption, credit, width, height)| PictureRef { id, alt, caption, credit, width, height })
+            .map(|(id, alt, caption, credit, width, height)| PictureRef {
+                id,
+                alt,
+                caption,
+                credit,
+                width,
+                height,
+            })
             .collect())
     }
 
@@ -368,9 +386,20 @@ impl Store {
             byline_text: row.byline_text,
             authors: authors
                 .into_iter()
-                .map(|r| AuthorRef { id: r.id, slug: r.slug, display_name: r.name })
+                .map(|r| AuthorRef {
+                    id: r.id,
+                    slug: r.slug,
+                    display_name: r.name,
+                })
                 .collect(),
-            tags: tags.into_iter().map(|r| TagRef { id: r.id, slug: r.slug, name: r.name }).collect(),
+            tags: tags
+                .into_iter()
+                .map(|r| TagRef {
+                    id: r.id,
+                    slug: r.slug,
+                    name: r.name,
+                })
+                .collect(),
             status: StoryStatus::parse(&row.status),
             access: card.access.parse().unwrap_or(Access::Subscribers),
             breaking: card.breaking != 0,
@@ -398,7 +427,12 @@ impl Store {
     }
 
     /// Published stories of a listing, newest first.
-    pub async fn cards(&self, listing: Listing<'_>, limit: i64, offset: i64) -> Result<Vec<StoryCard>> {
+    pub async fn cards(
+        &self,
+        listing: Listing<'_>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<StoryCard>> {
         let (join, filter) = listing_sql(listing);
         let sql = format!(
             "SELECT {CARD_COLUMNS} FROM stories s LEFT JOIN pictures p ON p.id = s.lead_picture_id {join} \
@@ -468,7 +502,13 @@ impl Store {
 
     /// Sets a story's status, and records the change for every node's cache
     /// in the same transaction. Returns false if there is no such story.
-    pub async fn set_story_status(&self, id: i64, status: StoryStatus, now: i64, keys: &str) -> Result<bool> {
+    pub async fn set_story_status(
+        &self,
+        id: i64,
+        status: StoryStatus,
+        now: i64,
+        keys: &str,
+    ) -> Result<bool> {
         let done = with_pool!(&self.db, p => {
             let mut tx = p.begin().await?;
             let n = sqlx::query("UPDATE stories SET status = $1, modified_at = $2 WHERE id = $3")
@@ -612,7 +652,12 @@ impl Store {
 
     /// Which of these ids are published stories.
     pub async fn published_ids(&self, ids: &[i64]) -> Result<Vec<i64>> {
-        Ok(self.cards_by_ids(ids).await?.into_iter().map(|c| c.id).collect())
+        Ok(self
+            .cards_by_ids(ids)
+            .await?
+            .into_iter()
+            .map(|c| c.id)
+            .collect())
     }
 
     // ----- change events ----------------------------------------------------
@@ -688,7 +733,10 @@ fn listing_sql(listing: Listing<'_>) -> (&'static str, &'static str) {
             "JOIN story_authors sa ON sa.story_id = s.id",
             "AND sa.author_id = $1",
         ),
-        Listing::Tag(_) => ("JOIN story_tags st ON st.story_id = s.id", "AND st.tag_id = $1"),
+        Listing::Tag(_) => (
+            "JOIN story_tags st ON st.story_id = s.id",
+            "AND st.tag_id = $1",
+        ),
     }
 }
 

@@ -19,9 +19,9 @@ const FAVICON: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 3
 
 /// 1×1 transparent GIF.
 const GIF: &[u8] = &[
-    0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff,
-    0x21, 0xf9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x02,
-    0x02, 0x44, 0x01, 0x00, 0x3b,
+    0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0xff, 0xff, 0xff, 0x21, 0xf9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00, 0x00, 0x00,
+    0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b,
 ];
 
 struct Asset {
@@ -35,7 +35,8 @@ fn asset(body: &'static str, kind: &'static str) -> Asset {
     Asset {
         body,
         kind,
-        etag: HeaderValue::from_str(&format!("\"{}\"", hex::encode(&d[..8]))).unwrap_or(HeaderValue::from_static("\"1\"")),
+        etag: HeaderValue::from_str(&format!("\"{}\"", hex::encode(&d[..8])))
+            .unwrap_or(HeaderValue::from_static("\"1\"")),
     }
 }
 
@@ -51,7 +52,9 @@ fn serve_asset(name: &str, headers: &HeaderMap) -> Response {
     let Some((_, a)) = ASSETS.iter().find(|(n, _)| *n == name) else {
         return (StatusCode::NOT_FOUND, "no such file\n").into_response();
     };
-    let fresh = headers.get(header::IF_NONE_MATCH).is_some_and(|v| v.as_bytes() == a.etag.as_bytes());
+    let fresh = headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|v| v.as_bytes() == a.etag.as_bytes());
     let mut res = if fresh {
         let mut r = Response::new(Body::empty());
         *r.status_mut() = StatusCode::NOT_MODIFIED;
@@ -62,7 +65,10 @@ fn serve_asset(name: &str, headers: &HeaderMap) -> Response {
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(a.kind));
     h.insert(header::ETAG, a.etag.clone());
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600, stale-while-revalidate=86400"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600, stale-while-revalidate=86400"),
+    );
     res
 }
 
@@ -80,7 +86,13 @@ pub async fn robots(State(web): State<Web>) -> Response {
         "User-agent: *\nAllow: /\nDisallow: /v/\nDisallow: /newsroom\nDisallow: /metrics\n\n# {}\n# {base}\n",
         web.app.config().name
     );
-    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], body)
+    (
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
         .into_response()
 }
 
@@ -89,7 +101,11 @@ pub async fn healthz(State(web): State<Web>) -> Response {
         Ok(()) => ([(header::CACHE_CONTROL, "no-store")], "ok\n").into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "health check: database unavailable");
-            (StatusCode::SERVICE_UNAVAILABLE, [(header::CACHE_CONTROL, "no-store")], "database unavailable\n")
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::CACHE_CONTROL, "no-store")],
+                "database unavailable\n",
+            )
                 .into_response()
         }
     }
@@ -100,11 +116,18 @@ pub async fn metrics(State(web): State<Web>) -> Response {
     metrics::gauge!("broadsheet_page_cache_entries").set(web.cache.len() as f64);
     match &web.metrics {
         Some(h) => (
-            [(header::CONTENT_TYPE, "text/plain; version=0.0.4"), (header::CACHE_CONTROL, "no-store")],
+            [
+                (header::CONTENT_TYPE, "text/plain; version=0.0.4"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
             h.render(),
         )
             .into_response(),
-        None => (StatusCode::NOT_FOUND, "metrics are not enabled on this node\n").into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            "metrics are not enabled on this node\n",
+        )
+            .into_response(),
     }
 }
 
@@ -115,7 +138,9 @@ pub async fn media(State(web): State<Web>, Path(file): Path<String>) -> Result<R
         .strip_suffix(".jpg")
         .and_then(|s| s.split_once('-'))
         .and_then(|(id, w)| Some((id.parse::<i64>().ok()?, w.parse::<i64>().ok()?)));
-    let Some((id, width)) = parsed else { return Err(WebError::NotFound) };
+    let Some((id, width)) = parsed else {
+        return Err(WebError::NotFound);
+    };
     let Some(bytes) = web.app.store().rendition(id, width, "jpeg").await? else {
         return Err(WebError::NotFound);
     };
@@ -136,9 +161,13 @@ const READER_COOKIE: &str = "bsr";
 /// or the page cache. Bots are ignored; the reader is known by a cookie, or
 /// (without cookies) by a hash of address and browser.
 pub async fn beacon(State(web): State<Web>, Path(file): Path<String>, req: Request) -> Response {
-    let id = file.strip_suffix(".gif").and_then(|s| s.parse::<i64>().ok());
+    let id = file
+        .strip_suffix(".gif")
+        .and_then(|s| s.parse::<i64>().ok());
     let headers = req.headers();
-    let ua = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+    let ua = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
     let mut set_cookie = None;
     if let Some(id) = id.filter(|_| !broadsheet_domain::ranking::is_bot(ua)) {
         let cookie = headers
@@ -147,7 +176,9 @@ pub async fn beacon(State(web): State<Web>, Path(file): Path<String>, req: Reque
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(';'))
             .filter_map(|kv| kv.trim().split_once('='))
-            .find(|(k, v)| *k == READER_COOKIE && v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+            .find(|(k, v)| {
+                *k == READER_COOKIE && v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit())
+            })
             .map(|(_, v)| v.to_string());
         let reader = match cookie {
             Some(c) => c,
@@ -171,7 +202,10 @@ pub async fn beacon(State(web): State<Web>, Path(file): Path<String>, req: Reque
     let mut res = Response::new(Body::from(GIF));
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/gif"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store, private"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store, private"),
+    );
     if let Some(c) = set_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
         h.insert(header::SET_COOKIE, c);
     }

@@ -8,9 +8,9 @@
 
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 
 use axum::http::{HeaderValue, StatusCode};
 use bytes::Bytes;
@@ -29,7 +29,13 @@ pub struct CachedPage {
 }
 
 impl CachedPage {
-    pub fn new(status: StatusCode, html: String, keys: &[String], cache_control: &'static str, now: i64) -> CachedPage {
+    pub fn new(
+        status: StatusCode,
+        html: String,
+        keys: &[String],
+        cache_control: &'static str,
+        now: i64,
+    ) -> CachedPage {
         let identity = Bytes::from(html);
         let digest = Sha256::digest(&identity);
         let etag = format!("\"{}\"", hex::encode(&digest[..12]));
@@ -42,14 +48,18 @@ impl CachedPage {
             last_modified: HeaderValue::from_str(&broadsheet_domain::time::http_date(now))
                 .unwrap_or(HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT")),
             modified_secs: now,
-            surrogate_keys: HeaderValue::from_str(&keys.join(" ")).unwrap_or(HeaderValue::from_static("")),
+            surrogate_keys: HeaderValue::from_str(&keys.join(" "))
+                .unwrap_or(HeaderValue::from_static("")),
             cache_control: HeaderValue::from_static(cache_control),
         }
     }
 }
 
 fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(data.len() / 4), flate2::Compression::new(6));
+    let mut enc = flate2::write::GzEncoder::new(
+        Vec::with_capacity(data.len() / 4),
+        flate2::Compression::new(6),
+    );
     if enc.write_all(data).is_err() {
         return Vec::new();
     }
@@ -120,7 +130,10 @@ impl PageCache {
     pub fn purge(&self, keys: &[String]) -> usize {
         let mut index = self.lock();
         self.epoch.fetch_add(1, Ordering::AcqRel);
-        if keys.iter().any(|k| k == broadsheet_app::keys::ALL || k == broadsheet_app::keys::SECTIONS) {
+        if keys
+            .iter()
+            .any(|k| k == broadsheet_app::keys::ALL || k == broadsheet_app::keys::SECTIONS)
+        {
             let n = self.pages.entry_count() as usize;
             self.pages.invalidate_all();
             index.clear();

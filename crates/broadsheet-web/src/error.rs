@@ -55,7 +55,8 @@ impl IntoResponse for WebError {
             WebError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
             WebError::NotFound => (
                 StatusCode::NOT_FOUND,
-                "We could not find that page. It may have moved, or the address may be mistyped.".to_string(),
+                "We could not find that page. It may have moved, or the address may be mistyped."
+                    .to_string(),
             ),
         };
         let mut res = status.into_response();

@@ -21,10 +21,16 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 pub struct RequestId(pub String);
 
 fn request_id(req: &Request, node: u32) -> String {
-    if let Some(v) = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()) {
-        if !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-            return v.to_string();
-        }
+    if let Some(v) = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        && !v.is_empty()
+        && v.len() <= 64
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return v.to_string();
     }
     format!("{node:08x}-{:x}", COUNTER.fetch_add(1, Ordering::Relaxed))
 }
@@ -45,7 +51,11 @@ fn route_label(req: &Request) -> &'static str {
         };
     }
     let path = req.uri().path();
-    if broadsheet_domain::permalink::parse_story_path(path).is_some() { "story" } else { "front" }
+    if broadsheet_domain::permalink::parse_story_path(path).is_some() {
+        "story"
+    } else {
+        "front"
+    }
 }
 
 static CSP: HeaderValue = HeaderValue::from_static(
@@ -64,33 +74,61 @@ pub async fn around(State(web): State<Web>, mut req: Request, next: Next) -> Res
     let mut res = next.run(req).instrument(span).await;
 
     if let Some(err) = res.extensions_mut().remove::<ErrorPage>() {
-        let reference = if err.status.is_server_error() { id.as_str() } else { "" };
+        let reference = if err.status.is_server_error() {
+            id.as_str()
+        } else {
+            ""
+        };
         let html = crate::pages::error_html(&web.app, err.status, &err.message, reference)
-            .unwrap_or_else(|_| format!("<!DOCTYPE html><html lang=\"en\"><title>Error</title><h1>{}</h1>", err.status));
+            .unwrap_or_else(|_| {
+                format!(
+                    "<!DOCTYPE html><html lang=\"en\"><title>Error</title><h1>{}</h1>",
+                    err.status
+                )
+            });
         let status = err.status;
         res = Response::new(Body::from(html));
         *res.status_mut() = status;
         let h = res.headers_mut();
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
         h.insert(
             header::CACHE_CONTROL,
-            HeaderValue::from_static(if status.is_server_error() { "no-store" } else { "public, max-age=60" }),
+            HeaderValue::from_static(if status.is_server_error() {
+                "no-store"
+            } else {
+                "public, max-age=60"
+            }),
         );
     }
 
     let status = res.status();
     let h = res.headers_mut();
     h.insert(header::CONTENT_SECURITY_POLICY, CSP.clone());
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(
         HeaderName::from_static("permissions-policy"),
         HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
     );
-    h.insert(HeaderName::from_static("cross-origin-opener-policy"), HeaderValue::from_static("same-origin"));
+    h.insert(
+        HeaderName::from_static("cross-origin-opener-policy"),
+        HeaderValue::from_static("same-origin"),
+    );
     if web.hsts {
-        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
     }
     if let Ok(v) = HeaderValue::from_str(&id) {
         h.insert(HeaderName::from_static("x-request-id"), v);
@@ -104,8 +142,10 @@ pub async fn around(State(web): State<Web>, mut req: Request, next: Next) -> Res
         400..=499 => "4xx",
         _ => "5xx",
     };
-    metrics::counter!("broadsheet_http_requests_total", "route" => route, "status" => status_class).increment(1);
-    metrics::histogram!("broadsheet_http_request_duration_seconds", "route" => route).record(elapsed.as_secs_f64());
+    metrics::counter!("broadsheet_http_requests_total", "route" => route, "status" => status_class)
+        .increment(1);
+    metrics::histogram!("broadsheet_http_request_duration_seconds", "route" => route)
+        .record(elapsed.as_secs_f64());
     tracing::info!(
         target: "broadsheet::access",
         request_id = %id,

@@ -55,8 +55,16 @@ impl Web {
     /// Builds the web layer and starts listening for purges. Call inside a
     /// Tokio runtime.
     pub fn new(app: App, opts: WebOptions) -> Web {
-        let cache_bytes = if opts.cache_bytes == 0 { 256 << 20 } else { opts.cache_bytes };
-        let hsts = app.config().base_url.as_deref().is_some_and(|u| u.starts_with("https://"));
+        let cache_bytes = if opts.cache_bytes == 0 {
+            256 << 20
+        } else {
+            opts.cache_bytes
+        };
+        let hsts = app
+            .config()
+            .base_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"));
         let web = Web {
             cache: Arc::new(PageCache::new(cache_bytes)),
             metrics: opts.metrics,
@@ -88,15 +96,24 @@ impl Web {
             .route("/authors/{slug}", get(author))
             .route("/tags/{slug}", get(tag))
             .fallback(fallback)
-            .layer(axum::middleware::from_fn_with_state(self.clone(), layers::around))
+            .layer(axum::middleware::from_fn_with_state(
+                self.clone(),
+                layers::around,
+            ))
             .with_state(self.clone())
     }
 
     fn count_hit(&self, hit: bool) {
         let (h, m) = if hit {
-            (self.hits.fetch_add(1, Ordering::Relaxed) + 1, self.misses.load(Ordering::Relaxed))
+            (
+                self.hits.fetch_add(1, Ordering::Relaxed) + 1,
+                self.misses.load(Ordering::Relaxed),
+            )
         } else {
-            (self.hits.load(Ordering::Relaxed), self.misses.fetch_add(1, Ordering::Relaxed) + 1)
+            (
+                self.hits.load(Ordering::Relaxed),
+                self.misses.fetch_add(1, Ordering::Relaxed) + 1,
+            )
         };
         if hit {
             metrics::counter!("broadsheet_page_cache_hits_total").increment(1);
@@ -126,7 +143,11 @@ fn page_number(q: &PageQuery) -> Result<i64, WebError> {
 }
 
 fn cache_key(path: &str, page: i64) -> String {
-    if page > 1 { format!("{path}?page={page}") } else { path.to_string() }
+    if page > 1 {
+        format!("{path}?page={page}")
+    } else {
+        path.to_string()
+    }
 }
 
 /// Serves a page from the cache, or renders and stores it.
@@ -143,7 +164,13 @@ where
     let epoch = web.cache.epoch();
     match render().await {
         Ok(pages::Outcome::Page(r)) => {
-            let cached = Arc::new(cache::CachedPage::new(r.status, r.html, &r.keys, r.cache_control, broadsheet_app::now()));
+            let cached = Arc::new(cache::CachedPage::new(
+                r.status,
+                r.html,
+                &r.keys,
+                r.cache_control,
+                broadsheet_app::now(),
+            ));
             web.cache.insert(key, &r.keys, cached.clone(), epoch);
             respond::page(&cached, headers, false)
         }
@@ -154,27 +181,48 @@ where
 
 async fn home(State(web): State<Web>, headers: HeaderMap) -> Response {
     let app = web.app.clone();
-    page(&web, "/".to_string(), &headers, || async move { pages::home(&app).await.map(pages::Outcome::Page) }).await
+    page(&web, "/".to_string(), &headers, || async move {
+        pages::home(&app).await.map(pages::Outcome::Page)
+    })
+    .await
 }
 
-async fn author(State(web): State<Web>, Path(slug): Path<String>, Query(q): Query<PageQuery>, headers: HeaderMap) -> Response {
+async fn author(
+    State(web): State<Web>,
+    Path(slug): Path<String>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
     let n = match page_number(&q) {
         Ok(n) => n,
         Err(e) => return e.into_response(),
     };
     let app = web.app.clone();
     let key = cache_key(&format!("/authors/{slug}"), n);
-    page(&web, key, &headers, || async move { pages::author(&app, &slug, n).await.map(pages::Outcome::Page) }).await
+    page(&web, key, &headers, || async move {
+        pages::author(&app, &slug, n)
+            .await
+            .map(pages::Outcome::Page)
+    })
+    .await
 }
 
-async fn tag(State(web): State<Web>, Path(slug): Path<String>, Query(q): Query<PageQuery>, headers: HeaderMap) -> Response {
+async fn tag(
+    State(web): State<Web>,
+    Path(slug): Path<String>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
     let n = match page_number(&q) {
         Ok(n) => n,
         Err(e) => return e.into_response(),
     };
     let app = web.app.clone();
     let key = cache_key(&format!("/tags/{slug}"), n);
-    page(&web, key, &headers, || async move { pages::tag(&app, &slug, n).await.map(pages::Outcome::Page) }).await
+    page(&web, key, &headers, || async move {
+        pages::tag(&app, &slug, n).await.map(pages::Outcome::Page)
+    })
+    .await
 }
 
 /// Section fronts and stories, which live under section paths.
@@ -197,7 +245,9 @@ async fn fallback(State(web): State<Web>, uri: Uri, headers: HeaderMap) -> Respo
         let app = web.app.clone();
         let sec = trimmed.to_string();
         return page(&web, cache_key(path, n), &headers, || async move {
-            pages::section(&app, &sec, n).await.map(pages::Outcome::Page)
+            pages::section(&app, &sec, n)
+                .await
+                .map(pages::Outcome::Page)
         })
         .await;
     }
@@ -205,8 +255,10 @@ async fn fallback(State(web): State<Web>, uri: Uri, headers: HeaderMap) -> Respo
         let app = web.app.clone();
         let id = addr.id;
         let requested = path.to_string();
-        return page(&web, path.to_string(), &headers, || async move { pages::story(&app, &requested, id).await })
-            .await;
+        return page(&web, path.to_string(), &headers, || async move {
+            pages::story(&app, &requested, id).await
+        })
+        .await;
     }
     let _ = header::HOST;
     WebError::NotFound.into_response()

@@ -43,8 +43,12 @@ const RAIL_SIZE: usize = 6;
 
 fn rails(app: &App, sections: &SectionTree, latest: &[StoryCard], exclude: &HashSet<i64>) -> Rails {
     let r = app.rankings();
-    let more: Vec<StoryCard> =
-        latest.iter().filter(|c| !exclude.contains(&c.id)).take(RAIL_SIZE).cloned().collect();
+    let more: Vec<StoryCard> = latest
+        .iter()
+        .filter(|c| !exclude.contains(&c.id))
+        .take(RAIL_SIZE)
+        .cloned()
+        .collect();
     Rails {
         most_read: view::ranked(app, sections, &r.most_read),
         picks: view::ranked(app, sections, &r.picks),
@@ -86,11 +90,20 @@ pub async fn home(app: &App) -> Result<Rendered, WebError> {
     let sections = app.sections();
     let latest = app.cards(Listing::All, 40, 0).await?;
     let mut shown: HashSet<i64> = HashSet::new();
-    let lead = latest.iter().find(|c| c.picture.is_some()).or(latest.first()).cloned();
+    let lead = latest
+        .iter()
+        .find(|c| c.picture.is_some())
+        .or(latest.first())
+        .cloned();
     if let Some(l) = &lead {
         shown.insert(l.id);
     }
-    let top: Vec<StoryCard> = latest.iter().filter(|c| !shown.contains(&c.id)).take(6).cloned().collect();
+    let top: Vec<StoryCard> = latest
+        .iter()
+        .filter(|c| !shown.contains(&c.id))
+        .take(6)
+        .cloned()
+        .collect();
     shown.extend(top.iter().map(|c| c.id));
     let mut keys_out = vec![keys::FRONT.to_string(), keys::RANKINGS.to_string()];
     let mut section_rails = Vec::new();
@@ -119,7 +132,10 @@ pub async fn home(app: &App) -> Result<Rendered, WebError> {
     let top = view::cards(app, &sections, &top);
     let mut chrome = view::chrome(app, &sections, app.config().name.clone(), "/", None);
     chrome.is_home = true;
-    chrome.description = format!("The latest news, sport, business and opinion from {}.", app.config().name);
+    chrome.description = format!(
+        "The latest news, sport, business and opinion from {}.",
+        app.config().name
+    );
     chrome.json_ld = Some(view::json_ld(&serde_json::json!({
         "@context": "https://schema.org",
         "@type": "WebSite",
@@ -133,8 +149,19 @@ pub async fn home(app: &App) -> Result<Rendered, WebError> {
     for r in &section_rails {
         story_keys(&mut keys_out, &r.cards);
     }
-    let page = HomePage { chrome, lead, top, section_rails, rails };
-    Ok(Rendered { status: StatusCode::OK, html: page.render()?, keys: finish(keys_out), cache_control: CACHE_PAGE })
+    let page = HomePage {
+        chrome,
+        lead,
+        top,
+        section_rails,
+        rails,
+    };
+    Ok(Rendered {
+        status: StatusCode::OK,
+        html: page.render()?,
+        keys: finish(keys_out),
+        cache_control: CACHE_PAGE,
+    })
 }
 
 // ----- fronts: sections, authors, tags ------------------------------------------
@@ -177,7 +204,11 @@ async fn front(app: &App, spec: FrontSpec<'_>, page: i64) -> Result<Rendered, We
     } else {
         format!("{} | {}", spec.title, app.config().name)
     };
-    let canonical = if page > 1 { format!("{}?page={page}", spec.path) } else { spec.path.clone() };
+    let canonical = if page > 1 {
+        format!("{}?page={page}", spec.path)
+    } else {
+        spec.path.clone()
+    };
     let mut chrome = view::chrome(app, &sections, title, &canonical, spec.root);
     if !spec.intro.is_empty() {
         chrome.description = spec.intro.clone();
@@ -194,28 +225,47 @@ async fn front(app: &App, spec: FrontSpec<'_>, page: i64) -> Result<Rendered, We
         cards,
         pager,
     };
-    Ok(Rendered { status: StatusCode::OK, html: page.render()?, keys: finish(keys_out), cache_control: CACHE_PAGE })
+    Ok(Rendered {
+        status: StatusCode::OK,
+        html: page.render()?,
+        keys: finish(keys_out),
+        cache_control: CACHE_PAGE,
+    })
 }
 
 pub async fn section(app: &App, path: &str, page: i64) -> Result<Rendered, WebError> {
     let sections = app.sections();
-    let Some(sec) = sections.by_path(path) else { return Err(WebError::NotFound) };
+    let Some(sec) = sections.by_path(path) else {
+        return Err(WebError::NotFound);
+    };
     let chain = sections.ancestry(sec.id);
     let crumbs: Vec<NavItem> = chain
         .iter()
-        .map(|s| NavItem { name: s.name.clone(), url: format!("/{}", s.path), current: s.id == sec.id })
+        .map(|s| NavItem {
+            name: s.name.clone(),
+            url: format!("/{}", s.path),
+            current: s.id == sec.id,
+        })
         .collect();
     let root = chain.first().map(|s| s.id);
     let children: Vec<NavItem> = root
         .map(|r| {
             sections
                 .children(r)
-                .map(|c| NavItem { name: c.name.clone(), url: format!("/{}", c.path), current: c.id == sec.id })
+                .map(|c| NavItem {
+                    name: c.name.clone(),
+                    url: format!("/{}", c.path),
+                    current: c.id == sec.id,
+                })
                 .collect()
         })
         .unwrap_or_default();
     let intro = match sec.parent_id {
-        None => format!("The latest {} stories from {}.", sec.name, app.config().name),
+        None => format!(
+            "The latest {} stories from {}.",
+            sec.name,
+            app.config().name
+        ),
         Some(_) => format!("The latest {} news from {}.", sec.name, app.config().name),
     };
     let spec = FrontSpec {
@@ -232,7 +282,9 @@ pub async fn section(app: &App, path: &str, page: i64) -> Result<Rendered, WebEr
 }
 
 pub async fn author(app: &App, slug: &str, page: i64) -> Result<Rendered, WebError> {
-    let Some(a) = app.store().author_by_slug(slug).await? else { return Err(WebError::NotFound) };
+    let Some(a) = app.store().author_by_slug(slug).await? else {
+        return Err(WebError::NotFound);
+    };
     let spec = FrontSpec {
         title: a.display_name.clone(),
         intro: a.bio.clone(),
@@ -247,7 +299,9 @@ pub async fn author(app: &App, slug: &str, page: i64) -> Result<Rendered, WebErr
 }
 
 pub async fn tag(app: &App, slug: &str, page: i64) -> Result<Rendered, WebError> {
-    let Some(t) = app.store().tag_by_slug(slug).await? else { return Err(WebError::NotFound) };
+    let Some(t) = app.store().tag_by_slug(slug).await? else {
+        return Err(WebError::NotFound);
+    };
     let spec = FrontSpec {
         title: t.name.clone(),
         intro: format!("Stories tagged {} in {}.", t.name, app.config().name),
@@ -298,14 +352,22 @@ pub async fn story(app: &App, requested_path: &str, id: i64) -> Result<Outcome, 
     }
     let tz = &app.config().time_zone;
     let chain = sections.ancestry(story.section_id);
-    let crumbs: Vec<NavItem> =
-        chain.iter().map(|s| NavItem { name: s.name.clone(), url: format!("/{}", s.path), current: false }).collect();
+    let crumbs: Vec<NavItem> = chain
+        .iter()
+        .map(|s| NavItem {
+            name: s.name.clone(),
+            url: format!("/{}", s.path),
+            current: false,
+        })
+        .collect();
 
     // The entitlement gate decides what text leaves the building.
     let gated = entitlement::gate(&story, &Reader::default(), app.config().preview_paragraphs);
     let inline_ids = markup::picture_ids(&gated.markup);
     let pictures: Vec<PictureRef> = app.store().pictures(&inline_ids).await?;
-    let body = markup::render(&gated.markup, |pid| pictures.iter().find(|p| p.id == pid).map(figure_html));
+    let body = markup::render(&gated.markup, |pid| {
+        pictures.iter().find(|p| p.id == pid).map(figure_html)
+    });
 
     let published_at = story.published_at.unwrap_or(story.modified_at);
     let updated = story.updated_at.filter(|u| *u > published_at + 60);
@@ -318,9 +380,19 @@ pub async fn story(app: &App, requested_path: &str, id: i64) -> Result<Outcome, 
     let authors: Vec<Link> = story
         .authors
         .iter()
-        .map(|a| Link { name: a.display_name.clone(), url: format!("/authors/{}", a.slug) })
+        .map(|a| Link {
+            name: a.display_name.clone(),
+            url: format!("/authors/{}", a.slug),
+        })
         .collect();
-    let agency = if authors.is_empty() { story.byline_text.clone().or(Some(app.config().name.clone())) } else { None };
+    let agency = if authors.is_empty() {
+        story
+            .byline_text
+            .clone()
+            .or(Some(app.config().name.clone()))
+    } else {
+        None
+    };
 
     let mut ld = serde_json::json!({
         "@context": "https://schema.org",
@@ -337,7 +409,9 @@ pub async fn story(app: &App, requested_path: &str, id: i64) -> Result<Outcome, 
     });
     if let Some(obj) = ld.as_object_mut() {
         let author: Vec<serde_json::Value> = if authors.is_empty() {
-            vec![serde_json::json!({ "@type": "Organization", "name": agency.clone().unwrap_or_default() })]
+            vec![
+                serde_json::json!({ "@type": "Organization", "name": agency.clone().unwrap_or_default() }),
+            ]
         } else {
             authors
                 .iter()
@@ -346,10 +420,15 @@ pub async fn story(app: &App, requested_path: &str, id: i64) -> Result<Outcome, 
         };
         obj.insert("author".into(), serde_json::Value::Array(author));
         if let Some(p) = &lead {
-            obj.insert("image".into(), serde_json::json!([view::absolute(app, &p.src)]));
+            obj.insert(
+                "image".into(),
+                serde_json::json!([view::absolute(app, &p.src)]),
+            );
         }
     }
-    let mut crumb_ld = vec![serde_json::json!({ "@type": "ListItem", "position": 1, "name": "Home", "item": view::absolute(app, "/") })];
+    let mut crumb_ld = vec![
+        serde_json::json!({ "@type": "ListItem", "position": 1, "name": "Home", "item": view::absolute(app, "/") }),
+    ];
     for (i, c) in crumbs.iter().enumerate() {
         crumb_ld.push(serde_json::json!({ "@type": "ListItem", "position": i + 2, "name": c.name, "item": view::absolute(app, &c.url) }));
     }
@@ -384,7 +463,14 @@ pub async fn story(app: &App, requested_path: &str, id: i64) -> Result<Outcome, 
         withheld: gated.withheld,
         share_text: format!("{} {}", story.headline, canonical),
         path,
-        tags: story.tags.iter().map(|t| Link { name: t.name.clone(), url: format!("/tags/{}", t.slug) }).collect(),
+        tags: story
+            .tags
+            .iter()
+            .map(|t| Link {
+                name: t.name.clone(),
+                url: format!("/tags/{}", t.slug),
+            })
+            .collect(),
         rails,
     };
     Ok(Outcome::Page(Rendered {
@@ -453,7 +539,12 @@ fn gone(app: &App, id: i64) -> Result<Rendered, WebError> {
 }
 
 /// A full error page for `status`.
-pub fn error_html(app: &App, status: StatusCode, message: &str, reference: &str) -> Result<String, WebError> {
+pub fn error_html(
+    app: &App,
+    status: StatusCode,
+    message: &str,
+    reference: &str,
+) -> Result<String, WebError> {
     let sections = app.sections();
     let heading = match status {
         StatusCode::NOT_FOUND => "Page not found",
@@ -462,7 +553,13 @@ pub fn error_html(app: &App, status: StatusCode, message: &str, reference: &str)
         StatusCode::SERVICE_UNAVAILABLE => "We are busy",
         _ => "Something went wrong",
     };
-    let mut chrome = view::chrome(app, &sections, format!("{heading} | {}", app.config().name), "/", None);
+    let mut chrome = view::chrome(
+        app,
+        &sections,
+        format!("{heading} | {}", app.config().name),
+        "/",
+        None,
+    );
     chrome.noindex = true;
     let page = ErrorTemplate {
         chrome,

@@ -16,7 +16,10 @@ pub enum Encoding {
 
 /// Picks br over gzip over identity from Accept-Encoding, honouring `q=0`.
 pub fn negotiate(headers: &HeaderMap) -> Encoding {
-    let Some(v) = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()) else {
+    let Some(v) = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+    else {
         return Encoding::Identity;
     };
     let (mut br, mut gz) = (false, false);
@@ -25,7 +28,9 @@ pub fn negotiate(headers: &HeaderMap) -> Encoding {
         let name = it.next().unwrap_or("").trim();
         let refused = it.any(|p| {
             let p = p.trim();
-            p.strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()).is_some_and(|q| q <= 0.0)
+            p.strip_prefix("q=")
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .is_some_and(|q| q <= 0.0)
         });
         if refused {
             continue;
@@ -50,17 +55,22 @@ pub fn negotiate(headers: &HeaderMap) -> Encoding {
 }
 
 fn not_modified(page: &CachedPage, headers: &HeaderMap) -> bool {
-    if let Some(inm) = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
+    if let Some(inm) = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    {
         let etag = page.etag.as_bytes();
         return inm.split(',').any(|t| {
             let t = t.trim();
             t == "*" || t.trim_start_matches("W/").as_bytes() == etag
         });
     }
-    if let Some(ims) = headers.get(header::IF_MODIFIED_SINCE).and_then(|v| v.to_str().ok()) {
-        if let Some(t) = broadsheet_domain::time::parse_http_date(ims) {
-            return page.modified_secs <= t;
-        }
+    if let Some(ims) = headers
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        && let Some(t) = broadsheet_domain::time::parse_http_date(ims)
+    {
+        return page.modified_secs <= t;
     }
     false
 }
@@ -102,6 +112,9 @@ pub fn page(page: &CachedPage, headers: &HeaderMap, hit: bool) -> Response {
     h.insert(header::LAST_MODIFIED, page.last_modified.clone());
     h.insert(header::CACHE_CONTROL, page.cache_control.clone());
     h.insert("surrogate-key", page.surrogate_keys.clone());
-    h.insert("x-cache", HeaderValue::from_static(if hit { "hit" } else { "miss" }));
+    h.insert(
+        "x-cache",
+        HeaderValue::from_static(if hit { "hit" } else { "miss" }),
+    );
     res
 }

@@ -77,7 +77,10 @@ pub fn card(app: &App, sections: &SectionTree, c: &StoryCard, comments: i64) -> 
         url: story_url(sections, c),
         headline: c.headline.clone(),
         standfirst: c.standfirst.clone(),
-        kicker: sections.get(c.section_id).map(|s| s.name.clone()).unwrap_or_default(),
+        kicker: sections
+            .get(c.section_id)
+            .map(|s| s.name.clone())
+            .unwrap_or_default(),
         picture: c.picture.as_ref().map(picture),
         time: show(c.published_at, &app.config().time_zone),
         comments,
@@ -91,7 +94,9 @@ pub fn cards(app: &App, sections: &SectionTree, list: &[StoryCard]) -> Vec<CardV
 }
 
 pub fn ranked(app: &App, sections: &SectionTree, list: &[Ranked]) -> Vec<CardView> {
-    list.iter().map(|r| card(app, sections, &r.card, r.comments)).collect()
+    list.iter()
+        .map(|r| card(app, sections, &r.card, r.comments))
+        .collect()
 }
 
 /// The rails every story page and the home page show.
@@ -105,7 +110,11 @@ pub struct Rails {
 pub fn nav(sections: &SectionTree, current_root: Option<i64>) -> Vec<NavItem> {
     sections
         .top()
-        .map(|s| NavItem { name: s.name.clone(), url: format!("/{}", s.path), current: Some(s.id) == current_root })
+        .map(|s| NavItem {
+            name: s.name.clone(),
+            url: format!("/{}", s.path),
+            current: Some(s.id) == current_root,
+        })
         .collect()
 }
 
@@ -115,13 +124,26 @@ pub fn absolute(app: &App, path: &str) -> String {
 }
 
 pub fn base_url(app: &App) -> &str {
-    app.config().base_url.as_deref().unwrap_or("http://127.0.0.1:8080").trim_end_matches('/')
+    app.config()
+        .base_url
+        .as_deref()
+        .unwrap_or("http://127.0.0.1:8080")
+        .trim_end_matches('/')
 }
 
-pub fn chrome(app: &App, sections: &SectionTree, title: String, path: &str, current_root: Option<i64>) -> Chrome {
+pub fn chrome(
+    app: &App,
+    sections: &SectionTree,
+    title: String,
+    path: &str,
+    current_root: Option<i64>,
+) -> Chrome {
     let cfg = app.config();
     let rankings = app.rankings();
-    let breaking = rankings.breaking.as_ref().map(|c| card(app, sections, c, 0));
+    let breaking = rankings
+        .breaking
+        .as_ref()
+        .map(|c| card(app, sections, c, 0));
     Chrome {
         paper: cfg.name.clone(),
         description: format!("News from {}", cfg.name),
@@ -134,7 +156,12 @@ pub fn chrome(app: &App, sections: &SectionTree, title: String, path: &str, curr
         json_ld: None,
         og_image: None,
         noindex: false,
-        year: show(broadsheet_app::now(), &cfg.time_zone).date.rsplit(' ').next().unwrap_or("").to_string(),
+        year: show(broadsheet_app::now(), &cfg.time_zone)
+            .date
+            .rsplit(' ')
+            .next()
+            .unwrap_or("")
+            .to_string(),
     }
 }
 
@@ -158,7 +185,13 @@ pub struct Pager {
 
 pub fn pager(path: &str, page: i64, total: i64, per_page: i64) -> Pager {
     let pages = ((total + per_page - 1) / per_page).max(1);
-    let link = |p: i64| if p == 1 { path.to_string() } else { format!("{path}?page={p}") };
+    let link = |p: i64| {
+        if p == 1 {
+            path.to_string()
+        } else {
+            format!("{path}?page={p}")
+        }
+    };
     Pager {
         page,
         pages,

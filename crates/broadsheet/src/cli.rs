@@ -36,10 +36,20 @@ pub struct Common {
     #[arg(long, global = true, env = "BROADSHEET_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// Database: sqlite:///path/file.db or postgres://user@host/db [default: DATA_DIR/broadsheet.db].
-    #[arg(long, global = true, env = "BROADSHEET_DATABASE_URL", value_name = "URL")]
+    #[arg(
+        long,
+        global = true,
+        env = "BROADSHEET_DATABASE_URL",
+        value_name = "URL"
+    )]
     pub database_url: Option<String>,
     /// The paper's name [default: The Northern Broadsheet].
-    #[arg(long, global = true, env = "BROADSHEET_PAPER_NAME", value_name = "NAME")]
+    #[arg(
+        long,
+        global = true,
+        env = "BROADSHEET_PAPER_NAME",
+        value_name = "NAME"
+    )]
     pub paper_name: Option<String>,
     /// Public address of the site, e.g. https://news.example.com (canonical links; HSTS when https).
     #[arg(long, global = true, env = "BROADSHEET_BASE_URL", value_name = "URL")]
@@ -48,16 +58,36 @@ pub struct Common {
     #[arg(long, global = true, env = "BROADSHEET_TIME_ZONE", value_name = "ZONE")]
     pub time_zone: Option<String>,
     /// Most Read counts views in this many hours [default: 24].
-    #[arg(long, global = true, env = "BROADSHEET_MOST_READ_WINDOW_HOURS", value_name = "HOURS")]
+    #[arg(
+        long,
+        global = true,
+        env = "BROADSHEET_MOST_READ_WINDOW_HOURS",
+        value_name = "HOURS"
+    )]
     pub most_read_window_hours: Option<u32>,
     /// Most Commented counts comments in this many hours [default: 72].
-    #[arg(long, global = true, env = "BROADSHEET_MOST_COMMENTED_WINDOW_HOURS", value_name = "HOURS")]
+    #[arg(
+        long,
+        global = true,
+        env = "BROADSHEET_MOST_COMMENTED_WINDOW_HOURS",
+        value_name = "HOURS"
+    )]
     pub most_commented_window_hours: Option<u32>,
     /// In-process page cache size in MiB [default: 256].
-    #[arg(long, global = true, env = "BROADSHEET_PAGE_CACHE_MB", value_name = "MIB")]
+    #[arg(
+        long,
+        global = true,
+        env = "BROADSHEET_PAGE_CACHE_MB",
+        value_name = "MIB"
+    )]
     pub page_cache_mb: Option<u64>,
     /// Database connections per node [default: 16].
-    #[arg(long, global = true, env = "BROADSHEET_MAX_CONNECTIONS", value_name = "N")]
+    #[arg(
+        long,
+        global = true,
+        env = "BROADSHEET_MAX_CONNECTIONS",
+        value_name = "N"
+    )]
     pub max_connections: Option<u32>,
 }
 

@@ -55,35 +55,68 @@ impl Settings {
             Some(p) => load_file(p)?,
             None => FileConfig::default(),
         };
-        let data_dir = c.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from("data"));
-        let database_url = c.database_url.clone().or(file.database_url).unwrap_or_else(|| {
-            format!("sqlite://{}", data_dir.join("broadsheet.db").display())
-        });
-        let listen_text = listen_arg.map(str::to_string).or(file.listen).unwrap_or_else(|| "127.0.0.1:8080".into());
+        let data_dir = c
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("data"));
+        let database_url = c
+            .database_url
+            .clone()
+            .or(file.database_url)
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("broadsheet.db").display()));
+        let listen_text = listen_arg
+            .map(str::to_string)
+            .or(file.listen)
+            .unwrap_or_else(|| "127.0.0.1:8080".into());
         let listen: SocketAddr = listen_text.parse().map_err(|_| {
-            format!("listen address {listen_text:?} is not valid: use IP:PORT, such as 127.0.0.1:8080")
+            format!(
+                "listen address {listen_text:?} is not valid: use IP:PORT, such as 127.0.0.1:8080"
+            )
         })?;
-        let name = c.paper_name.clone().or(file.paper_name).unwrap_or_else(|| "The Northern Broadsheet".into());
+        let name = c
+            .paper_name
+            .clone()
+            .or(file.paper_name)
+            .unwrap_or_else(|| "The Northern Broadsheet".into());
         if name.trim().is_empty() {
-            return Err("paper name is empty: set --paper-name or leave it out for the default".into());
+            return Err(
+                "paper name is empty: set --paper-name or leave it out for the default".into(),
+            );
         }
-        let tz = c.time_zone.clone().or(file.time_zone).unwrap_or_else(|| "Europe/London".into());
+        let tz = c
+            .time_zone
+            .clone()
+            .or(file.time_zone)
+            .unwrap_or_else(|| "Europe/London".into());
         let mut paper = PaperConfig::new(&name, &tz)?;
         let base = c.base_url.clone().or(file.base_url);
-        if let Some(b) = &base {
-            if !(b.starts_with("http://") || b.starts_with("https://")) {
-                return Err(format!("base URL {b:?} must start with http:// or https://, such as https://news.example.com"));
-            }
+        if let Some(b) = &base
+            && !(b.starts_with("http://") || b.starts_with("https://"))
+        {
+            return Err(format!(
+                "base URL {b:?} must start with http:// or https://, such as https://news.example.com"
+            ));
         }
         paper.base_url = base;
-        let hours = c.most_read_window_hours.or(file.most_read_window_hours).unwrap_or(24);
+        let hours = c
+            .most_read_window_hours
+            .or(file.most_read_window_hours)
+            .unwrap_or(24);
         if !(1..=24 * 31).contains(&hours) {
-            return Err(format!("most-read window of {hours} hours is out of range: use 1 to 744"));
+            return Err(format!(
+                "most-read window of {hours} hours is out of range: use 1 to 744"
+            ));
         }
         paper.most_read_window_secs = i64::from(hours) * 3600;
-        let hours = c.most_commented_window_hours.or(file.most_commented_window_hours).unwrap_or(72);
+        let hours = c
+            .most_commented_window_hours
+            .or(file.most_commented_window_hours)
+            .unwrap_or(72);
         if !(1..=24 * 31).contains(&hours) {
-            return Err(format!("most-commented window of {hours} hours is out of range: use 1 to 744"));
+            return Err(format!(
+                "most-commented window of {hours} hours is out of range: use 1 to 744"
+            ));
         }
         paper.most_commented_window_secs = i64::from(hours) * 3600;
         let mb = c.page_cache_mb.or(file.page_cache_mb).unwrap_or(256);

@@ -24,18 +24,34 @@ pub async fn serve(s: Settings, demo_if_empty: bool) -> Result<(), String> {
     let store = crate::open(&s, true).await?;
     if demo_if_empty && store.is_empty().await.map_err(|e| e.to_string())? {
         println!("empty database: making the demo paper (once)…");
-        let summary = crate::make_demo(&store, broadsheet_app::demo::DEFAULT_STORIES, broadsheet_app::demo::DEFAULT_SEED).await?;
-        println!("demo paper: {} stories, {} comments, {} views", summary.stories, summary.comments, summary.views);
+        let summary = crate::make_demo(
+            &store,
+            broadsheet_app::demo::DEFAULT_STORIES,
+            broadsheet_app::demo::DEFAULT_SEED,
+        )
+        .await?;
+        println!(
+            "demo paper: {} stories, {} comments, {} views",
+            summary.stories, summary.comments, summary.views
+        );
     }
     let staff = store.staff().await.map_err(|e| e.to_string())?;
     if !staff.is_empty() {
         crate::print_staff(&staff);
     }
-    let app = App::new(store.clone(), s.paper.clone()).await.map_err(|e| e.to_string())?;
+    let app = App::new(store.clone(), s.paper.clone())
+        .await
+        .map_err(|e| e.to_string())?;
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
         .map_err(|e| format!("cannot start metrics: {e}"))?;
-    let web = Web::new(app.clone(), WebOptions { cache_bytes: s.page_cache_bytes, metrics: Some(metrics) });
+    let web = Web::new(
+        app.clone(),
+        WebOptions {
+            cache_bytes: s.page_cache_bytes,
+            metrics: Some(metrics),
+        },
+    );
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let jobs = app.spawn_jobs(stop_rx);
 
@@ -49,10 +65,14 @@ pub async fn serve(s: Settings, demo_if_empty: bool) -> Result<(), String> {
     tracing::info!(listen = %s.listen, "serving");
 
     let (signal_tx, signal_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, web.router().into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async move {
-            let _ = signal_rx.await;
-        });
+    let server = axum::serve(
+        listener,
+        web.router()
+            .into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        let _ = signal_rx.await;
+    });
     let mut server = tokio::spawn(async move { server.await });
     tokio::select! {
         r = &mut server => {
@@ -67,7 +87,10 @@ pub async fn serve(s: Settings, demo_if_empty: bool) -> Result<(), String> {
     tracing::info!("shutting down: finishing requests in flight");
     let _ = signal_tx.send(());
     // Requests in flight get a few seconds; idle connections close at once.
-    if tokio::time::timeout(Duration::from_secs(8), &mut server).await.is_err() {
+    if tokio::time::timeout(Duration::from_secs(8), &mut server)
+        .await
+        .is_err()
+    {
         tracing::warn!("requests still running after 8 s; stopping anyway");
         server.abort();
     }

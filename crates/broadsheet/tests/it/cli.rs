@@ -20,8 +20,14 @@ fn broadsheet(args: &[&str]) -> Output {
 /// The command failed with exactly one line on stderr that mentions `needle`.
 fn one_line_error(out: &Output, needle: &str) {
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "expected failure, got success; stderr: {err}");
-    assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"), "panic trace: {err}");
+    assert!(
+        !out.status.success(),
+        "expected failure, got success; stderr: {err}"
+    );
+    assert!(
+        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+        "panic trace: {err}"
+    );
     let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(lines.len(), 1, "one line expected: {err}");
     assert!(lines[0].starts_with("error: "), "{err}");
@@ -34,9 +40,21 @@ fn help_documents_every_option_and_environment_variable() {
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     for s in [
-        "serve", "migrate", "demo", "reindex", "story", "picks", "--data-dir", "--database-url", "--config",
-        "BROADSHEET_DATA_DIR", "BROADSHEET_DATABASE_URL", "BROADSHEET_CONFIG", "BROADSHEET_TIME_ZONE",
-        "BROADSHEET_MOST_READ_WINDOW_HOURS", "BROADSHEET_LOG",
+        "serve",
+        "migrate",
+        "demo",
+        "reindex",
+        "story",
+        "picks",
+        "--data-dir",
+        "--database-url",
+        "--config",
+        "BROADSHEET_DATA_DIR",
+        "BROADSHEET_DATABASE_URL",
+        "BROADSHEET_CONFIG",
+        "BROADSHEET_TIME_ZONE",
+        "BROADSHEET_MOST_READ_WINDOW_HOURS",
+        "BROADSHEET_LOG",
     ] {
         assert!(text.contains(s), "--help lacks {s}");
     }
@@ -49,7 +67,13 @@ fn unknown_config_key_is_refused_by_name() -> TestResult {
     let dir = tempfile::tempdir()?;
     let cfg = dir.path().join("broadsheet.toml");
     std::fs::write(&cfg, "paper_name = \"The Gazette\"\nlisten_port = 80\n")?;
-    let out = broadsheet(&["migrate", "--config", cfg.to_str().ok_or("path")?, "--data-dir", dir.path().to_str().ok_or("path")?]);
+    let out = broadsheet(&[
+        "migrate",
+        "--config",
+        cfg.to_str().ok_or("path")?,
+        "--data-dir",
+        dir.path().to_str().ok_or("path")?,
+    ]);
     one_line_error(&out, "listen_port");
     Ok(())
 }
@@ -58,9 +82,18 @@ fn unknown_config_key_is_refused_by_name() -> TestResult {
 fn bad_values_say_what_to_use() -> TestResult {
     let dir = tempfile::tempdir()?;
     let d = dir.path().to_str().ok_or("path")?;
-    one_line_error(&broadsheet(&["migrate", "--data-dir", d, "--time-zone", "Mars/Olympus"]), "IANA");
-    one_line_error(&broadsheet(&["serve", "--data-dir", d, "--listen", "nowhere"]), "127.0.0.1:8080");
-    one_line_error(&broadsheet(&["migrate", "--database-url", "mysql://x/y"]), "postgres://");
+    one_line_error(
+        &broadsheet(&["migrate", "--data-dir", d, "--time-zone", "Mars/Olympus"]),
+        "IANA",
+    );
+    one_line_error(
+        &broadsheet(&["serve", "--data-dir", d, "--listen", "nowhere"]),
+        "127.0.0.1:8080",
+    );
+    one_line_error(
+        &broadsheet(&["migrate", "--database-url", "mysql://x/y"]),
+        "postgres://",
+    );
     Ok(())
 }
 
@@ -68,7 +101,13 @@ fn bad_values_say_what_to_use() -> TestResult {
 fn missing_database_file() -> TestResult {
     let dir = tempfile::tempdir()?;
     let d = dir.path().join("empty");
-    let out = broadsheet(&["story", "withdraw", "1", "--data-dir", d.to_str().ok_or("path")?]);
+    let out = broadsheet(&[
+        "story",
+        "withdraw",
+        "1",
+        "--data-dir",
+        d.to_str().ok_or("path")?,
+    ]);
     one_line_error(&out, "does not exist");
     Ok(())
 }
@@ -87,7 +126,13 @@ fn port_in_use() -> TestResult {
     let taken = std::net::TcpListener::bind("127.0.0.1:0")?;
     let addr = taken.local_addr()?.to_string();
     let dir = tempfile::tempdir()?;
-    let out = broadsheet(&["serve", "--listen", &addr, "--data-dir", dir.path().to_str().ok_or("path")?]);
+    let out = broadsheet(&[
+        "serve",
+        "--listen",
+        &addr,
+        "--data-dir",
+        dir.path().to_str().ok_or("path")?,
+    ]);
     one_line_error(&out, "already in use");
     Ok(())
 }
@@ -104,24 +149,52 @@ async fn demo_withdraw_restore_picks_and_reindex_on_the_command_line() -> TestRe
         broadsheet(&args)
     };
     let out = run(&["demo", "--stories", "15"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("15 stories") && text.contains("editor"), "{text}");
+    assert!(
+        text.contains("15 stories") && text.contains("editor"),
+        "{text}"
+    );
     let store = crate::support::store(&url).await?;
-    let id = store.cards(broadsheet_store::Listing::All, 1, 0).await?.first().map(|c| c.id).ok_or("no story")?;
+    let id = store
+        .cards(broadsheet_store::Listing::All, 1, 0)
+        .await?
+        .first()
+        .map(|c| c.id)
+        .ok_or("no story")?;
     let ids = id.to_string();
     assert!(run(&["story", "withdraw", &ids]).status.success());
-    assert_eq!(store.story(id).await?.map(|s| s.status), Some(broadsheet_domain::StoryStatus::Withdrawn));
+    assert_eq!(
+        store.story(id).await?.map(|s| s.status),
+        Some(broadsheet_domain::StoryStatus::Withdrawn)
+    );
     assert!(run(&["story", "restore", &ids]).status.success());
-    assert_eq!(store.story(id).await?.map(|s| s.status), Some(broadsheet_domain::StoryStatus::Published));
-    one_line_error(&run(&["story", "withdraw", "987654321"]), "no story 987654321");
+    assert_eq!(
+        store.story(id).await?.map(|s| s.status),
+        Some(broadsheet_domain::StoryStatus::Published)
+    );
+    one_line_error(
+        &run(&["story", "withdraw", "987654321"]),
+        "no story 987654321",
+    );
     assert!(run(&["picks", "set", &ids]).status.success());
     assert_eq!(store.editors_picks().await?, vec![id]);
     let shown = run(&["picks", "show"]);
     assert!(String::from_utf8_lossy(&shown.stdout).starts_with(&format!("1. {id} ")));
-    one_line_error(&run(&["picks", "set", "987654321"]), "not a published story");
+    one_line_error(
+        &run(&["picks", "set", "987654321"]),
+        "not a published story",
+    );
     let re = run(&["reindex"]);
-    assert!(re.status.success(), "{}", String::from_utf8_lossy(&re.stderr));
+    assert!(
+        re.status.success(),
+        "{}",
+        String::from_utf8_lossy(&re.stderr)
+    );
     let _ = backend();
     Ok(())
 }

@@ -6,7 +6,9 @@ use broadsheet_domain::{Access, StoryStatus};
 use crate::support::{Paper, TestResult, between, hrefs};
 
 fn no_template_markers(html: &str) -> bool {
-    !["{{", "}}", "{%", "%}", "[[", "]]"].iter().any(|m| html.contains(m))
+    !["{{", "}}", "{%", "%}", "[[", "]]"]
+        .iter()
+        .any(|m| html.contains(m))
 }
 
 #[tokio::test]
@@ -16,7 +18,13 @@ async fn home_page_shows_every_region_and_caches() -> TestResult {
     assert_eq!(r.status, StatusCode::OK);
     assert!(no_template_markers(&r.body));
     assert_eq!(r.body.matches("<h1").count(), 1);
-    for region in ["Top stories", "id=\"most-read\"", "Editor's Picks", "More from The Northern Broadsheet", "lead-story"] {
+    for region in [
+        "Top stories",
+        "id=\"most-read\"",
+        "Editor's Picks",
+        "More from The Northern Broadsheet",
+        "lead-story",
+    ] {
         assert!(r.body.contains(region), "home page lacks {region}");
     }
     // Sections nav first, with every top section.
@@ -42,12 +50,26 @@ async fn home_page_shows_every_region_and_caches() -> TestResult {
 #[tokio::test]
 async fn security_headers_on_every_response() -> TestResult {
     let p = Paper::demo(12).await?;
-    for path in ["/", "/healthz", "/robots.txt", "/no-such-page", "/static/site.css", "/v/1.gif"] {
+    for path in [
+        "/",
+        "/healthz",
+        "/robots.txt",
+        "/no-such-page",
+        "/static/site.css",
+        "/v/1.gif",
+    ] {
         let r = p.get(path).await?;
         let csp = r.header("content-security-policy");
-        assert!(csp.contains("default-src 'self'") && !csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert!(
+            csp.contains("default-src 'self'") && !csp.contains("unsafe-inline"),
+            "{path}: {csp}"
+        );
         assert_eq!(r.header("x-content-type-options"), "nosniff", "{path}");
-        assert_eq!(r.header("referrer-policy"), "strict-origin-when-cross-origin", "{path}");
+        assert_eq!(
+            r.header("referrer-policy"),
+            "strict-origin-when-cross-origin",
+            "{path}"
+        );
         assert!(!r.header("x-request-id").is_empty(), "{path}");
         // Not served over TLS here: no HSTS.
         assert_eq!(r.header("strict-transport-security"), "", "{path}");
@@ -59,8 +81,10 @@ async fn security_headers_on_every_response() -> TestResult {
 
 #[tokio::test]
 async fn hsts_when_the_site_is_served_over_tls() -> TestResult {
-    let mut cfg = broadsheet_app::PaperConfig::default();
-    cfg.base_url = Some("https://news.example.com".into());
+    let cfg = broadsheet_app::PaperConfig {
+        base_url: Some("https://news.example.com".into()),
+        ..Default::default()
+    };
     let p = Paper::demo_with(12, cfg).await?;
     let r = p.get("/").await?;
     assert!(r.header("strict-transport-security").contains("max-age="));
@@ -77,7 +101,10 @@ async fn story_page_has_every_region_of_the_anatomy() -> TestResult {
                 && !s.tags.is_empty()
                 && s.lead_picture.is_some()
                 && s.access == Access::Free
-                && p.app.sections().get(s.section_id).is_some_and(|x| x.parent_id.is_some())
+                && p.app
+                    .sections()
+                    .get(s.section_id)
+                    .is_some_and(|x| x.parent_id.is_some())
         })
         .await?;
     let path = p.path_of(&s);
@@ -96,9 +123,19 @@ async fn story_page_has_every_region_of_the_anatomy() -> TestResult {
     assert!(b.contains("<time datetime=\""));
     // Lead picture with caption and bracketed credit.
     let lead = between(b, "<figure class=\"lead\">", "</figure>");
-    assert!(lead.contains("alt=\"") && lead.contains("<figcaption>") && lead.contains("class=\"credit\">("));
+    assert!(
+        lead.contains("alt=\"")
+            && lead.contains("<figcaption>")
+            && lead.contains("class=\"credit\">(")
+    );
     assert!(b.contains("rel=\"tag\""));
-    for share in ["facebook.com/sharer", "twitter.com/intent", "linkedin.com/sharing", "wa.me/", "mailto:?"] {
+    for share in [
+        "facebook.com/sharer",
+        "twitter.com/intent",
+        "linkedin.com/sharing",
+        "wa.me/",
+        "mailto:?",
+    ] {
         assert!(b.contains(share), "no share link {share}");
     }
     // Rails: Most Read ranked 1–10 with kicker, picture alt and comment counts.
@@ -115,7 +152,11 @@ async fn story_page_has_every_region_of_the_anatomy() -> TestResult {
     // The view beacon, so cached pages still count.
     assert!(b.contains(&format!("src=\"/v/{}.gif\"", s.id)));
     // Decorative icons are hidden from assistive technology, every one.
-    assert_eq!(b.matches("<svg").count(), b.matches("<svg class=\"icon\" aria-hidden=\"true\"").count());
+    assert_eq!(
+        b.matches("<svg").count(),
+        b.matches("<svg class=\"icon\" aria-hidden=\"true\"")
+            .count()
+    );
     // Structured data, without the body text.
     let ld = between(b, "application/ld+json", "</script>");
     assert!(ld.contains("\"NewsArticle\"") && ld.contains("\"BreadcrumbList\""));
@@ -129,23 +170,39 @@ async fn story_page_has_every_region_of_the_anatomy() -> TestResult {
 }
 
 fn askama_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 #[tokio::test]
 async fn agency_copy_is_bylined_to_the_agency() -> TestResult {
     let p = Paper::demo(60).await?;
-    let s = p.story_where(|s| s.authors.is_empty() && s.byline_text.is_some()).await?;
+    let s = p
+        .story_where(|s| s.authors.is_empty() && s.byline_text.is_some())
+        .await?;
     let r = p.get(&p.path_of(&s)).await?;
     let agency = s.byline_text.clone().unwrap_or_default();
-    assert!(r.body.contains(&format!("class=\"byline\">By {}", askama_escape(&agency))), "byline for {agency}");
+    assert!(
+        r.body
+            .contains(&format!("class=\"byline\">By {}", askama_escape(&agency))),
+        "byline for {agency}"
+    );
     Ok(())
 }
 
 #[tokio::test]
 async fn updated_stories_show_updated_time() -> TestResult {
     let p = Paper::demo(60).await?;
-    let s = p.story_where(|s| s.updated_at.zip(s.published_at).is_some_and(|(u, pb)| u > pb + 60)).await?;
+    let s = p
+        .story_where(|s| {
+            s.updated_at
+                .zip(s.published_at)
+                .is_some_and(|(u, pb)| u > pb + 60)
+        })
+        .await?;
     let r = p.get(&p.path_of(&s)).await?;
     assert!(r.body.contains("Updated: <time datetime=\""));
     Ok(())
@@ -155,13 +212,20 @@ async fn updated_stories_show_updated_time() -> TestResult {
 async fn subscribers_only_text_never_reaches_a_reader_who_is_not_entitled() -> TestResult {
     let p = Paper::demo(60).await?;
     let s = p
-        .story_where(|s| s.access == Access::Subscribers && broadsheet_domain::markup::lead_paragraphs(&s.body, 2).1)
+        .story_where(|s| {
+            s.access == Access::Subscribers
+                && broadsheet_domain::markup::lead_paragraphs(&s.body, 2).1
+        })
         .await?;
     let r = p.get(&p.path_of(&s)).await?;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("Already a subscriber?"));
     // No paragraph past the preview appears anywhere in the page (HTML or JSON-LD).
-    let paragraphs: Vec<&str> = s.body.split("\n\n").filter(|b| !b.starts_with("[picture:")).collect();
+    let paragraphs: Vec<&str> = s
+        .body
+        .split("\n\n")
+        .filter(|b| !b.starts_with("[picture:"))
+        .collect();
     for para in paragraphs.iter().skip(2) {
         let probe: String = para.chars().take(60).collect();
         let probe = askama_escape(probe.trim_start_matches(['>', ' ', '#']));
@@ -193,7 +257,9 @@ async fn section_fronts_paginate_and_include_child_sections() -> TestResult {
     assert!(r.body.contains("aria-label=\"News sections\""));
     assert!(hrefs(&r.body).iter().any(|h| h == "/news/world"));
     // Child-section stories are on the parent front.
-    assert!(hrefs(&r.body).iter().any(|h| h.starts_with("/news/world/") || h.starts_with("/news/uk/") || h.starts_with("/news/scotland/")));
+    assert!(hrefs(&r.body).iter().any(|h| h.starts_with("/news/world/")
+        || h.starts_with("/news/uk/")
+        || h.starts_with("/news/scotland/")));
     assert!(r.body.contains("rel=\"next\""));
     let two = p.get("/news?page=2").await?;
     assert_eq!(two.status, StatusCode::OK);
@@ -210,7 +276,9 @@ async fn section_fronts_paginate_and_include_child_sections() -> TestResult {
 #[tokio::test]
 async fn author_and_tag_pages() -> TestResult {
     let p = Paper::demo(40).await?;
-    let s = p.story_where(|s| !s.authors.is_empty() && !s.tags.is_empty()).await?;
+    let s = p
+        .story_where(|s| !s.authors.is_empty() && !s.tags.is_empty())
+        .await?;
     let a = p.get(&format!("/authors/{}", s.authors[0].slug)).await?;
     assert_eq!(a.status, StatusCode::OK);
     assert!(a.body.contains(&askama_escape(&s.authors[0].display_name)));
@@ -218,8 +286,14 @@ async fn author_and_tag_pages() -> TestResult {
     let t = p.get(&format!("/tags/{}", s.tags[0].slug)).await?;
     assert_eq!(t.status, StatusCode::OK);
     assert!(t.body.contains(&askama_escape(&s.tags[0].name)));
-    assert_eq!(p.get("/authors/nobody-at-all").await?.status, StatusCode::NOT_FOUND);
-    assert_eq!(p.get("/tags/no-such-tag").await?.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        p.get("/authors/nobody-at-all").await?.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        p.get("/tags/no-such-tag").await?.status,
+        StatusCode::NOT_FOUND
+    );
     Ok(())
 }
 
@@ -230,7 +304,10 @@ async fn not_found_page_is_a_full_page() -> TestResult {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(r.body.contains("<h1>Page not found</h1>"));
     assert!(r.body.contains("aria-label=\"Sections\""));
-    assert_eq!(p.get("/news/world/no-such-story-999999").await?.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        p.get("/news/world/no-such-story-999999").await?.status,
+        StatusCode::NOT_FOUND
+    );
     Ok(())
 }
 
@@ -238,7 +315,9 @@ async fn not_found_page_is_a_full_page() -> TestResult {
 async fn withdrawal_reaches_every_page_through_change_events() -> TestResult {
     let p = Paper::demo(30).await?;
     let home = p.get("/").await?;
-    let s = p.story_where(|s| home.body.contains(&format!("-{}\"", s.id))).await?;
+    let s = p
+        .story_where(|s| home.body.contains(&format!("-{}\"", s.id)))
+        .await?;
     let path = p.path_of(&s);
     let tag = s.tags.first().map(|t| format!("/tags/{}", t.slug));
     assert_eq!(p.get(&path).await?.status, StatusCode::OK);
@@ -248,7 +327,10 @@ async fn withdrawal_reaches_every_page_through_change_events() -> TestResult {
     }
     // Another node (or the CLI) withdraws it: only the database is shared.
     let keys = broadsheet_app::keys::for_story(&s, &p.app.sections()).join(" ");
-    p.app.store().set_story_status(s.id, StoryStatus::Withdrawn, broadsheet_app::now(), &keys).await?;
+    p.app
+        .store()
+        .set_story_status(s.id, StoryStatus::Withdrawn, broadsheet_app::now(), &keys)
+        .await?;
     assert!(p.app.apply_changes().await? > 0);
     let gone = p.get(&path).await?;
     assert_eq!(gone.status, StatusCode::GONE);
@@ -272,12 +354,19 @@ async fn conditional_requests_and_compression() -> TestResult {
     assert_eq!(not_modified.status, StatusCode::NOT_MODIFIED);
     assert!(not_modified.body.is_empty());
     let lm = r.header("last-modified").to_string();
-    assert_eq!(p.request("/", &[("if-modified-since", &lm)]).await?.status, StatusCode::NOT_MODIFIED);
-    let br = p.request("/", &[("accept-encoding", "gzip, deflate, br")]).await?;
+    assert_eq!(
+        p.request("/", &[("if-modified-since", &lm)]).await?.status,
+        StatusCode::NOT_MODIFIED
+    );
+    let br = p
+        .request("/", &[("accept-encoding", "gzip, deflate, br")])
+        .await?;
     assert_eq!(br.header("content-encoding"), "br");
     let gz = p.request("/", &[("accept-encoding", "gzip")]).await?;
     assert_eq!(gz.header("content-encoding"), "gzip");
-    let refused = p.request("/", &[("accept-encoding", "br;q=0, gzip")]).await?;
+    let refused = p
+        .request("/", &[("accept-encoding", "br;q=0, gzip")])
+        .await?;
     assert_eq!(refused.header("content-encoding"), "gzip");
     assert_eq!(p.get("/").await?.header("content-encoding"), "");
     assert_eq!(r.header("vary"), "Accept-Encoding");
@@ -295,14 +384,25 @@ async fn media_and_static_assets() -> TestResult {
         assert_eq!(r.header("content-type"), "image/jpeg");
         assert!(r.header("cache-control").contains("immutable"));
     }
-    assert_eq!(p.get(&format!("/media/{pic}-123.jpg")).await?.status, StatusCode::NOT_FOUND);
-    assert_eq!(p.get("/media/nonsense").await?.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        p.get(&format!("/media/{pic}-123.jpg")).await?.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        p.get("/media/nonsense").await?.status,
+        StatusCode::NOT_FOUND
+    );
     let css = p.get("/static/site.css").await?;
     assert_eq!(css.status, StatusCode::OK);
     let icons = p.get("/static/icons.svg").await?;
     assert!(icons.body.matches("<symbol").count() >= 45);
     let etag = css.header("etag").to_string();
-    assert_eq!(p.request("/static/site.css", &[("if-none-match", &etag)]).await?.status, StatusCode::NOT_MODIFIED);
+    assert_eq!(
+        p.request("/static/site.css", &[("if-none-match", &etag)])
+            .await?
+            .status,
+        StatusCode::NOT_MODIFIED
+    );
     Ok(())
 }
 

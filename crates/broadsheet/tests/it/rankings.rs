@@ -13,17 +13,33 @@ const BEACON_TABLE: &[(&str, &str, bool)] = &[
     ("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", BROWSER, false),
     ("bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", BROWSER, true),
     // Known bots and crawlers: never counted.
-    ("cccccccccccccccccccccccccccccccc", "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", false),
-    ("dddddddddddddddddddddddddddddddd", "Mozilla/5.0 (compatible; bingbot/2.0)", false),
+    (
+        "cccccccccccccccccccccccccccccccc",
+        "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+        false,
+    ),
+    (
+        "dddddddddddddddddddddddddddddddd",
+        "Mozilla/5.0 (compatible; bingbot/2.0)",
+        false,
+    ),
     ("eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee", "curl/8.5.0", false),
-    ("ffffffffffffffffffffffffffffffff", "Mozilla/5.0 HeadlessChrome/120.0", false),
+    (
+        "ffffffffffffffffffffffffffffffff",
+        "Mozilla/5.0 HeadlessChrome/120.0",
+        false,
+    ),
     ("abababababababababababababababab", "", false),
     ("cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd", BROWSER, true),
 ];
 
 async fn views_of(p: &Paper, story: i64) -> Result<i64, Box<dyn std::error::Error>> {
     let rows = p.app.store().most_read(0, 10_000).await?;
-    Ok(rows.iter().find(|(id, _)| *id == story).map(|(_, n)| *n).unwrap_or(0))
+    Ok(rows
+        .iter()
+        .find(|(id, _)| *id == story)
+        .map(|(_, n)| *n)
+        .unwrap_or(0))
 }
 
 #[tokio::test]
@@ -34,7 +50,12 @@ async fn beacon_counts_readers_once_and_ignores_bots() -> TestResult {
     let mut expected = before;
     for (i, (reader, ua, counted)) in BEACON_TABLE.iter().enumerate() {
         let cookie = format!("bsr={reader}");
-        let r = p.request(&format!("/v/{}.gif", s.id), &[("cookie", &cookie), ("user-agent", ua)]).await?;
+        let r = p
+            .request(
+                &format!("/v/{}.gif", s.id),
+                &[("cookie", &cookie), ("user-agent", ua)],
+            )
+            .await?;
         assert_eq!(r.status, StatusCode::OK);
         assert_eq!(r.header("content-type"), "image/gif");
         assert!(r.header("cache-control").contains("no-store"));
@@ -42,17 +63,25 @@ async fn beacon_counts_readers_once_and_ignores_bots() -> TestResult {
         if *counted {
             expected += 1;
         }
-        assert_eq!(views_of(&p, s.id).await?, expected, "row {i}: {reader} {ua}");
+        assert_eq!(
+            views_of(&p, s.id).await?,
+            expected,
+            "row {i}: {reader} {ua}"
+        );
     }
     // A reader without a cookie is given one, and counted once.
-    let r = p.request(&format!("/v/{}.gif", s.id), &[("user-agent", BROWSER)]).await?;
+    let r = p
+        .request(&format!("/v/{}.gif", s.id), &[("user-agent", BROWSER)])
+        .await?;
     assert!(r.header("set-cookie").starts_with("bsr="));
-    p.request(&format!("/v/{}.gif", s.id), &[("user-agent", BROWSER)]).await?;
+    p.request(&format!("/v/{}.gif", s.id), &[("user-agent", BROWSER)])
+        .await?;
     p.app.flush_views().await?;
     assert_eq!(views_of(&p, s.id).await?, expected + 1);
     // Nonsense and unknown stories are not counted and do not fail.
     assert_eq!(p.get("/v/nonsense.gif").await?.status, StatusCode::OK);
-    p.request("/v/99999999.gif", &[("user-agent", BROWSER)]).await?;
+    p.request("/v/99999999.gif", &[("user-agent", BROWSER)])
+        .await?;
     assert_eq!(p.app.flush_views().await?, 0);
     Ok(())
 }
@@ -72,15 +101,19 @@ const WINDOW_TABLE: &[(&str, i64, bool)] = &[
 
 #[tokio::test]
 async fn one_count_per_reader_per_window_and_windows_expire() -> TestResult {
-    let mut cfg = broadsheet_app::PaperConfig::default();
-    cfg.most_read_window_secs = 3_600;
+    let cfg = broadsheet_app::PaperConfig {
+        most_read_window_secs: 3_600,
+        ..Default::default()
+    };
     let p = Paper::demo_with(10, cfg).await?;
     let s = p.story_where(|_| true).await?;
     let start = broadsheet_app::now() - 10 * 3_600;
     let counted_before = views_of(&p, s.id).await?;
     let mut expected = 0;
     for (i, (reader, offset, counted)) in WINDOW_TABLE.iter().enumerate() {
-        p.app.views().record(s.id, format!("window-{reader}"), start + offset);
+        p.app
+            .views()
+            .record(s.id, format!("window-{reader}"), start + offset);
         let n = p.app.flush_views().await?;
         assert_eq!(n, u64::from(*counted), "row {i}: {reader} at +{offset}");
         if *counted {
@@ -89,8 +122,16 @@ async fn one_count_per_reader_per_window_and_windows_expire() -> TestResult {
     }
     assert_eq!(views_of(&p, s.id).await? - counted_before, expected);
     // Those views are ten hours old: outside a one-hour Most Read window.
-    let window_rows = p.app.store().most_read(broadsheet_app::now() - 3_600, 100).await?;
-    let in_window = window_rows.iter().find(|(id, _)| *id == s.id).map(|(_, n)| *n).unwrap_or(0);
+    let window_rows = p
+        .app
+        .store()
+        .most_read(broadsheet_app::now() - 3_600, 100)
+        .await?;
+    let in_window = window_rows
+        .iter()
+        .find(|(id, _)| *id == s.id)
+        .map(|(_, n)| *n)
+        .unwrap_or(0);
     assert!(in_window <= counted_before);
     Ok(())
 }
@@ -99,26 +140,44 @@ async fn one_count_per_reader_per_window_and_windows_expire() -> TestResult {
 async fn rankings_follow_new_views_and_reach_the_pages() -> TestResult {
     let p = Paper::demo(40).await?;
     let rankings = p.app.rankings();
-    assert!(!rankings.most_read.is_empty(), "the demo gives Most Read real numbers");
-    assert!(!rankings.most_commented.is_empty(), "the demo gives Most Commented real numbers");
+    assert!(
+        !rankings.most_read.is_empty(),
+        "the demo gives Most Read real numbers"
+    );
+    assert!(
+        !rankings.most_commented.is_empty(),
+        "the demo gives Most Commented real numbers"
+    );
     assert!(!rankings.picks.is_empty(), "the demo has Editor's Picks");
     let top = rankings.most_read[0].count;
     // Pick a story not in Most Read and give it more readers than the leader.
     let listed: Vec<i64> = rankings.most_read.iter().map(|r| r.card.id).collect();
     let s = p.story_where(|s| !listed.contains(&s.id)).await?;
     let page_before = p.get("/").await?;
-    assert!(!between(&page_before.body, "id=\"most-read\"", "</section>").contains(&format!("-{}\"", s.id)));
+    assert!(
+        !between(&page_before.body, "id=\"most-read\"", "</section>")
+            .contains(&format!("-{}\"", s.id))
+    );
     for i in 0..(top + 5) {
-        p.app.views().record(s.id, format!("fresh-reader-{i}"), broadsheet_app::now());
+        p.app
+            .views()
+            .record(s.id, format!("fresh-reader-{i}"), broadsheet_app::now());
     }
     p.app.flush_views().await?;
     assert!(p.app.refresh_rankings().await?, "rankings changed");
     assert_eq!(p.app.rankings().most_read[0].card.id, s.id);
     let page_after = p.get("/").await?;
-    assert_eq!(page_after.header("x-cache"), "miss", "the purge reached the cached home page");
+    assert_eq!(
+        page_after.header("x-cache"),
+        "miss",
+        "the purge reached the cached home page"
+    );
     let most_read = between(&page_after.body, "id=\"most-read\"", "</section>");
     let first = between(most_read, "<li", "</li>");
-    assert!(first.contains(&format!("-{}\"", s.id)), "new leader first in Most Read");
+    assert!(
+        first.contains(&format!("-{}\"", s.id)),
+        "new leader first in Most Read"
+    );
     Ok(())
 }
 
@@ -127,18 +186,30 @@ async fn most_commented_ranks_by_comments_in_its_window() -> TestResult {
     let p = Paper::demo(30).await?;
     let r = p.app.rankings();
     let counts: Vec<i64> = r.most_commented.iter().map(|x| x.count).collect();
-    assert!(counts.windows(2).all(|w| w[0] >= w[1]), "ordered by comments: {counts:?}");
+    assert!(
+        counts.windows(2).all(|w| w[0] >= w[1]),
+        "ordered by comments: {counts:?}"
+    );
     let listed: Vec<i64> = r.most_commented.iter().map(|x| x.card.id).collect();
     let s = p.story_where(|s| !listed.contains(&s.id)).await?;
     let now = broadsheet_app::now();
-    let rows: Vec<(i64, String, String, i64)> =
-        (0..(counts.first().copied().unwrap_or(0) + 3)).map(|i| (s.id, format!("Reader {i}"), "Well said.".into(), now)).collect();
+    let rows: Vec<(i64, String, String, i64)> = (0..(counts.first().copied().unwrap_or(0) + 3))
+        .map(|i| (s.id, format!("Reader {i}"), "Well said.".into(), now))
+        .collect();
     p.app.store().insert_comments(&rows).await?;
     p.app.refresh_rankings().await?;
     assert_eq!(p.app.rankings().most_commented[0].card.id, s.id);
     // Old comments (outside the 72-hour window) do not count.
-    let old: Vec<(i64, String, String, i64)> =
-        (0..500).map(|i| (listed[listed.len() - 1], format!("Old {i}"), "Old news.".into(), now - 10 * 86_400)).collect();
+    let old: Vec<(i64, String, String, i64)> = (0..500)
+        .map(|i| {
+            (
+                listed[listed.len() - 1],
+                format!("Old {i}"),
+                "Old news.".into(),
+                now - 10 * 86_400,
+            )
+        })
+        .collect();
     p.app.store().insert_comments(&old).await?;
     p.app.refresh_rankings().await?;
     assert_eq!(p.app.rankings().most_commented[0].card.id, s.id);
@@ -148,7 +219,11 @@ async fn most_commented_ranks_by_comments_in_its_window() -> TestResult {
 #[tokio::test]
 async fn editors_picks_are_curated_in_order() -> TestResult {
     let p = Paper::demo(30).await?;
-    let cards = p.app.store().cards(broadsheet_store::Listing::All, 5, 0).await?;
+    let cards = p
+        .app
+        .store()
+        .cards(broadsheet_store::Listing::All, 5, 0)
+        .await?;
     let ids: Vec<i64> = cards.iter().map(|c| c.id).rev().collect();
     p.app.set_editors_picks(&ids).await?;
     let picks: Vec<i64> = p.app.rankings().picks.iter().map(|r| r.card.id).collect();

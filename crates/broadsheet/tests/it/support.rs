@@ -31,7 +31,10 @@ pub struct Reply {
 
 impl Reply {
     pub fn header(&self, name: &str) -> &str {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
 }
 
@@ -55,8 +58,13 @@ pub async fn database_url(dir: &std::path::Path) -> Result<String, Box<dyn std::
             .map_err(|_| "BROADSHEET_TEST_BACKEND=postgres needs BROADSHEET_TEST_DATABASE_URL")?;
         let name = format!("bs_test_{:016x}", rand::random::<u64>());
         let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await?;
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await?;
-        let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).ok_or("bad admin URL")?;
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await?;
+        let base = admin
+            .rsplit_once('/')
+            .map(|(b, _)| b.to_string())
+            .ok_or("bad admin URL")?;
         Ok(format!("{base}/{name}"))
     } else {
         Ok(format!("sqlite://{}", dir.join("paper.db").display()))
@@ -64,7 +72,12 @@ pub async fn database_url(dir: &std::path::Path) -> Result<String, Box<dyn std::
 }
 
 pub async fn store(url: &str) -> Result<Store, Box<dyn std::error::Error>> {
-    let store = Store::open(&OpenOptions { url: url.to_string(), create: true, max_connections: 8 }).await?;
+    let store = Store::open(&OpenOptions {
+        url: url.to_string(),
+        create: true,
+        max_connections: 8,
+    })
+    .await?;
     store.migrate().await?;
     Ok(store)
 }
@@ -75,31 +88,58 @@ impl Paper {
         Paper::demo_with(stories, PaperConfig::default()).await
     }
 
-    pub async fn demo_with(stories: usize, config: PaperConfig) -> Result<Paper, Box<dyn std::error::Error>> {
+    pub async fn demo_with(
+        stories: usize,
+        config: PaperConfig,
+    ) -> Result<Paper, Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
         let url = database_url(dir.path()).await?;
         let store = store(&url).await?;
         broadsheet::make_demo(&store, stories, 7).await?;
         let app = App::new(store, config).await?;
-        let web = Web::new(app.clone(), WebOptions { cache_bytes: 0, metrics: Some(metrics()) });
+        let web = Web::new(
+            app.clone(),
+            WebOptions {
+                cache_bytes: 0,
+                metrics: Some(metrics()),
+            },
+        );
         let router = web.router();
-        Ok(Paper { app, web, router, url, _dir: dir })
+        Ok(Paper {
+            app,
+            web,
+            router,
+            url,
+            _dir: dir,
+        })
     }
 
     pub async fn get(&self, path: &str) -> Result<Reply, Box<dyn std::error::Error>> {
         self.request(path, &[]).await
     }
 
-    pub async fn request(&self, path: &str, headers: &[(&str, &str)]) -> Result<Reply, Box<dyn std::error::Error>> {
+    pub async fn request(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<Reply, Box<dyn std::error::Error>> {
         let mut req = Request::builder().uri(path);
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
-        let res = self.router.clone().oneshot(req.body(Body::empty())?).await?;
+        let res = self
+            .router
+            .clone()
+            .oneshot(req.body(Body::empty())?)
+            .await?;
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = res.into_body().collect().await?.to_bytes();
-        Ok(Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() })
+        Ok(Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        })
     }
 
     /// Path of a published story matching `pred`.
@@ -107,25 +147,37 @@ impl Paper {
         &self,
         pred: impl Fn(&broadsheet_domain::Story) -> bool,
     ) -> Result<broadsheet_domain::Story, Box<dyn std::error::Error>> {
-        let cards = self.app.store().cards(broadsheet_store::Listing::All, 1000, 0).await?;
+        let cards = self
+            .app
+            .store()
+            .cards(broadsheet_store::Listing::All, 1000, 0)
+            .await?;
         for c in cards {
-            if let Some(s) = self.app.store().story(c.id).await? {
-                if pred(&s) {
-                    return Ok(s);
-                }
+            if let Some(s) = self.app.store().story(c.id).await?
+                && pred(&s)
+            {
+                return Ok(s);
             }
         }
         Err("no story matches".into())
     }
 
     pub fn path_of(&self, s: &broadsheet_domain::Story) -> String {
-        broadsheet_domain::permalink::story_path(self.app.sections().path(s.section_id), &s.slug, s.id)
+        broadsheet_domain::permalink::story_path(
+            self.app.sections().path(s.section_id),
+            &s.slug,
+            s.id,
+        )
     }
 }
 
 /// Every `href="…"` in a page.
 pub fn hrefs(html: &str) -> Vec<String> {
-    html.split("href=\"").skip(1).filter_map(|s| s.split('"').next()).map(str::to_string).collect()
+    html.split("href=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .map(str::to_string)
+        .collect()
 }
 
 /// The text between the first `start` and the next `end` after it.

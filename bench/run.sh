@@ -24,6 +24,7 @@ for a in "$@"; do
     esac
 done
 
+BROWSER_UA="Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
 need() { command -v "$1" >/dev/null 2>&1; }
 if ! need nginx || ! need wrk || ! need curl; then
     echo "installing nginx, wrk, curl (Debian packages)"
@@ -36,6 +37,7 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 cargo build --release --locked -p broadsheet >/dev/null
 BIN=$ROOT/target/release/broadsheet
 WORK=$(mktemp -d /tmp/bs-bench.XXXXXX)
+chmod 755 "$WORK"  # nginx workers may run as another user
 PIDS=()
 cleanup() {
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -68,7 +70,9 @@ peak_rss_mb() { awk '/VmHWM/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
 # wrk → "rps p50_ms p99_ms"
 load() {
     local url=$1 out
-    out=$(wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "$url")
+    # A browser's User-Agent: wrk's own is (rightly) ignored as a bot, and the
+    # beacon must really count for its row to mean anything.
+    out=$(wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency -H "User-Agent: $BROWSER_UA" "$url")
     local rps p50 p99
     rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
     p50=$(awk '$1=="50%" {print $2}' <<<"$out")
@@ -130,7 +134,7 @@ mkdir -p "$WORK/ngtmp"
 "$NGINX" -c "$WORK/nginx.conf" -e "$WORK/nginx-error.log" 2>/dev/null || "$NGINX" -c "$WORK/nginx.conf"
 sleep 0.5
 STATIC=http://127.0.0.1:$NGPORT/story.html
-curl -fs -o /dev/null "$STATIC"
+curl -fs -o /dev/null "$STATIC" || { echo "nginx does not serve $STATIC" >&2; cat "$WORK/nginx-error.log" >&2; exit 1; }
 # Warm every page once.
 for u in "$BS$STORY" "$BS/" "$BS$SECTION"; do curl -fs -o /dev/null "$u"; done
 

@@ -7,8 +7,8 @@
 #   tests-sqlite     cargo test --workspace with BROADSHEET_TEST_BACKEND=sqlite
 #   tests-postgres   cargo test --workspace with BROADSHEET_TEST_BACKEND=postgres and
 #                    BROADSHEET_TEST_DATABASE_URL=<admin URL of a throwaway cluster>
-#   browser-sqlite   browser/check.mjs against the release binary, SQLite backend
-#   browser-postgres browser/check.mjs against the release binary, PostgreSQL backend
+#   browser-sqlite   browser/check.mjs against the binary, SQLite backend
+#   browser-postgres browser/check.mjs against the binary, PostgreSQL backend
 # With STAGE arguments only those stages run (e.g. `bash scripts/test.sh fmt clippy`).
 # Every stage runs even if an earlier one failed. The last line printed is
 # "N passed, M failed" (counting stages); the exit status is 1 if any failed.
@@ -194,7 +194,12 @@ stage_tests_postgres() {
 }
 
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
-BIN="$TARGET_DIR/release/broadsheet"
+# The browser checks use the binary the Rust tests already built (dev profile,
+# dependencies optimised): a release build would add minutes to CI and the
+# checks measure behaviour, not speed. BROADSHEET_BROWSER_PROFILE=release to
+# check the release binary instead.
+PROFILE=${BROADSHEET_BROWSER_PROFILE:-dev}
+if [[ $PROFILE == release ]]; then BIN="$TARGET_DIR/release/broadsheet"; else BIN="$TARGET_DIR/debug/broadsheet"; fi
 RELEASE_STATE=none # none | ok | failed
 if [[ -n "${BROADSHEET_BIN:-}" ]]; then
     BIN=$BROADSHEET_BIN
@@ -212,9 +217,9 @@ build_release() {
             ;;
     esac
     [[ -f Cargo.lock ]] && locked=(--locked)
-    say "build the release binary: cargo build --release ${locked[*]} -p broadsheet"
+    say "build the binary: cargo build --profile $PROFILE ${locked[*]} -p broadsheet"
     t=$SECONDS
-    if cargo build --release "${locked[@]}" -p broadsheet; then
+    if cargo build --profile "$PROFILE" "${locked[@]}" -p broadsheet; then
         RELEASE_STATE=ok
         note "built in $(elapsed "$t")"
     else

@@ -10,8 +10,9 @@ use crate::{App, Result, now};
 
 /// How many stories a ranking lists.
 pub const RANKED: i64 = 10;
-/// A breaking story keeps its banner this long after publication.
-const BREAKING_FOR_SECS: i64 = 12 * 3600;
+/// A story flagged breaking keeps its banner while flagged, for at most this
+/// long after publication (a flag an editor forgot does not linger).
+const BREAKING_FOR_SECS: i64 = 48 * 3600;
 
 /// A story in a ranking.
 #[derive(Debug, Clone, PartialEq)]
@@ -93,15 +94,19 @@ impl Rankings {
     }
 }
 
-/// Recomputes the rankings every few seconds, so new views and comments from
-/// any node show within seconds.
+/// Recomputes the rankings every 30 s, so windows slide even when nothing
+/// happens, and prunes old change events. New views and comments reach the
+/// rankings sooner, through change events (see `views.rs`, `changes.rs`).
 pub(crate) async fn refresh_loop(app: App, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(Duration::from_secs(3));
+    let mut tick = tokio::time::interval(Duration::from_secs(30));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = tick.tick() => {}
             _ = shutdown.changed() => return,
+        }
+        if let Err(e) = app.store().prune_changes(now() - 86_400).await {
+            tracing::warn!(error = %e, "pruning change events failed");
         }
         if let Err(e) = app.refresh_rankings().await {
             tracing::warn!(error = %e, "rankings refresh failed; keeping the previous rankings");

@@ -56,7 +56,6 @@ impl ViewCounter {
             reader,
             at,
         });
-        metrics::gauge!("broadsheet_view_backlog").set(q.len() as f64);
         true
     }
 
@@ -97,9 +96,14 @@ pub(crate) async fn flush_loop(app: App, mut shutdown: tokio::sync::watch::Recei
             _ = shutdown.changed() => true,
         };
         match app.views().flush().await {
-            Ok(n) if n > 0 && !stop => {
-                if let Err(e) = app.refresh_rankings().await {
-                    tracing::warn!(error = %e, "rankings refresh failed");
+            Ok(n) if n > 0 => {
+                // Tell every node (this one included) that Most Read may have moved.
+                if let Err(e) = app
+                    .store()
+                    .append_change(crate::keys::RANKINGS, crate::now())
+                    .await
+                {
+                    tracing::warn!(error = %e, "could not record a rankings change");
                 }
             }
             Ok(_) => {}

@@ -150,7 +150,7 @@ async fn open_sqlite(opts: &OpenOptions) -> Result<SqlitePool, StoreError> {
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10))
-        .pragma("cache_size", "-16000");
+        .pragma("cache_size", "-4000");
     let pool = SqlitePoolOptions::new()
         .max_connections(opts.max_connections.max(1))
         .min_connections(1)

@@ -113,6 +113,7 @@ pub async fn healthz(State(web): State<Web>) -> Response {
 
 pub async fn metrics(State(web): State<Web>) -> Response {
     metrics::gauge!("broadsheet_view_backlog").set(web.app.views().backlog() as f64);
+    web.publish_cache_metrics();
     metrics::gauge!("broadsheet_page_cache_entries").set(web.cache.len() as f64);
     match &web.metrics {
         Some(h) => (

@@ -2,6 +2,8 @@
 //! when sane, else made), a tracing span carrying it, metrics by route,
 //! security headers, and full error pages for handler errors.
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
@@ -16,6 +18,35 @@ use crate::Web;
 use crate::error::ErrorPage;
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+const ROUTES: [&str; 12] = [
+    "home", "healthz", "metrics", "robots", "static", "media", "beacon", "author", "tag", "story",
+    "front", "other",
+];
+const CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
+
+/// Metric handles registered once per route, so a request costs a few
+/// atomic operations rather than a registry lookup.
+struct RouteMetrics {
+    latency: metrics::Histogram,
+    requests: Vec<(&'static str, metrics::Counter)>,
+}
+
+static METRICS: LazyLock<HashMap<&'static str, RouteMetrics>> = LazyLock::new(|| {
+    ROUTES
+        .iter()
+        .map(|&route| {
+            let requests = CLASSES
+                .iter()
+                .map(|&class| {
+                    (class, metrics::counter!("broadsheet_http_requests_total", "route" => route, "status" => class))
+                })
+                .collect();
+            let latency = metrics::histogram!("broadsheet_http_request_duration_seconds", "route" => route);
+            (route, RouteMetrics { latency, requests })
+        })
+        .collect()
+});
 
 #[derive(Clone, Debug)]
 pub struct RequestId(pub String);
@@ -58,18 +89,42 @@ fn route_label(req: &Request) -> &'static str {
     }
 }
 
-static CSP: HeaderValue = HeaderValue::from_static(
+static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Sent on every response.
+static SECURITY_HEADERS: [(HeaderName, HeaderValue); 6] = [
+    (header::CONTENT_SECURITY_POLICY, CSP),
+    (
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    ),
+    (
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    ),
+    (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+    (
+        HeaderName::from_static("permissions-policy"),
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+    ),
+    (
+        HeaderName::from_static("cross-origin-opener-policy"),
+        HeaderValue::from_static("same-origin"),
+    ),
+];
+
+const CSP: HeaderValue = HeaderValue::from_static(
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; font-src 'self'; \
      connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
 );
 
-pub async fn around(State(web): State<Web>, mut req: Request, next: Next) -> Response {
+pub async fn around(State(web): State<Web>, req: Request, next: Next) -> Response {
     let start = Instant::now();
     let id = request_id(&req, web.node);
     let route = route_label(&req);
-    let method = req.method().clone();
-    let path = req.uri().path().to_owned();
-    req.extensions_mut().insert(RequestId(id.clone()));
+    // Only keep what the access line needs when it will be written.
+    let access = tracing::enabled!(target: "broadsheet::access", tracing::Level::INFO);
+    let method_path = access.then(|| (req.method().clone(), req.uri().path().to_owned()));
     let span = tracing::info_span!("request", id = %id);
     let mut res = next.run(req).instrument(span).await;
 
@@ -106,24 +161,9 @@ pub async fn around(State(web): State<Web>, mut req: Request, next: Next) -> Res
 
     let status = res.status();
     let h = res.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, CSP.clone());
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("strict-origin-when-cross-origin"),
-    );
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        HeaderName::from_static("permissions-policy"),
-        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
-    );
-    h.insert(
-        HeaderName::from_static("cross-origin-opener-policy"),
-        HeaderValue::from_static("same-origin"),
-    );
+    for (name, value) in SECURITY_HEADERS.iter() {
+        h.insert(name.clone(), value.clone());
+    }
     if web.hsts {
         h.insert(
             header::STRICT_TRANSPORT_SECURITY,
@@ -131,7 +171,7 @@ pub async fn around(State(web): State<Web>, mut req: Request, next: Next) -> Res
         );
     }
     if let Ok(v) = HeaderValue::from_str(&id) {
-        h.insert(HeaderName::from_static("x-request-id"), v);
+        h.insert(X_REQUEST_ID.clone(), v);
     }
 
     let elapsed = start.elapsed();
@@ -142,19 +182,23 @@ pub async fn around(State(web): State<Web>, mut req: Request, next: Next) -> Res
         400..=499 => "4xx",
         _ => "5xx",
     };
-    metrics::counter!("broadsheet_http_requests_total", "route" => route, "status" => status_class)
-        .increment(1);
-    metrics::histogram!("broadsheet_http_request_duration_seconds", "route" => route)
-        .record(elapsed.as_secs_f64());
-    tracing::info!(
-        target: "broadsheet::access",
-        request_id = %id,
-        method = %method,
-        path = %path,
-        route,
-        status = status.as_u16(),
-        micros = elapsed.as_micros() as u64,
-        "request"
-    );
+    if let Some(m) = METRICS.get(route) {
+        m.latency.record(elapsed.as_secs_f64());
+        if let Some(c) = m.requests.iter().find(|(c, _)| *c == status_class) {
+            c.1.increment(1);
+        }
+    }
+    if let Some((method, path)) = method_path {
+        tracing::info!(
+            target: "broadsheet::access",
+            request_id = %id,
+            method = %method,
+            path = %path,
+            route,
+            status = status.as_u16(),
+            micros = elapsed.as_micros() as u64,
+            "request"
+        );
+    }
     res
 }

@@ -104,22 +104,19 @@ impl Web {
     }
 
     fn count_hit(&self, hit: bool) {
-        let (h, m) = if hit {
-            (
-                self.hits.fetch_add(1, Ordering::Relaxed) + 1,
-                self.misses.load(Ordering::Relaxed),
-            )
-        } else {
-            (
-                self.hits.load(Ordering::Relaxed),
-                self.misses.fetch_add(1, Ordering::Relaxed) + 1,
-            )
-        };
+        // Atomics only here; /metrics turns them into counters and a ratio.
         if hit {
-            metrics::counter!("broadsheet_page_cache_hits_total").increment(1);
+            self.hits.fetch_add(1, Ordering::Relaxed);
         } else {
-            metrics::counter!("broadsheet_page_cache_misses_total").increment(1);
+            self.misses.fetch_add(1, Ordering::Relaxed);
         }
+    }
+
+    fn publish_cache_metrics(&self) {
+        let h = self.hits.load(Ordering::Relaxed);
+        let m = self.misses.load(Ordering::Relaxed);
+        metrics::counter!("broadsheet_page_cache_hits_total").absolute(h);
+        metrics::counter!("broadsheet_page_cache_misses_total").absolute(m);
         metrics::gauge!("broadsheet_page_cache_hit_ratio").set(h as f64 / (h + m).max(1) as f64);
     }
 }

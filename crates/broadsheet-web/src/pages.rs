@@ -113,7 +113,7 @@ pub async fn home(app: &App) -> Result<Rendered, WebError> {
             .await?
             .into_iter()
             .filter(|c| !shown.contains(&c.id))
-            .take(4)
+            .take(3)
             .collect();
         shown.extend(cards.iter().map(|c| c.id));
         keys_out.push(keys::section(s.id));
@@ -127,7 +127,9 @@ pub async fn home(app: &App) -> Result<Rendered, WebError> {
             cards: view::cards(app, &sections, &cards),
         });
     }
-    let rails = rails(app, &sections, &latest, &shown);
+    let mut rails = rails(app, &sections, &latest, &shown);
+    // Most Commented is on every story page; the home page keeps to its brief.
+    rails.most_commented.clear();
     let lead = lead.map(|c| view::card(app, &sections, &c, 0));
     let top = view::cards(app, &sections, &top);
     let mut chrome = view::chrome(app, &sections, app.config().name.clone(), "/", None);

@@ -32,6 +32,11 @@ async fn home_page_shows_every_region_and_caches() -> TestResult {
     for s in ["/news", "/business", "/sport", "/opinion", "/lifestyle"] {
         assert!(hrefs(nav).iter().any(|h| h == s), "nav lacks {s}");
     }
+    // The demo's breaking story puts a banner on the page.
+    assert!(
+        r.body.contains("<p class=\"breaking\">"),
+        "no breaking banner"
+    );
     // A rail per section.
     for s in ["rail-news", "rail-business", "rail-sport"] {
         assert!(r.body.contains(s), "no rail {s}");

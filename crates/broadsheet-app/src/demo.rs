@@ -63,6 +63,10 @@ pub async fn load(store: &Store, spec: DemoSpec) -> Result<DemoSummary> {
                 spec.now,
             )
             .await?;
+        let password = crate::accounts::demo_password(&p.username);
+        store
+            .set_author_password(id, &crate::accounts::hash_password(&password)?)
+            .await?;
         staff_ids.insert(p.username.clone(), id);
         staff.push((p.username, p.display_name, p.role));
     }

@@ -4,6 +4,7 @@
 //! every page reads (section tree, rankings). Web handlers and CLI commands
 //! call into it; it never knows about requests or templates.
 
+pub mod accounts;
 mod changes;
 pub mod config;
 pub mod demo;

@@ -6,6 +6,7 @@
 pub mod markup;
 pub mod model;
 pub mod permalink;
+pub mod permissions;
 pub mod ranking;
 pub mod time;
 

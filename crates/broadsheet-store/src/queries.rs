@@ -149,6 +149,16 @@ pub struct ViewRecord {
     pub at: i64,
 }
 
+/// A staff member's sign-in record.
+#[derive(Debug, Clone)]
+pub struct StaffAccount {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub password_hash: Option<String>,
+}
+
 /// Which published stories a listing shows.
 #[derive(Debug, Clone, Copy)]
 pub enum Listing<'a> {
@@ -213,6 +223,34 @@ impl Store {
             bio: r.bio,
             role: r.role,
         }))
+    }
+
+    /// A staff member by username, with role and password hash.
+    pub async fn author_by_username(&self, username: &str) -> Result<Option<StaffAccount>> {
+        let row: Option<(i64, String, String, String, Option<String>)> = with_pool!(&self.db, p => sqlx::query_as(
+            "SELECT id, username, display_name, role, password_hash FROM authors WHERE username = $1"
+        ).bind(username).fetch_optional(p).await)?;
+        Ok(row.map(
+            |(id, username, display_name, role, password_hash)| StaffAccount {
+                id,
+                username,
+                display_name,
+                role,
+                password_hash,
+            },
+        ))
+    }
+
+    pub async fn set_author_password(&self, id: i64, hash: &str) -> Result<()> {
+        with_pool!(&self.db, p => sqlx::query("UPDATE authors SET password_hash = $1 WHERE id = $2")
+            .bind(hash).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    pub async fn set_author_role(&self, id: i64, role: &str) -> Result<()> {
+        with_pool!(&self.db, p => sqlx::query("UPDATE authors SET role = $1 WHERE id = $2")
+            .bind(role).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
     }
 
     /// Staff as (username, display name, role), for the start-up banner.

@@ -106,6 +106,11 @@ pub enum Command {
         #[command(subcommand)]
         action: StoryAction,
     },
+    /// Staff accounts: add, change role, reset password, list.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
     /// Show or set Editor's Picks.
     Picks {
         #[command(subcommand)]
@@ -147,4 +152,33 @@ pub enum PicksAction {
     Show,
     /// Replace the picks with these story ids, in this order.
     Set { ids: Vec<i64> },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserAction {
+    /// Add a staff member. Prints a generated password unless --password-stdin.
+    Add {
+        username: String,
+        /// Display name, as bylines show it.
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
+        /// contributor, reporter, editor, moderator or admin.
+        #[arg(long)]
+        role: String,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Change a staff member's role.
+    Role { username: String, role: String },
+    /// Set a new password (generated and printed, or read with --password-stdin).
+    Reset {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List staff: username, role, name.
+    List,
 }

@@ -7,9 +7,10 @@ mod serve;
 
 use broadsheet_app::{App, AppError};
 use broadsheet_domain::StoryStatus;
+use broadsheet_domain::permissions::Role;
 use broadsheet_store::{OpenOptions, Store};
 
-use cli::{Cli, Command, PicksAction, ServeArgs, StoryAction};
+use cli::{Cli, Command, PicksAction, ServeArgs, StoryAction, UserAction};
 use config::Settings;
 
 /// Runs a parsed command line. Errors are one line for the operator.
@@ -76,6 +77,13 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             store.close().await;
             Ok(())
         }
+        Command::User { action } => {
+            let s = Settings::resolve(&cli.common, None)?;
+            let store = open(&s, false).await?;
+            let r = user_command(&store, action).await;
+            store.close().await;
+            r
+        }
         Command::Picks { action } => {
             let s = Settings::resolve(&cli.common, None)?;
             let store = open(&s, false).await?;
@@ -104,6 +112,77 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+fn read_password_stdin() -> Result<String, String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+fn parse_role(role: &str) -> Result<Role, String> {
+    role.parse::<Role>().map_err(|e| e.to_string())
+}
+
+async fn user_command(store: &Store, action: UserAction) -> Result<(), String> {
+    use broadsheet_app::accounts;
+    match action {
+        UserAction::Add {
+            username,
+            name,
+            email,
+            role,
+            password_stdin,
+        } => {
+            let role = parse_role(&role)?;
+            let (password, generated) = if password_stdin {
+                (read_password_stdin()?, false)
+            } else {
+                (accounts::generate_password(), true)
+            };
+            accounts::add_user(store, &username, &name, &email, role, &password)
+                .await
+                .map_err(app_err)?;
+            if generated {
+                println!("added {username} ({role}); password: {password}");
+            } else {
+                println!("added {username} ({role})");
+            }
+        }
+        UserAction::Role { username, role } => {
+            let role = parse_role(&role)?;
+            accounts::set_role(store, &username, role)
+                .await
+                .map_err(app_err)?;
+            println!("{username} is now {role}");
+        }
+        UserAction::Reset {
+            username,
+            password_stdin,
+        } => {
+            let given = if password_stdin {
+                Some(read_password_stdin()?)
+            } else {
+                None
+            };
+            let password = accounts::reset_password(store, &username, given.as_deref())
+                .await
+                .map_err(app_err)?;
+            if given.is_some() {
+                println!("password for {username} changed");
+            } else {
+                println!("new password for {username}: {password}");
+            }
+        }
+        UserAction::List => {
+            for (user, name, role) in store.staff().await.map_err(|e| e.to_string())? {
+                println!("{user:<24} {role:<12} {name}");
+            }
+        }
+    }
+    Ok(())
 }
 
 fn app_err(e: AppError) -> String {
@@ -144,8 +223,47 @@ pub async fn make_demo(
 }
 
 pub fn print_staff(staff: &[(String, String, String)]) {
-    println!("demo staff (sign-in arrives with the newsroom):");
+    println!("demo staff: sign in at /newsroom/sign-in (when the newsroom lands) as");
+    let mut seen = std::collections::HashSet::new();
     for (user, name, role) in staff {
-        println!("  {role:<12} {user:<12} {name}");
+        if seen.insert(role.clone()) {
+            println!(
+                "  {role:<12} {user:<20} password {}  ({name})",
+                broadsheet_app::accounts::demo_password(user)
+            );
+        }
+    }
+}
+
+/// Prints a demo login for each role whose demo password still works (on a
+/// real paper, none does, and nothing is printed).
+pub async fn print_demo_logins(store: &Store) {
+    let Ok(staff) = store.staff().await else {
+        return;
+    };
+    let mut shown = Vec::new();
+    for (user, name, role) in staff {
+        if shown
+            .iter()
+            .any(|(_, _, r): &(String, String, String)| *r == role)
+        {
+            continue;
+        }
+        let Ok(Some(acct)) = store.author_by_username(&user).await else {
+            continue;
+        };
+        let password = broadsheet_app::accounts::demo_password(&user);
+        let hash = acct.password_hash.unwrap_or_default();
+        let ok = tokio::task::spawn_blocking(move || {
+            broadsheet_app::accounts::verify_password(&password, &hash)
+        })
+        .await
+        .unwrap_or(false);
+        if ok {
+            shown.push((user, name, role));
+        }
+    }
+    if !shown.is_empty() {
+        print_staff(&shown);
     }
 }

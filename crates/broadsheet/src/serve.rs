@@ -35,10 +35,6 @@ pub async fn serve(s: Settings, demo_if_empty: bool) -> Result<(), String> {
             summary.stories, summary.comments, summary.views
         );
     }
-    let staff = store.staff().await.map_err(|e| e.to_string())?;
-    if !staff.is_empty() {
-        crate::print_staff(&staff);
-    }
     let app = App::new(store.clone(), s.paper.clone())
         .await
         .map_err(|e| e.to_string())?;
@@ -63,6 +59,8 @@ pub async fn serve(s: Settings, demo_if_empty: bool) -> Result<(), String> {
         started.elapsed().as_secs_f64()
     );
     tracing::info!(listen = %s.listen, "serving");
+    let banner_store = store.clone();
+    tokio::spawn(async move { crate::print_demo_logins(&banner_store).await });
 
     let (signal_tx, signal_rx) = tokio::sync::oneshot::channel::<()>();
     let server = axum::serve(

@@ -198,3 +198,179 @@ async fn demo_withdraw_restore_picks_and_reindex_on_the_command_line() -> TestRe
     let _ = backend();
     Ok(())
 }
+
+fn broadsheet_stdin(args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = match Command::new(env!("CARGO_BIN_EXE_broadsheet"))
+        .args(args)
+        .env_remove("BROADSHEET_DATABASE_URL")
+        .env_remove("BROADSHEET_CONFIG")
+        .env("BROADSHEET_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) => panic!("cannot run broadsheet: {e}"),
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(input.as_bytes());
+    }
+    match child.wait_with_output() {
+        Ok(o) => o,
+        Err(e) => panic!("broadsheet did not finish: {e}"),
+    }
+}
+
+#[tokio::test]
+async fn staff_accounts_on_the_command_line() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let url = database_url(dir.path()).await?;
+    let d = dir.path().to_str().ok_or("path")?;
+    let with = |extra: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+        v.extend(
+            ["--data-dir", d, "--database-url", url.as_str()]
+                .iter()
+                .map(|s| s.to_string()),
+        );
+        v
+    };
+    let run = |extra: &[&str]| {
+        let args = with(extra);
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        broadsheet(&refs)
+    };
+    // The demo prints one login per role, and those logins work.
+    let demo = run(&["demo", "--stories", "5"]);
+    let text = String::from_utf8_lossy(&demo.stdout).to_string();
+    for role in ["admin", "editor", "reporter", "contributor", "moderator"] {
+        assert!(
+            text.lines()
+                .any(|l| l.trim_start().starts_with(role) && l.contains("password")),
+            "no {role} login: {text}"
+        );
+    }
+    let store = crate::support::store(&url).await?;
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("editor"))
+        .ok_or("no editor line")?;
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let (user, password) = (words[1], words[3]);
+    let acct = store
+        .author_by_username(user)
+        .await?
+        .ok_or("no such user")?;
+    assert!(broadsheet_app::accounts::verify_password(
+        password,
+        acct.password_hash.as_deref().unwrap_or("")
+    ));
+
+    // add: a generated password, stored as an argon2id hash.
+    let out = run(&[
+        "user",
+        "add",
+        "jo.bloggs",
+        "--name",
+        "Jo Bloggs",
+        "--email",
+        "jo@example.com",
+        "--role",
+        "reporter",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    let generated = said
+        .rsplit("password: ")
+        .next()
+        .map(str::trim)
+        .ok_or("no password")?
+        .to_string();
+    let jo = store
+        .author_by_username("jo.bloggs")
+        .await?
+        .ok_or("jo missing")?;
+    assert_eq!(jo.role, "reporter");
+    let hash = jo.password_hash.clone().unwrap_or_default();
+    assert!(hash.starts_with("$argon2id$") && !hash.contains(&generated));
+    assert!(broadsheet_app::accounts::verify_password(&generated, &hash));
+    one_line_error(
+        &run(&[
+            "user",
+            "add",
+            "jo.bloggs",
+            "--name",
+            "Jo Two",
+            "--email",
+            "j2@example.com",
+            "--role",
+            "reporter",
+        ]),
+        "already a user called jo.bloggs",
+    );
+    one_line_error(
+        &run(&[
+            "user",
+            "add",
+            "sam",
+            "--name",
+            "Sam",
+            "--email",
+            "s@example.com",
+            "--role",
+            "owner",
+        ]),
+        "unknown role",
+    );
+    // role
+    assert!(
+        run(&["user", "role", "jo.bloggs", "editor"])
+            .status
+            .success()
+    );
+    assert_eq!(
+        store.author_by_username("jo.bloggs").await?.map(|a| a.role),
+        Some("editor".into())
+    );
+    one_line_error(
+        &run(&["user", "role", "nobody", "editor"]),
+        "no user called nobody",
+    );
+    // reset, from standard input; a short password is refused and nothing changes.
+    let args = with(&["user", "reset", "jo.bloggs", "--password-stdin"]);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    one_line_error(&broadsheet_stdin(&refs, "short\n"), "too short");
+    assert_eq!(
+        store
+            .author_by_username("jo.bloggs")
+            .await?
+            .and_then(|a| a.password_hash),
+        Some(hash.clone())
+    );
+    assert!(
+        broadsheet_stdin(&refs, "a much longer passphrase\n")
+            .status
+            .success()
+    );
+    let after = store
+        .author_by_username("jo.bloggs")
+        .await?
+        .and_then(|a| a.password_hash)
+        .unwrap_or_default();
+    assert!(broadsheet_app::accounts::verify_password(
+        "a much longer passphrase",
+        &after
+    ));
+    assert!(!broadsheet_app::accounts::verify_password(
+        &generated, &after
+    ));
+    let list = run(&["user", "list"]);
+    assert!(String::from_utf8_lossy(&list.stdout).contains("jo.bloggs"));
+    Ok(())
+}

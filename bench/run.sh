@@ -34,7 +34,7 @@ if ! need nginx || ! need wrk || ! need curl; then
 fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
-cargo build --release --locked -p broadsheet >/dev/null
+[[ -n "${BENCH_NO_BUILD:-}" ]] || cargo build --release --locked -p broadsheet >/dev/null
 BIN=$ROOT/target/release/broadsheet
 WORK=$(mktemp -d /tmp/bs-bench.XXXXXX)
 chmod 755 "$WORK"  # nginx workers may run as another user

@@ -573,6 +573,7 @@ async function discover(base, parser) {
     missing('tag', 'no story');
   }
 
+  found('newsroom-sign-in', `${base}/newsroom/sign-in`);
   found('not-found', `${base}/this-page-does-not-exist`, 404);
   return { targets, stories };
 }

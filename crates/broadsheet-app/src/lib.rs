@@ -11,6 +11,7 @@ pub mod demo;
 pub mod entitlement;
 pub mod keys;
 pub mod media;
+pub mod newsroom;
 mod rankings;
 pub mod sections;
 mod views;
@@ -34,6 +35,8 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     Invalid(String),
+    #[error("{0}")]
+    Forbidden(String),
 }
 
 pub type Result<T> = std::result::Result<T, AppError>;
@@ -148,7 +151,8 @@ impl App {
         vec![
             tokio::spawn(views::flush_loop(self.clone(), shutdown.clone())),
             tokio::spawn(changes::poll_loop(self.clone(), shutdown.clone())),
-            tokio::spawn(rankings::refresh_loop(self.clone(), shutdown)),
+            tokio::spawn(rankings::refresh_loop(self.clone(), shutdown.clone())),
+            tokio::spawn(scheduler_loop(self.clone(), shutdown)),
         ]
     }
 
@@ -277,4 +281,22 @@ pub async fn reindex(store: &Store, config: &PaperConfig) -> Result<String> {
     Ok(format!(
         "reindexed: {stories} published stories; pruned {pruned} expired views; every node will rebuild its caches within seconds"
     ))
+}
+
+/// Publishes scheduled stories on time (checked every second; a restart
+/// publishes anything that fell due while the node was down).
+async fn scheduler_loop(app: App, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = shutdown.changed() => return,
+        }
+        match newsroom::publish_due(&app).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(published = n, "scheduled stories published"),
+            Err(e) => tracing::warn!(error = %e, "publishing scheduled stories failed; will retry"),
+        }
+    }
 }

@@ -50,6 +50,10 @@ impl FromStr for Access {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StoryStatus {
     Draft,
+    /// Sent to the editors for review.
+    Submitted,
+    /// Will publish itself at `scheduled_at`.
+    Scheduled,
     Published,
     /// Taken down: readers get 410 Gone.
     Withdrawn,
@@ -59,6 +63,8 @@ impl StoryStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             StoryStatus::Draft => "draft",
+            StoryStatus::Submitted => "submitted",
+            StoryStatus::Scheduled => "scheduled",
             StoryStatus::Published => "published",
             StoryStatus::Withdrawn => "withdrawn",
         }
@@ -68,6 +74,8 @@ impl StoryStatus {
     pub fn parse(s: &str) -> StoryStatus {
         match s {
             "published" => StoryStatus::Published,
+            "submitted" => StoryStatus::Submitted,
+            "scheduled" => StoryStatus::Scheduled,
             "withdrawn" => StoryStatus::Withdrawn,
             _ => StoryStatus::Draft,
         }
@@ -157,6 +165,11 @@ pub struct Story {
     pub lead_picture: Option<PictureRef>,
     /// Last time anything about the story changed (for Last-Modified).
     pub modified_at: i64,
+    /// Bumped by every save; a save names the version it started from.
+    pub version: i64,
+    /// The staff member who started the story (none for wire copy).
+    pub created_by: Option<i64>,
+    pub scheduled_at: Option<i64>,
 }
 
 impl Story {

@@ -192,7 +192,9 @@ pub fn can_edit_story(role: Role, s: StoryFacts) -> bool {
         return false;
     }
     match s.status {
-        StoryStatus::Draft => allows(role, Action::EditOwnDraft),
+        StoryStatus::Draft | StoryStatus::Submitted | StoryStatus::Scheduled => {
+            allows(role, Action::EditOwnDraft)
+        }
         StoryStatus::Published => allows(role, Action::UpdatePublished),
         StoryStatus::Withdrawn => false,
     }

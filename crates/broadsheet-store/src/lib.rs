@@ -9,9 +9,11 @@
 //! driver. Where the dialects differ, a query matches on [`Db`] itself.
 
 mod error;
+mod newsroom;
 mod queries;
 
 pub use error::StoreError;
+pub use newsroom::*;
 pub use queries::*;
 
 use std::path::Path;

@@ -71,6 +71,9 @@ struct StoryRow {
     body: String,
     byline_text: Option<String>,
     status: String,
+    version: i64,
+    created_by: Option<i64>,
+    scheduled_at: Option<i64>,
 }
 
 #[derive(FromRow)]
@@ -253,6 +256,14 @@ impl Store {
         Ok(())
     }
 
+    /// Staff as (id, display name).
+    pub async fn staff_ids(&self) -> Result<Vec<(i64, String)>> {
+        let rows: Vec<(i64, String)> = with_pool!(&self.db, p => sqlx::query_as(
+            "SELECT id, display_name FROM authors ORDER BY id"
+        ).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
     /// Staff as (username, display name, role), for the start-up banner.
     pub async fn staff(&self) -> Result<Vec<(String, String, String)>> {
         let rows: Vec<(String, String, String)> = with_pool!(&self.db, p => sqlx::query_as(
@@ -399,7 +410,7 @@ impl Store {
     /// A story in any status, with its authors, tags and lead picture.
     pub async fn story(&self, id: i64) -> Result<Option<Story>> {
         let sql = format!(
-            "SELECT {CARD_COLUMNS}, s.body, s.byline_text, s.status FROM stories s \
+            "SELECT {CARD_COLUMNS}, s.body, s.byline_text, s.status, s.version, s.created_by, s.scheduled_at FROM stories s \
              LEFT JOIN pictures p ON p.id = s.lead_picture_id WHERE s.id = $1"
         );
         let row: Option<StoryRow> = with_pool!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -445,6 +456,9 @@ impl Store {
             updated_at: card.updated_at,
             lead_picture: card.picture(),
             modified_at: card.modified_at,
+            version: row.version,
+            created_by: row.created_by,
+            scheduled_at: row.scheduled_at,
         }))
     }
 

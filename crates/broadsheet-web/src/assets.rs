@@ -40,8 +40,14 @@ fn asset(body: &'static str, kind: &'static str) -> Asset {
     }
 }
 
-static ASSETS: LazyLock<[(&str, Asset); 3]> = LazyLock::new(|| {
+const NEWSROOM_CSS: &str = include_str!("../assets/newsroom.css");
+
+static ASSETS: LazyLock<[(&str, Asset); 4]> = LazyLock::new(|| {
     [
+        (
+            "newsroom.css",
+            asset(NEWSROOM_CSS, "text/css; charset=utf-8"),
+        ),
         ("site.css", asset(CSS, "text/css; charset=utf-8")),
         ("icons.svg", asset(ICONS, "image/svg+xml")),
         ("favicon.svg", asset(FAVICON, "image/svg+xml")),

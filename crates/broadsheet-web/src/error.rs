@@ -10,6 +10,8 @@ pub enum WebError {
     Internal(String),
     /// The request was wrong; the message says how.
     BadRequest(String),
+    /// Signed in, but the role does not allow it; the message says what.
+    Forbidden(String),
     NotFound,
 }
 
@@ -25,6 +27,7 @@ impl From<broadsheet_app::AppError> for WebError {
         match e {
             broadsheet_app::AppError::NotFound(_) => WebError::NotFound,
             broadsheet_app::AppError::Invalid(m) => WebError::BadRequest(m),
+            broadsheet_app::AppError::Forbidden(m) => WebError::Forbidden(m),
             other => WebError::Internal(other.to_string()),
         }
     }
@@ -53,6 +56,7 @@ impl IntoResponse for WebError {
                 )
             }
             WebError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
+            WebError::Forbidden(m) => (StatusCode::FORBIDDEN, m),
             WebError::NotFound => (
                 StatusCode::NOT_FOUND,
                 "We could not find that page. It may have moved, or the address may be mistyped."

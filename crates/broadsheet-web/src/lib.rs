@@ -10,6 +10,7 @@ mod assets;
 pub mod cache;
 mod error;
 mod layers;
+mod newsroom;
 mod pages;
 mod respond;
 mod view;
@@ -40,6 +41,7 @@ pub struct Web {
     hsts: bool,
     hits: Arc<AtomicU64>,
     misses: Arc<AtomicU64>,
+    limiter: Arc<broadsheet_app::newsroom::SignInLimiter>,
 }
 
 /// Options for the web layer.
@@ -72,6 +74,7 @@ impl Web {
             hsts,
             hits: Arc::new(AtomicU64::new(0)),
             misses: Arc::new(AtomicU64::new(0)),
+            limiter: Arc::new(broadsheet_app::newsroom::SignInLimiter::default()),
             app,
         };
         let cache = web.cache.clone();
@@ -94,6 +97,25 @@ impl Web {
             .route("/media/{file}", get(assets::media))
             .route("/v/{file}", get(assets::beacon))
             .route("/authors/{slug}", get(author))
+            .route("/newsroom", get(newsroom::dashboard))
+            .route(
+                "/newsroom/sign-in",
+                get(newsroom::sign_in_form).post(newsroom::sign_in),
+            )
+            .route(
+                "/newsroom/sign-out",
+                axum::routing::post(newsroom::sign_out),
+            )
+            .route("/newsroom/stories/new", get(newsroom::new_story))
+            .route(
+                "/newsroom/stories",
+                axum::routing::post(newsroom::create_story),
+            )
+            .route(
+                "/newsroom/stories/{id}",
+                get(newsroom::edit_story).post(newsroom::update_story),
+            )
+            .route("/newsroom/stories/{id}/history", get(newsroom::history))
             .route("/tags/{slug}", get(tag))
             .fallback(fallback)
             .layer(axum::middleware::from_fn_with_state(

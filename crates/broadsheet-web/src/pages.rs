@@ -372,7 +372,7 @@ pub async fn story(app: &App, requested_path: &str, id: i64) -> Result<Outcome, 
     });
 
     let published_at = story.published_at.unwrap_or(story.modified_at);
-    let updated = story.updated_at.filter(|u| *u > published_at + 60);
+    let updated = story.updated_at.filter(|u| *u >= published_at);
     let latest = app.cards(Listing::All, 12, 0).await?;
     let exclude: HashSet<i64> = [story.id].into_iter().collect();
     let rails = rails(app, &sections, &latest, &exclude);

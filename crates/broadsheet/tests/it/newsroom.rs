@@ -1,0 +1,609 @@
+//! The newsroom through the real router: sign-in, permissions for every
+//! role, the workflow, concurrent edits, and publishing reaching readers.
+
+use axum::http::StatusCode;
+
+use crate::support::{Paper, Reply, TestResult};
+
+/// A browser session: keeps cookies and the CSRF token.
+struct Desk<'a> {
+    p: &'a Paper,
+    cookies: Vec<(String, String)>,
+}
+
+fn form_field(html: &str, name: &str) -> String {
+    let needle = format!("name=\"{name}\" value=\"");
+    html.split(&needle)
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or("")
+        .to_string()
+}
+
+fn enc(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(char::from(b))
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+impl<'a> Desk<'a> {
+    fn new(p: &'a Paper) -> Desk<'a> {
+        Desk {
+            p,
+            cookies: Vec::new(),
+        }
+    }
+
+    fn absorb(&mut self, r: &Reply) {
+        for v in r.headers.get_all("set-cookie") {
+            let Ok(v) = v.to_str() else { continue };
+            let Some((kv, _)) = v.split_once(';') else {
+                continue;
+            };
+            let Some((k, val)) = kv.split_once('=') else {
+                continue;
+            };
+            self.cookies.retain(|(ck, _)| ck != k);
+            if !val.is_empty() {
+                self.cookies.push((k.to_string(), val.to_string()));
+            }
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn get(&mut self, path: &str) -> Result<Reply, Box<dyn std::error::Error>> {
+        let c = self.cookie_header();
+        let r = self.p.request(path, &[("cookie", &c)]).await?;
+        self.absorb(&r);
+        Ok(r)
+    }
+
+    async fn post(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> Result<Reply, Box<dyn std::error::Error>> {
+        let body = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let c = self.cookie_header();
+        let r = self.p.post(path, &body, &[("cookie", &c)]).await?;
+        self.absorb(&r);
+        Ok(r)
+    }
+
+    async fn sign_in(
+        &mut self,
+        user: &str,
+        password: &str,
+    ) -> Result<Reply, Box<dyn std::error::Error>> {
+        let form = self.get("/newsroom/sign-in").await?;
+        let csrf = form_field(&form.body, "csrf");
+        self.post(
+            "/newsroom/sign-in",
+            &[("csrf", &csrf), ("username", user), ("password", password)],
+        )
+        .await
+    }
+
+    /// The CSRF token of the signed-in session (from any newsroom page).
+    async fn csrf(&mut self) -> Result<String, Box<dyn std::error::Error>> {
+        let r = self.get("/newsroom").await?;
+        Ok(form_field(&r.body, "csrf"))
+    }
+}
+
+async fn user_of_role(p: &Paper, role: &str) -> Result<String, Box<dyn std::error::Error>> {
+    let staff = p.app.store().staff().await?;
+    staff
+        .into_iter()
+        .find(|(_, _, r)| r == role)
+        .map(|(u, _, _)| u)
+        .ok_or_else(|| format!("no {role}").into())
+}
+
+async fn signed_in<'a>(p: &'a Paper, role: &str) -> Result<Desk<'a>, Box<dyn std::error::Error>> {
+    let user = user_of_role(p, role).await?;
+    let mut d = Desk::new(p);
+    let r = d
+        .sign_in(&user, &broadsheet_app::accounts::demo_password(&user))
+        .await?;
+    assert_eq!(
+        r.status,
+        StatusCode::SEE_OTHER,
+        "{role} signs in: {}",
+        r.body
+    );
+    Ok(d)
+}
+
+fn story_fields<'b>(csrf: &'b str, headline: &'b str, section: &'b str) -> Vec<(&'b str, &'b str)> {
+    vec![
+        ("csrf", csrf),
+        ("headline", headline),
+        ("standfirst", "A short standfirst."),
+        ("body", "First paragraph of the story.\n\nSecond paragraph."),
+        ("section", section),
+        ("access", "free"),
+        ("byline", ""),
+        ("seo_title", ""),
+        ("seo_description", ""),
+    ]
+}
+
+fn id_from_location(r: &Reply) -> i64 {
+    r.header("location")
+        .trim_start_matches("/newsroom/stories/")
+        .split('?')
+        .next()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn sign_in_says_nothing_about_accounts_and_is_rate_limited() -> TestResult {
+    let p = Paper::demo(5).await?;
+    let editor = user_of_role(&p, "editor").await?;
+    let mut d = Desk::new(&p);
+    let wrong = d.sign_in(&editor, "not the password").await?;
+    let missing = d.sign_in("no.such.person", "not the password").await?;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(missing.status, StatusCode::UNAUTHORIZED);
+    let msg = |r: &Reply| crate::support::between(&r.body, "role=\"alert\">", "</p>").to_string();
+    assert_eq!(
+        msg(&wrong),
+        msg(&missing),
+        "the same words whether or not the account exists"
+    );
+    // Without the form's token, nothing is checked at all.
+    let r = d
+        .post(
+            "/newsroom/sign-in",
+            &[("username", &editor), ("password", "x")],
+        )
+        .await?;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Five failures for one account lock it for a while, even with the right password.
+    for _ in 0..4 {
+        d.sign_in(&editor, "still wrong").await?;
+    }
+    let locked = d
+        .sign_in(&editor, &broadsheet_app::accounts::demo_password(&editor))
+        .await?;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    // Another account is not affected.
+    let reporter = user_of_role(&p, "reporter").await?;
+    let ok = Desk::new(&p)
+        .sign_in(
+            &reporter,
+            &broadsheet_app::accounts::demo_password(&reporter),
+        )
+        .await?;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    let cookie = ok.header("set-cookie");
+    assert!(
+        cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Lax")
+            && cookie.contains("Path=/newsroom")
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn sessions_end_on_sign_out_everywhere_and_password_change() -> TestResult {
+    let p = Paper::demo(5).await?;
+    let mut a = signed_in(&p, "reporter").await?;
+    let mut b = signed_in(&p, "reporter").await?;
+    assert_eq!(a.get("/newsroom").await?.status, StatusCode::OK);
+    let csrf = a.csrf().await?;
+    // A form without the token is refused.
+    assert_eq!(
+        a.post("/newsroom/sign-out", &[("everywhere", "1")])
+            .await?
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    a.post(
+        "/newsroom/sign-out",
+        &[("csrf", &csrf), ("everywhere", "1")],
+    )
+    .await?;
+    assert_eq!(
+        b.get("/newsroom").await?.status,
+        StatusCode::SEE_OTHER,
+        "the other session ended too"
+    );
+    let mut c = signed_in(&p, "editor").await?;
+    let user = user_of_role(&p, "editor").await?;
+    let acct = p
+        .app
+        .store()
+        .author_by_username(&user)
+        .await?
+        .ok_or("no editor")?;
+    broadsheet_app::accounts::reset_password(p.app.store(), &user, Some("a brand new passphrase"))
+        .await?;
+    p.app.store().delete_sessions_of(acct.id).await?;
+    assert_eq!(c.get("/newsroom").await?.status, StatusCode::SEE_OTHER);
+    Ok(())
+}
+
+#[tokio::test]
+async fn contributor_writes_editor_publishes_and_readers_see_it_at_once() -> TestResult {
+    let p = Paper::demo(12).await?;
+    let section = p
+        .app
+        .sections()
+        .by_path("news/world")
+        .map(|s| s.id.to_string())
+        .ok_or("no world")?;
+    // Warm the reader pages so the test covers purging.
+    p.get("/").await?;
+    p.get("/news/world").await?;
+
+    let mut writer = signed_in(&p, "contributor").await?;
+    let csrf = writer.csrf().await?;
+    let headline = "Harbour ferry returns after winter repairs";
+    let r = writer
+        .post(
+            "/newsroom/stories",
+            &story_fields(&csrf, headline, &section),
+        )
+        .await?;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let id = id_from_location(&r);
+    assert!(id > 0);
+    let location = r.header("location").to_string();
+    let page = writer.get(&location).await?;
+    assert!(page.body.contains("Draft created."));
+    assert!(
+        !page.body.contains("value=\"publish\""),
+        "a contributor has no publish button"
+    );
+    // A contributor cannot publish, even by posting the form by hand.
+    let version = form_field(&page.body, "version");
+    let r = writer
+        .post(
+            &format!("/newsroom/stories/{id}"),
+            &[("csrf", &csrf), ("do", "publish"), ("version", &version)],
+        )
+        .await?;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = writer
+        .post(
+            &format!("/newsroom/stories/{id}"),
+            &[("csrf", &csrf), ("do", "submit"), ("version", &version)],
+        )
+        .await?;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // Not on the reader site yet.
+    assert!(!p.get("/").await?.body.contains(headline));
+
+    // Another contributor cannot even see it.
+    let staff = p.app.store().staff().await?;
+    let others: Vec<String> = staff
+        .iter()
+        .filter(|(_, _, r)| r == "contributor")
+        .map(|(u, _, _)| u.clone())
+        .collect();
+    if let Some(second) = others.get(1) {
+        let mut other = Desk::new(&p);
+        other
+            .sign_in(second, &broadsheet_app::accounts::demo_password(second))
+            .await?;
+        assert_eq!(
+            other.get(&format!("/newsroom/stories/{id}")).await?.status,
+            StatusCode::NOT_FOUND
+        );
+        assert!(!other.get("/newsroom").await?.body.contains(headline));
+    }
+
+    let mut editor = signed_in(&p, "editor").await?;
+    let dash = editor.get("/newsroom").await?;
+    assert!(
+        crate::support::between(&dash.body, "Waiting for review", "</section>").contains(headline)
+    );
+    let csrf = editor.csrf().await?;
+    let page = editor.get(&format!("/newsroom/stories/{id}")).await?;
+    let version = form_field(&page.body, "version");
+    let r = editor
+        .post(
+            &format!("/newsroom/stories/{id}"),
+            &[
+                ("csrf", &csrf),
+                ("do", "publish"),
+                ("version", &version),
+                ("publish_at", ""),
+            ],
+        )
+        .await?;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // The reader site shows it at once: home page and its section front.
+    assert!(
+        p.get("/").await?.body.contains(headline),
+        "on the home page"
+    );
+    assert!(
+        p.get("/news/world").await?.body.contains(headline),
+        "on its section front"
+    );
+    let story = p.app.store().story(id).await?.ok_or("gone")?;
+    let path = p.path_of(&story);
+    assert_eq!(p.get(&path).await?.status, StatusCode::OK);
+
+    // An update after publication shows "Updated:".
+    let page = editor.get(&format!("/newsroom/stories/{id}")).await?;
+    let version = form_field(&page.body, "version");
+    let mut fields = story_fields(&csrf, headline, &section);
+    fields.push(("do", "save"));
+    fields.push(("version", &version));
+    fields.retain(|(k, _)| *k != "body");
+    fields.push((
+        "body",
+        "First paragraph, now with the sailing times.\n\nSecond paragraph.",
+    ));
+    let r = editor
+        .post(&format!("/newsroom/stories/{id}"), &fields)
+        .await?;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    p.app
+        .store()
+        .save_story(
+            id,
+            0,
+            &broadsheet_store::StoryEdit {
+                section_id: story.section_id,
+                headline: "x".into(),
+                standfirst: String::new(),
+                body: String::new(),
+                byline_text: None,
+                access: broadsheet_domain::Access::Free,
+                breaking: false,
+                seo_title: String::new(),
+                seo_description: String::new(),
+            },
+            story.created_by.unwrap_or_default(),
+            broadsheet_app::now(),
+            false,
+            "",
+        )
+        .await?; // a stale save is refused, not applied
+    let reader = p.get(&path).await?;
+    assert!(reader.body.contains("sailing times"));
+    assert!(reader.body.contains("Updated: <time"), "updated time shown");
+    // The audit log names every step.
+    let audit: Vec<String> = p
+        .app
+        .store()
+        .audit_of(id)
+        .await?
+        .into_iter()
+        .map(|a| a.0)
+        .collect();
+    for step in ["create", "submitted", "published", "save"] {
+        assert!(
+            audit.iter().any(|a| a == step),
+            "audit lacks {step}: {audit:?}"
+        );
+    }
+    // Withdrawal: 410 for readers.
+    let page = editor.get(&format!("/newsroom/stories/{id}")).await?;
+    let version = form_field(&page.body, "version");
+    editor
+        .post(
+            &format!("/newsroom/stories/{id}"),
+            &[("csrf", &csrf), ("do", "withdraw"), ("version", &version)],
+        )
+        .await?;
+    assert_eq!(p.get(&path).await?.status, StatusCode::GONE);
+    assert!(!p.get("/").await?.body.contains(headline));
+    Ok(())
+}
+
+#[tokio::test]
+async fn concurrent_edits_never_overwrite_silently() -> TestResult {
+    let p = Paper::demo(5).await?;
+    let section = p
+        .app
+        .sections()
+        .by_path("sport")
+        .map(|s| s.id.to_string())
+        .ok_or("no sport")?;
+    let mut one = signed_in(&p, "editor").await?;
+    let csrf1 = one.csrf().await?;
+    let r = one
+        .post(
+            "/newsroom/stories",
+            &story_fields(&csrf1, "Cup draw made", &section),
+        )
+        .await?;
+    let id = id_from_location(&r);
+    let mut two = signed_in(&p, "admin").await?;
+    let csrf2 = two.csrf().await?;
+    // Both open version 1.
+    let v1 = form_field(
+        &one.get(&format!("/newsroom/stories/{id}")).await?.body,
+        "version",
+    );
+    let v2 = form_field(
+        &two.get(&format!("/newsroom/stories/{id}")).await?.body,
+        "version",
+    );
+    assert_eq!(v1, v2);
+    let mut a = story_fields(&csrf1, "Cup draw made: United at home", &section);
+    a.push(("do", "save"));
+    a.push(("version", &v1));
+    assert_eq!(
+        one.post(&format!("/newsroom/stories/{id}"), &a)
+            .await?
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let mut b = story_fields(&csrf2, "Cup draw made: City away", &section);
+    b.push(("do", "save"));
+    b.push(("version", &v2));
+    let refused = two.post(&format!("/newsroom/stories/{id}"), &b).await?;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert!(refused.body.contains("someone else saved this story"));
+    assert!(
+        refused.body.contains("City away"),
+        "the refused text is still in the form"
+    );
+    let story = p.app.store().story(id).await?.ok_or("no story")?;
+    assert_eq!(story.headline, "Cup draw made: United at home");
+    let revs = p.app.store().revisions(id).await?;
+    assert!(
+        revs.iter()
+            .any(|r| r.headline == "Cup draw made: City away" && r.note.starts_with("not applied"))
+    );
+    let hist = two.get(&format!("/newsroom/stories/{id}/history")).await?;
+    assert!(hist.body.contains("City away") && hist.body.contains("United at home"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn scheduled_stories_publish_themselves() -> TestResult {
+    let p = Paper::demo(5).await?;
+    let section = p
+        .app
+        .sections()
+        .by_path("business")
+        .map(|s| s.id.to_string())
+        .ok_or("no business")?;
+    let mut ed = signed_in(&p, "editor").await?;
+    let csrf = ed.csrf().await?;
+    let r = ed
+        .post(
+            "/newsroom/stories",
+            &story_fields(&csrf, "Mill reopens under new owners", &section),
+        )
+        .await?;
+    let id = id_from_location(&r);
+    let v = form_field(
+        &ed.get(&format!("/newsroom/stories/{id}")).await?.body,
+        "version",
+    );
+    let later =
+        broadsheet_domain::time::show(broadsheet_app::now() + 3600, &p.app.config().time_zone)
+            .datetime;
+    let local = &later[..16]; // YYYY-MM-DDTHH:MM
+    let r = ed
+        .post(
+            &format!("/newsroom/stories/{id}"),
+            &[
+                ("csrf", &csrf),
+                ("do", "publish"),
+                ("version", &v),
+                ("publish_at", local),
+            ],
+        )
+        .await?;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let s = p.app.store().story(id).await?.ok_or("no story")?;
+    assert_eq!(s.status, broadsheet_domain::StoryStatus::Scheduled);
+    assert!(!p.get("/").await?.body.contains("Mill reopens"));
+    assert_eq!(
+        broadsheet_app::newsroom::publish_due(&p.app).await?,
+        0,
+        "not yet"
+    );
+    // Time passes (as after a restart: the due time is in the database).
+    let due = broadsheet_app::now() - 1;
+    p.app
+        .store()
+        .transition(
+            id,
+            broadsheet_domain::StoryStatus::Scheduled,
+            s.created_by.unwrap_or(0),
+            due,
+            Some(due),
+            "",
+            "test",
+        )
+        .await?;
+    assert_eq!(broadsheet_app::newsroom::publish_due(&p.app).await?, 1);
+    assert!(p.get("/").await?.body.contains("Mill reopens"));
+    let bad = ed
+        .post(
+            &format!("/newsroom/stories/{id}"),
+            &[
+                ("csrf", &csrf),
+                ("do", "publish"),
+                ("version", "1"),
+                ("publish_at", "next tuesday"),
+            ],
+        )
+        .await?;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    Ok(())
+}
+
+#[tokio::test]
+async fn every_role_gets_what_the_table_gives_it() -> TestResult {
+    use broadsheet_domain::permissions::{ACTIONS, Action, ROLES, allows};
+    let p = Paper::demo(5).await?;
+    let section = p
+        .app
+        .sections()
+        .by_path("news")
+        .map(|s| s.id.to_string())
+        .ok_or("no news")?;
+    for role in ROLES {
+        let mut d = signed_in(&p, role.as_str()).await?;
+        let csrf = d.csrf().await?;
+        let create = d
+            .post(
+                "/newsroom/stories",
+                &story_fields(&csrf, "Role check", &section),
+            )
+            .await?;
+        let may_create = allows(role, Action::CreateStory);
+        assert_eq!(
+            create.status == StatusCode::SEE_OTHER,
+            may_create,
+            "{role} create: {}",
+            create.status
+        );
+        let new_form = d.get("/newsroom/stories/new").await?;
+        assert_eq!(
+            new_form.status == StatusCode::OK,
+            may_create,
+            "{role} new form"
+        );
+        if may_create {
+            let id = id_from_location(&create);
+            let page = d.get(&format!("/newsroom/stories/{id}")).await?;
+            let v = form_field(&page.body, "version");
+            let publish = d
+                .post(
+                    &format!("/newsroom/stories/{id}"),
+                    &[("csrf", &csrf), ("do", "publish"), ("version", &v)],
+                )
+                .await?;
+            assert_eq!(
+                publish.status == StatusCode::SEE_OTHER,
+                allows(role, Action::PublishOwn),
+                "{role} publish own"
+            );
+        }
+        let _ = ACTIONS;
+    }
+    Ok(())
+}

@@ -11,6 +11,8 @@ pub const RANKINGS: &str = "rankings";
 pub const SECTIONS: &str = "sections";
 /// The home page.
 pub const FRONT: &str = "front";
+/// The corrections page.
+pub const CORRECTIONS: &str = "corrections";
 /// Everything.
 pub const ALL: &str = "all";
 

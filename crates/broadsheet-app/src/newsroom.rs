@@ -382,3 +382,91 @@ pub async fn desk(app: &App, staff: &Staff) -> Result<Desk> {
         published: store.desk(StoryStatus::Published, None, 15).await?,
     })
 }
+
+/// Turns "Floods, Local politics" into tag ids, making new tags as needed.
+pub async fn tag_ids(app: &App, text: &str) -> Result<Vec<i64>> {
+    let mut ids = Vec::new();
+    for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        if name.chars().count() > 60 {
+            return Err(AppError::Invalid(format!(
+                "The tag {name:?} is longer than 60 characters: shorten it."
+            )));
+        }
+        let slug = permalink::slugify(name, 60);
+        if slug.is_empty() {
+            continue;
+        }
+        let id = app.store().tag_id(&slug, name).await?;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    if ids.len() > 12 {
+        return Err(AppError::Invalid(
+            "A story can have at most 12 tags.".into(),
+        ));
+    }
+    Ok(ids)
+}
+
+/// Adds a dated correction to a published story: shown at its foot and on
+/// the corrections page, and the story shows as updated.
+pub async fn correct(app: &App, staff: &Staff, id: i64, text: &str) -> Result<()> {
+    let story = open(app, staff, id).await?;
+    if !permissions::allows(staff.role, Action::Correct) {
+        return Err(denied("publish corrections"));
+    }
+    if story.status != StoryStatus::Published {
+        return Err(AppError::Invalid(
+            "Only a published story can carry a correction; edit the draft instead.".into(),
+        ));
+    }
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > 2000 {
+        return Err(AppError::Invalid(
+            "Write the correction (1 to 2,000 characters) before publishing it.".into(),
+        ));
+    }
+    let mut k = keys::for_story(&story, &app.sections());
+    k.push(keys::CORRECTIONS.to_string());
+    app.store()
+        .add_correction(id, text, staff.id, now(), &k.join(" "))
+        .await?;
+    app.apply_changes().await?;
+    Ok(())
+}
+
+/// Makes an old revision's text the current text (a new save, so it is
+/// itself a revision and can be undone).
+pub async fn restore(
+    app: &App,
+    staff: &Staff,
+    id: i64,
+    revision_id: i64,
+    from_version: i64,
+) -> Result<Saved> {
+    let story = open(app, staff, id).await?;
+    if !permissions::allows(staff.role, Action::RestoreRevision) {
+        return Err(denied("restore revisions"));
+    }
+    let revs = app.store().revisions(id).await?;
+    let Some(rev) = revs.into_iter().find(|r| r.id == revision_id) else {
+        return Err(AppError::NotFound(format!(
+            "Story {id} has no revision {revision_id}."
+        )));
+    };
+    let e = StoryEdit {
+        section_id: story.section_id,
+        headline: rev.headline,
+        standfirst: rev.standfirst,
+        body: rev.body,
+        byline_text: story.byline_text.clone(),
+        access: story.access,
+        breaking: story.breaking,
+        seo_title: story.seo_title.clone(),
+        seo_description: story.seo_description.clone(),
+        tags: story.tags.iter().map(|t| t.id).collect(),
+        authors: story.authors.iter().map(|a| a.id).collect(),
+    };
+    save(app, staff, id, from_version, &e).await
+}

@@ -170,6 +170,9 @@ pub struct Story {
     /// The staff member who started the story (none for wire copy).
     pub created_by: Option<i64>,
     pub scheduled_at: Option<i64>,
+    /// Title and description for search engines (empty: headline, standfirst).
+    pub seo_title: String,
+    pub seo_description: String,
 }
 
 impl Story {

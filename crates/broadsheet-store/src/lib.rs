@@ -8,10 +8,12 @@
 //! same code once per backend so each arm is type-checked against its own
 //! driver. Where the dialects differ, a query matches on [`Db`] itself.
 
+mod corrections;
 mod error;
 mod newsroom;
 mod queries;
 
+pub use corrections::*;
 pub use error::StoreError;
 pub use newsroom::*;
 pub use queries::*;

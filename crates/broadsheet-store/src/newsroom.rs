@@ -30,6 +30,11 @@ pub struct StoryEdit {
     pub breaking: bool,
     pub seo_title: String,
     pub seo_description: String,
+    /// Tag ids, replacing the story's tags.
+    pub tags: Vec<i64>,
+    /// Staff bylines in order, replacing the story's (empty: keep the creator
+    /// for a new story; agency copy uses `byline_text`).
+    pub authors: Vec<i64>,
 }
 
 /// The result of a save.
@@ -125,8 +130,15 @@ impl Store {
             .bind(e.access.as_str()).bind(i64::from(e.breaking)).bind(now).bind(author_id).bind(&e.seo_title)
             .bind(&e.seo_description)
             .fetch_one(&mut *tx).await?;
-            sqlx::query("INSERT INTO story_authors (story_id, author_id, position) VALUES ($1, $2, 0)")
-                .bind(id).bind(author_id).execute(&mut *tx).await?;
+            let authors: Vec<i64> = if e.authors.is_empty() { vec![author_id] } else { e.authors.clone() };
+            for (pos, a) in authors.iter().enumerate() {
+                sqlx::query("INSERT INTO story_authors (story_id, author_id, position) VALUES ($1, $2, $3)")
+                    .bind(id).bind(*a).bind(pos as i64).execute(&mut *tx).await?;
+            }
+            for t in &e.tags {
+                sqlx::query("INSERT INTO story_tags (story_id, tag_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    .bind(id).bind(*t).execute(&mut *tx).await?;
+            }
             sqlx::query("INSERT INTO revisions (story_id, version, author_id, at, headline, standfirst, body, note) VALUES ($1, 1, $2, $3, $4, $5, $6, 'created')")
                 .bind(id).bind(author_id).bind(now).bind(&e.headline).bind(&e.standfirst).bind(&e.body)
                 .execute(&mut *tx).await?;
@@ -170,6 +182,20 @@ impl Store {
             .execute(&mut *tx).await?.rows_affected();
             let current: i64 = sqlx::query_scalar("SELECT version FROM stories WHERE id = $1")
                 .bind(id).fetch_one(&mut *tx).await?;
+            if n == 1 {
+                sqlx::query("DELETE FROM story_tags WHERE story_id = $1").bind(id).execute(&mut *tx).await?;
+                for t in &e.tags {
+                    sqlx::query("INSERT INTO story_tags (story_id, tag_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                        .bind(id).bind(*t).execute(&mut *tx).await?;
+                }
+                if !e.authors.is_empty() {
+                    sqlx::query("DELETE FROM story_authors WHERE story_id = $1").bind(id).execute(&mut *tx).await?;
+                    for (pos, a) in e.authors.iter().enumerate() {
+                        sqlx::query("INSERT INTO story_authors (story_id, author_id, position) VALUES ($1, $2, $3)")
+                            .bind(id).bind(*a).bind(pos as i64).execute(&mut *tx).await?;
+                    }
+                }
+            }
             let (note, outcome) = if n == 1 {
                 ("saved".to_string(), Saved::Ok(current))
             } else {

@@ -74,6 +74,8 @@ struct StoryRow {
     version: i64,
     created_by: Option<i64>,
     scheduled_at: Option<i64>,
+    seo_title: String,
+    seo_description: String,
 }
 
 #[derive(FromRow)]
@@ -410,7 +412,7 @@ impl Store {
     /// A story in any status, with its authors, tags and lead picture.
     pub async fn story(&self, id: i64) -> Result<Option<Story>> {
         let sql = format!(
-            "SELECT {CARD_COLUMNS}, s.body, s.byline_text, s.status, s.version, s.created_by, s.scheduled_at FROM stories s \
+            "SELECT {CARD_COLUMNS}, s.body, s.byline_text, s.status, s.version, s.created_by, s.scheduled_at, s.seo_title, s.seo_description FROM stories s \
              LEFT JOIN pictures p ON p.id = s.lead_picture_id WHERE s.id = $1"
         );
         let row: Option<StoryRow> = with_pool!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -459,6 +461,8 @@ impl Store {
             version: row.version,
             created_by: row.created_by,
             scheduled_at: row.scheduled_at,
+            seo_title: row.seo_title,
+            seo_description: row.seo_description,
         }))
     }
 

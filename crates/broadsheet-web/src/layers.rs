@@ -19,9 +19,21 @@ use crate::error::ErrorPage;
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
-const ROUTES: [&str; 12] = [
-    "home", "healthz", "metrics", "robots", "static", "media", "beacon", "author", "tag", "story",
-    "front", "other",
+const ROUTES: [&str; 14] = [
+    "home",
+    "healthz",
+    "metrics",
+    "robots",
+    "static",
+    "media",
+    "beacon",
+    "author",
+    "tag",
+    "story",
+    "front",
+    "other",
+    "corrections",
+    "newsroom",
 ];
 const CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
 
@@ -78,6 +90,8 @@ fn route_label(req: &Request) -> &'static str {
             "/v/{file}" => "beacon",
             "/authors/{slug}" => "author",
             "/tags/{slug}" => "tag",
+            "/corrections" => "corrections",
+            p if p.starts_with("/newsroom") => "newsroom",
             _ => "other",
         };
     }

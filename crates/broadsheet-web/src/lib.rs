@@ -97,6 +97,7 @@ impl Web {
             .route("/media/{file}", get(assets::media))
             .route("/v/{file}", get(assets::beacon))
             .route("/authors/{slug}", get(author))
+            .route("/corrections", get(corrections))
             .route("/newsroom", get(newsroom::dashboard))
             .route(
                 "/newsroom/sign-in",
@@ -202,6 +203,14 @@ async fn home(State(web): State<Web>, headers: HeaderMap) -> Response {
     let app = web.app.clone();
     page(&web, "/".to_string(), &headers, || async move {
         pages::home(&app).await.map(pages::Outcome::Page)
+    })
+    .await
+}
+
+async fn corrections(State(web): State<Web>, headers: HeaderMap) -> Response {
+    let app = web.app.clone();
+    page(&web, "/corrections".to_string(), &headers, || async move {
+        pages::corrections(&app).await.map(pages::Outcome::Page)
     })
     .await
 }

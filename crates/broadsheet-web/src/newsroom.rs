@@ -352,7 +352,11 @@ struct StoryPage {
     can_submit: bool,
     can_publish: bool,
     can_withdraw: bool,
+    can_correct: bool,
     zone: String,
+    tags: String,
+    writers: Vec<SectionOption>,
+    corrections: Vec<(String, String)>,
 }
 
 fn notice_text(code: Option<&str>) -> &'static str {
@@ -363,6 +367,8 @@ fn notice_text(code: Option<&str>) -> &'static str {
         Some("published") => "Published: it is on the reader site now.",
         Some("scheduled") => "Scheduled.",
         Some("withdrawn") => "Withdrawn: readers get a 410 page.",
+        Some("corrected") => "Correction published.",
+        Some("restored") => "Revision restored (as a new version).",
         _ => "",
     }
 }
@@ -376,12 +382,25 @@ fn story_page(
     staff: &Staff,
     story: Option<&Story>,
     edit: Option<&StoryEdit>,
+    edit_tags: Option<&str>,
+    corrections: Vec<(String, String)>,
+    writers: &[(i64, String)],
     version: i64,
     notice: &str,
     problem: &str,
     status: StatusCode,
 ) -> Response {
     let sections = web.app.sections();
+    let tags_text = match (edit_tags, story) {
+        (Some(t), _) => t.to_string(),
+        (None, Some(s)) => s
+            .tags
+            .iter()
+            .map(|t| t.name.clone())
+            .collect::<Vec<_>>()
+            .join(", "),
+        (None, None) => String::new(),
+    };
     let e = edit
         .cloned()
         .or_else(|| story.map(edit_of))
@@ -395,6 +414,8 @@ fn story_page(
             breaking: false,
             seo_title: String::new(),
             seo_description: String::new(),
+            tags: Vec::new(),
+            authors: Vec::new(),
         });
     let (editable, can_submit, can_publish, can_withdraw) = match story {
         None => (true, false, false, false),
@@ -406,6 +427,13 @@ fn story_page(
             s.status != StoryStatus::Published && newsroom::may_publish(staff, s),
             s.status == StoryStatus::Published && permissions::allows(staff.role, Action::Withdraw),
         ),
+    };
+    let chosen: Vec<i64> = if e.authors.is_empty() {
+        story
+            .map(|s| s.authors.iter().map(|a| a.id).collect())
+            .unwrap_or_else(|| vec![staff.id])
+    } else {
+        e.authors.clone()
     };
     let mut all: Vec<SectionOption> = Vec::new();
     for top in sections.top() {
@@ -466,6 +494,18 @@ fn story_page(
         can_publish,
         can_withdraw,
         zone: web.app.config().time_zone_name.clone(),
+        can_correct: story.is_some_and(|s| s.status == StoryStatus::Published)
+            && permissions::allows(staff.role, Action::Correct),
+        tags: tags_text,
+        writers: writers
+            .iter()
+            .map(|(id, name)| SectionOption {
+                id: *id,
+                name: name.clone(),
+                selected: chosen.contains(id),
+            })
+            .collect(),
+        corrections,
     };
     match page.render() {
         Ok(b) => html(status, b),
@@ -482,12 +522,33 @@ fn edit_of(s: &Story) -> StoryEdit {
         byline_text: s.byline_text.clone(),
         access: s.access,
         breaking: s.breaking,
-        seo_title: String::new(),
-        seo_description: String::new(),
+        seo_title: s.seo_title.clone(),
+        seo_description: s.seo_description.clone(),
+        tags: s.tags.iter().map(|t| t.id).collect(),
+        authors: s.authors.iter().map(|a| a.id).collect(),
     }
 }
 
-fn edit_from_form(form: &HashMap<String, String>) -> Result<StoryEdit, WebError> {
+/// A posted form: the last value of each field, and every value of `authors`.
+struct Posted {
+    map: HashMap<String, String>,
+    authors: Vec<i64>,
+}
+
+fn posted(pairs: Vec<(String, String)>) -> Posted {
+    let authors = pairs
+        .iter()
+        .filter(|(k, _)| k == "authors")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    Posted {
+        map: pairs.into_iter().collect(),
+        authors,
+    }
+}
+
+async fn edit_from_form(web: &Web, f: &Posted) -> Result<StoryEdit, WebError> {
+    let form = &f.map;
     let get = |k: &str| {
         form.get(k)
             .map(|v| v.trim().to_string())
@@ -500,6 +561,20 @@ fn edit_from_form(form: &HashMap<String, String>) -> Result<StoryEdit, WebError>
         .parse::<Access>()
         .map_err(|_| WebError::BadRequest("Choose free, metered or subscribers only.".into()))?;
     let byline = get("byline");
+    let tags = newsroom::tag_ids(&web.app, &get("tags")).await?;
+    let staff_ids: Vec<i64> = web
+        .app
+        .store()
+        .staff_ids()
+        .await?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    if let Some(bad) = f.authors.iter().find(|a| !staff_ids.contains(a)) {
+        return Err(WebError::BadRequest(format!(
+            "Byline {bad} is not a member of staff: choose from the list."
+        )));
+    }
     Ok(StoryEdit {
         section_id,
         headline: get("headline"),
@@ -513,7 +588,72 @@ fn edit_from_form(form: &HashMap<String, String>) -> Result<StoryEdit, WebError>
         breaking: form.get("breaking").is_some_and(|v| v == "1"),
         seo_title: get("seo_title"),
         seo_description: get("seo_description"),
+        tags,
+        authors: f.authors.clone(),
     })
+}
+
+/// Everything the editor page shows besides the story itself.
+struct Shown<'a> {
+    edit: Option<&'a StoryEdit>,
+    tags: Option<&'a str>,
+    version: i64,
+    notice: &'a str,
+    problem: &'a str,
+    status: StatusCode,
+}
+
+async fn render_story(
+    web: &Web,
+    staff: &Staff,
+    story: Option<&Story>,
+    shown: Shown<'_>,
+) -> Response {
+    let store = web.app.store();
+    let writers: Vec<(i64, String)> = match store.staff().await {
+        Ok(all) => {
+            let ids = store.staff_ids().await.unwrap_or_default();
+            all.into_iter()
+                .filter(|(_, _, role)| {
+                    role.parse::<broadsheet_domain::permissions::Role>()
+                        .is_ok_and(|r| permissions::allows(r, Action::CreateStory))
+                })
+                .filter_map(|(_, name, _)| ids.iter().find(|(_, n)| *n == name).cloned())
+                .collect()
+        }
+        Err(e) => return WebError::from(e).into_response(),
+    };
+    let corrections = match story {
+        Some(s) => match store.corrections_of(s.id).await {
+            Ok(c) => c.into_iter().map(|c| (when(web, c.at), c.text)).collect(),
+            Err(e) => return WebError::from(e).into_response(),
+        },
+        None => Vec::new(),
+    };
+    story_page(
+        web,
+        staff,
+        story,
+        shown.edit,
+        shown.tags,
+        corrections,
+        &writers,
+        shown.version,
+        shown.notice,
+        shown.problem,
+        shown.status,
+    )
+}
+
+fn shown<'a>(version: i64, problem: &'a str, status: StatusCode) -> Shown<'a> {
+    Shown {
+        edit: None,
+        tags: None,
+        version,
+        notice: "",
+        problem,
+        status,
+    }
 }
 
 pub async fn new_story(State(web): State<Web>, headers: HeaderMap) -> Response {
@@ -525,40 +665,44 @@ pub async fn new_story(State(web): State<Web>, headers: HeaderMap) -> Response {
         return WebError::Forbidden("Your role does not allow you to write stories.".into())
             .into_response();
     }
-    story_page(&web, &staff, None, None, 0, "", "", StatusCode::OK)
+    render_story(&web, &staff, None, shown(0, "", StatusCode::OK)).await
 }
 
 pub async fn create_story(
     State(web): State<Web>,
     headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let (staff, _) = match require(&web, &headers).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if let Err(e) = check_csrf(&staff, &form) {
+    let f = posted(pairs);
+    if let Err(e) = check_csrf(&staff, &f.map) {
         return e.into_response();
     }
-    let edit = match edit_from_form(&form) {
+    if !permissions::allows(staff.role, Action::CreateStory) {
+        return WebError::Forbidden("Your role does not allow you to write stories.".into())
+            .into_response();
+    }
+    let tags_text = f.map.get("tags").cloned().unwrap_or_default();
+    let edit = match edit_from_form(&web, &f).await {
         Ok(e) => e,
         Err(WebError::BadRequest(m)) => {
-            return story_page(&web, &staff, None, None, 0, "", &m, StatusCode::BAD_REQUEST);
+            return render_story(&web, &staff, None, shown(0, &m, StatusCode::BAD_REQUEST)).await;
         }
         Err(e) => return e.into_response(),
     };
     match newsroom::create(&web.app, &staff, &edit).await {
         Ok(id) => Redirect::to(&format!("/newsroom/stories/{id}?m=created")).into_response(),
-        Err(broadsheet_app::AppError::Invalid(m)) => story_page(
-            &web,
-            &staff,
-            None,
-            Some(&edit),
-            0,
-            "",
-            &m,
-            StatusCode::BAD_REQUEST,
-        ),
+        Err(broadsheet_app::AppError::Invalid(m)) => {
+            let sh = Shown {
+                edit: Some(&edit),
+                tags: Some(&tags_text),
+                ..shown(0, &m, StatusCode::BAD_REQUEST)
+            };
+            render_story(&web, &staff, None, sh).await
+        }
         Err(e) => WebError::from(e).into_response(),
     }
 }
@@ -576,16 +720,11 @@ pub async fn edit_story(
     match newsroom::open(&web.app, &staff, id).await {
         Ok(story) => {
             let notice = notice_text(q.get("m").map(String::as_str));
-            story_page(
-                &web,
-                &staff,
-                Some(&story),
-                None,
-                story.version,
+            let sh = Shown {
                 notice,
-                "",
-                StatusCode::OK,
-            )
+                ..shown(story.version, "", StatusCode::OK)
+            };
+            render_story(&web, &staff, Some(&story), sh).await
         }
         Err(e) => WebError::from(e).into_response(),
     }
@@ -614,40 +753,40 @@ pub async fn update_story(
     State(web): State<Web>,
     Path(id): Path<i64>,
     headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let (staff, _) = match require(&web, &headers).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if let Err(e) = check_csrf(&staff, &form) {
+    let f = posted(pairs);
+    if let Err(e) = check_csrf(&staff, &f.map) {
         return e.into_response();
     }
     let story = match newsroom::open(&web.app, &staff, id).await {
         Ok(s) => s,
         Err(e) => return WebError::from(e).into_response(),
     };
+    let form = &f.map;
     let action = form.get("do").map(String::as_str).unwrap_or("save");
     let version = form
         .get("version")
         .and_then(|v| v.parse::<i64>().ok())
         .unwrap_or(0);
     let app = &web.app;
+    let tags_text = form.get("tags").cloned().unwrap_or_default();
     let result: Result<&str, broadsheet_app::AppError> = match action {
         "save" => {
-            let edit = match edit_from_form(&form) {
+            let edit = match edit_from_form(&web, &f).await {
                 Ok(e) => e,
                 Err(WebError::BadRequest(m)) => {
-                    return story_page(
+                    return render_story(
                         &web,
                         &staff,
                         Some(&story),
-                        None,
-                        version,
-                        "",
-                        &m,
-                        StatusCode::BAD_REQUEST,
-                    );
+                        shown(version, &m, StatusCode::BAD_REQUEST),
+                    )
+                    .await;
                 }
                 Err(e) => return e.into_response(),
             };
@@ -658,28 +797,20 @@ pub async fn update_story(
                         "Not saved: someone else saved this story while you were editing (it is now at version {current}). \
                          Your text is below and is kept in the history; open the story again to see theirs, then apply your changes to it."
                     );
-                    return story_page(
-                        &web,
-                        &staff,
-                        Some(&story),
-                        Some(&edit),
-                        version,
-                        "",
-                        &msg,
-                        StatusCode::CONFLICT,
-                    );
+                    let sh = Shown {
+                        edit: Some(&edit),
+                        tags: Some(&tags_text),
+                        ..shown(version, &msg, StatusCode::CONFLICT)
+                    };
+                    return render_story(&web, &staff, Some(&story), sh).await;
                 }
                 Err(broadsheet_app::AppError::Invalid(m)) => {
-                    return story_page(
-                        &web,
-                        &staff,
-                        Some(&story),
-                        Some(&edit),
-                        version,
-                        "",
-                        &m,
-                        StatusCode::BAD_REQUEST,
-                    );
+                    let sh = Shown {
+                        edit: Some(&edit),
+                        tags: Some(&tags_text),
+                        ..shown(version, &m, StatusCode::BAD_REQUEST)
+                    };
+                    return render_story(&web, &staff, Some(&story), sh).await;
                 }
                 Err(e) => Err(e),
             }
@@ -694,16 +825,13 @@ pub async fn update_story(
             ) {
                 Ok(at) => at,
                 Err(WebError::BadRequest(m)) => {
-                    return story_page(
+                    return render_story(
                         &web,
                         &staff,
                         Some(&story),
-                        None,
-                        story.version,
-                        "",
-                        &m,
-                        StatusCode::BAD_REQUEST,
-                    );
+                        shown(story.version, &m, StatusCode::BAD_REQUEST),
+                    )
+                    .await;
                 }
                 Err(e) => return e.into_response(),
             };
@@ -718,27 +846,49 @@ pub async fn update_story(
         "withdraw" => newsroom::withdraw(app, &staff, id)
             .await
             .map(|()| "withdrawn"),
+        "correct" => newsroom::correct(
+            app,
+            &staff,
+            id,
+            form.get("correction").map(String::as_str).unwrap_or(""),
+        )
+        .await
+        .map(|()| "corrected"),
+        "restore" => {
+            let rev = form
+                .get("revision")
+                .and_then(|r| r.parse::<i64>().ok())
+                .unwrap_or(0);
+            match newsroom::restore(app, &staff, id, rev, version).await {
+                Ok(Saved::Ok(_)) => Ok("restored"),
+                Ok(Saved::Conflict { .. }) => Err(broadsheet_app::AppError::Invalid(
+                    "Not restored: the story changed since you opened its history. Open the history again.".into(),
+                )),
+                Err(e) => Err(e),
+            }
+        }
         other => Err(broadsheet_app::AppError::Invalid(format!(
             "Unknown action {other:?}."
         ))),
     };
     match result {
         Ok(code) => Redirect::to(&format!("/newsroom/stories/{id}?m={code}")).into_response(),
-        Err(broadsheet_app::AppError::Invalid(m)) => story_page(
-            &web,
-            &staff,
-            Some(&story),
-            None,
-            story.version,
-            "",
-            &m,
-            StatusCode::BAD_REQUEST,
-        ),
+        Err(broadsheet_app::AppError::Invalid(m)) => {
+            render_story(
+                &web,
+                &staff,
+                Some(&story),
+                shown(story.version, &m, StatusCode::BAD_REQUEST),
+            )
+            .await
+        }
         Err(e) => WebError::from(e).into_response(),
     }
 }
 
 struct RevLine {
+    id: i64,
+    diff: String,
     version: i64,
     when: String,
     who: String,
@@ -763,6 +913,9 @@ struct HistoryPage {
     problem: String,
     id: i64,
     headline: String,
+    csrf: String,
+    version: i64,
+    can_restore: bool,
     revisions: Vec<RevLine>,
     audit: Vec<AuditLine>,
 }
@@ -804,14 +957,24 @@ pub async fn history(State(web): State<Web>, Path(id): Path<i64>, headers: Heade
         problem: String::new(),
         id,
         headline: story.headline.clone(),
+        csrf: staff.csrf.clone(),
+        version: story.version,
+        can_restore: permissions::allows(staff.role, Action::RestoreRevision),
         revisions: revs
-            .into_iter()
-            .map(|r| RevLine {
+            .iter()
+            .enumerate()
+            .map(|(i, r)| RevLine {
+                id: r.id,
+                // Newest first: the revision before this one is the next in the list.
+                diff: revs
+                    .get(i + 1)
+                    .map(|older| diff_html(&text_of(older), &text_of(r)))
+                    .unwrap_or_default(),
                 version: r.version,
                 when: when(&web, r.at),
                 who: who(r.author_id),
-                note: r.note,
-                headline: r.headline,
+                note: r.note.clone(),
+                headline: r.headline.clone(),
             })
             .collect(),
         audit: audit
@@ -828,4 +991,42 @@ pub async fn history(State(web): State<Web>, Path(id): Path<i64>, headers: Heade
         Ok(b) => html(StatusCode::OK, b),
         Err(e) => WebError::from(e).into_response(),
     }
+}
+
+fn text_of(r: &broadsheet_store::Revision) -> String {
+    format!("{}\n\n{}\n\n{}", r.headline, r.standfirst, r.body)
+}
+
+/// A word-level diff as HTML (`<del>`, `<ins>`), escaped; empty if equal.
+fn diff_html(old: &str, new: &str) -> String {
+    use similar::{ChangeTag, TextDiff};
+    if old == new {
+        return String::new();
+    }
+    let diff = TextDiff::from_words(old, new);
+    let mut out = String::new();
+    for change in diff.iter_all_changes() {
+        let text = escape(change.value());
+        match change.tag() {
+            ChangeTag::Equal => out.push_str(&text),
+            ChangeTag::Delete => {
+                out.push_str("<del>");
+                out.push_str(&text);
+                out.push_str("</del>");
+            }
+            ChangeTag::Insert => {
+                out.push_str("<ins>");
+                out.push_str(&text);
+                out.push_str("</ins>");
+            }
+        }
+    }
+    out
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }

@@ -339,6 +339,7 @@ struct StoryPage {
     tags: Vec<Link>,
     share_text: String,
     rails: Rails,
+    corrections: Vec<(ShownTime, String)>,
 }
 
 pub async fn story(app: &App, requested_path: &str, id: i64) -> Result<Outcome, WebError> {
@@ -373,6 +374,13 @@ pub async fn story(app: &App, requested_path: &str, id: i64) -> Result<Outcome, 
 
     let published_at = story.published_at.unwrap_or(story.modified_at);
     let updated = story.updated_at.filter(|u| *u >= published_at);
+    let corrections: Vec<(ShownTime, String)> = app
+        .store()
+        .corrections_of(story.id)
+        .await?
+        .into_iter()
+        .map(|c| (show(c.at, tz), c.text))
+        .collect();
     let latest = app.cards(Listing::All, 12, 0).await?;
     let exclude: HashSet<i64> = [story.id].into_iter().collect();
     let rails = rails(app, &sections, &latest, &exclude);
@@ -443,7 +451,14 @@ pub async fn story(app: &App, requested_path: &str, id: i64) -> Result<Outcome, 
         &path,
         chain.first().map(|s| s.id),
     );
-    chrome.description = story.standfirst.clone();
+    chrome.description = if story.seo_description.is_empty() {
+        story.standfirst.clone()
+    } else {
+        story.seo_description.clone()
+    };
+    if !story.seo_title.is_empty() {
+        chrome.title = format!("{} | {}", story.seo_title, app.config().name);
+    }
     chrome.json_ld = Some(view::json_ld(&graph));
     chrome.og_image = lead.as_ref().map(|p| view::absolute(app, &p.src));
 
@@ -474,6 +489,7 @@ pub async fn story(app: &App, requested_path: &str, id: i64) -> Result<Outcome, 
             })
             .collect(),
         rails,
+        corrections,
     };
     Ok(Outcome::Page(Rendered {
         status: StatusCode::OK,
@@ -570,4 +586,57 @@ pub fn error_html(
         reference: reference.to_string(),
     };
     Ok(page.render()?)
+}
+
+// ----- corrections ------------------------------------------------------------------
+
+struct CorrectionItem {
+    time: ShownTime,
+    url: String,
+    headline: String,
+    text: String,
+}
+
+#[derive(Template)]
+#[template(path = "corrections.html")]
+struct CorrectionsPage {
+    chrome: Chrome,
+    items: Vec<CorrectionItem>,
+}
+
+pub async fn corrections(app: &App) -> Result<Rendered, WebError> {
+    let sections = app.sections();
+    let list = app.store().recent_corrections(100, 0).await?;
+    let ids: Vec<i64> = list.iter().map(|c| c.story_id).collect();
+    let cards = app.store().cards_by_ids(&ids).await?;
+    let tz = &app.config().time_zone;
+    let mut keys_out = vec![keys::CORRECTIONS.to_string(), keys::RANKINGS.to_string()];
+    let items = list
+        .into_iter()
+        .filter_map(|c| {
+            let card = cards.iter().find(|k| k.id == c.story_id)?;
+            keys_out.push(keys::story(card.id));
+            Some(CorrectionItem {
+                time: show(c.at, tz),
+                url: view::story_url(&sections, card),
+                headline: card.headline.clone(),
+                text: c.text,
+            })
+        })
+        .collect();
+    let mut chrome = view::chrome(
+        app,
+        &sections,
+        format!("Corrections | {}", app.config().name),
+        "/corrections",
+        None,
+    );
+    chrome.description = format!("Corrections published by {}.", app.config().name);
+    let page = CorrectionsPage { chrome, items };
+    Ok(Rendered {
+        status: StatusCode::OK,
+        html: page.render()?,
+        keys: finish(keys_out),
+        cache_control: CACHE_PAGE,
+    })
 }

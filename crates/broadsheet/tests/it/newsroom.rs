@@ -378,6 +378,8 @@ async fn contributor_writes_editor_publishes_and_readers_see_it_at_once() -> Tes
                 breaking: false,
                 seo_title: String::new(),
                 seo_description: String::new(),
+                tags: Vec::new(),
+                authors: Vec::new(),
             },
             story.created_by.unwrap_or_default(),
             broadsheet_app::now(),
@@ -605,5 +607,160 @@ async fn every_role_gets_what_the_table_gives_it() -> TestResult {
         }
         let _ = ACTIONS;
     }
+    Ok(())
+}
+
+#[tokio::test]
+async fn corrections_tags_bylines_and_restoring_revisions() -> TestResult {
+    let p = Paper::demo(8).await?;
+    let section = p
+        .app
+        .sections()
+        .by_path("news/scotland")
+        .map(|s| s.id.to_string())
+        .ok_or("no scotland")?;
+    let mut ed = signed_in(&p, "editor").await?;
+    let csrf = ed.csrf().await?;
+    let reporter = user_of_role(&p, "reporter").await?;
+    let reporter_id = p
+        .app
+        .store()
+        .author_by_username(&reporter)
+        .await?
+        .ok_or("no reporter")?
+        .id
+        .to_string();
+    let mut fields = story_fields(&csrf, "Ferry timetable changes for winter", &section);
+    fields.push(("tags", "Ferries, Island life"));
+    fields.push(("authors", &reporter_id));
+    let r = ed.post("/newsroom/stories", &fields).await?;
+    let id = id_from_location(&r);
+    let story = p.app.store().story(id).await?.ok_or("no story")?;
+    let tag_names: Vec<&str> = story.tags.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(tag_names, vec!["Ferries", "Island life"]);
+    assert_eq!(
+        story
+            .authors
+            .iter()
+            .map(|a| a.id.to_string())
+            .collect::<Vec<_>>(),
+        vec![reporter_id.clone()]
+    );
+    let v = form_field(
+        &ed.get(&format!("/newsroom/stories/{id}")).await?.body,
+        "version",
+    );
+    ed.post(
+        &format!("/newsroom/stories/{id}"),
+        &[("csrf", &csrf), ("do", "publish"), ("version", &v)],
+    )
+    .await?;
+    let path = p.path_of(&p.app.store().story(id).await?.ok_or("gone")?);
+    assert!(
+        p.get("/tags/ferries")
+            .await?
+            .body
+            .contains("Ferry timetable")
+    );
+    let reader = p.get(&path).await?;
+    assert!(reader.body.contains("rel=\"author\""));
+
+    // A new tag on a published story reaches that tag's page at once.
+    p.get("/tags/weather").await.ok();
+    let v = form_field(
+        &ed.get(&format!("/newsroom/stories/{id}")).await?.body,
+        "version",
+    );
+    let mut edit = story_fields(&csrf, "Ferry timetable changes for winter storms", &section);
+    edit.push(("tags", "Ferries, Weather"));
+    edit.push(("authors", &reporter_id));
+    edit.push(("do", "save"));
+    edit.push(("version", &v));
+    assert_eq!(
+        ed.post(&format!("/newsroom/stories/{id}"), &edit)
+            .await?
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert!(p.get("/tags/weather").await?.body.contains("winter storms"));
+    assert!(
+        !p.get("/tags/island-life")
+            .await?
+            .body
+            .contains("winter storms")
+    );
+
+    // A correction: dated at the foot of the story, and on the corrections page.
+    p.get("/corrections").await?;
+    let v = form_field(
+        &ed.get(&format!("/newsroom/stories/{id}")).await?.body,
+        "version",
+    );
+    let text = "An earlier version gave the wrong sailing time for the first ferry.";
+    let r = ed
+        .post(
+            &format!("/newsroom/stories/{id}"),
+            &[
+                ("csrf", &csrf),
+                ("do", "correct"),
+                ("version", &v),
+                ("correction", text),
+            ],
+        )
+        .await?;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let reader = p.get(&path).await?;
+    assert!(reader.body.contains("id=\"corrections-h\"") && reader.body.contains(text));
+    assert!(reader.body.contains("Updated: <time"));
+    let page = p.get("/corrections").await?;
+    assert!(page.body.contains(text) && page.body.contains(&path));
+    // Only editors correct.
+    let mut rep = Desk::new(&p);
+    rep.sign_in(
+        &reporter,
+        &broadsheet_app::accounts::demo_password(&reporter),
+    )
+    .await?;
+    let rcsrf = rep.csrf().await?;
+    let r = rep
+        .post(
+            &format!("/newsroom/stories/{id}"),
+            &[
+                ("csrf", &rcsrf),
+                ("do", "correct"),
+                ("version", "1"),
+                ("correction", "x"),
+            ],
+        )
+        .await?;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // History: a readable diff, and restoring the first text.
+    let hist = ed.get(&format!("/newsroom/stories/{id}/history")).await?;
+    assert!(hist.body.contains("<ins>") && hist.body.contains("storms"));
+    let revs = p.app.store().revisions(id).await?;
+    let first = revs
+        .iter()
+        .find(|r| r.note == "created")
+        .ok_or("no first revision")?;
+    let v = form_field(&hist.body, "version");
+    let r = ed
+        .post(
+            &format!("/newsroom/stories/{id}"),
+            &[
+                ("csrf", &csrf),
+                ("do", "restore"),
+                ("version", &v),
+                ("revision", &first.id.to_string()),
+            ],
+        )
+        .await?;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let now = p.app.store().story(id).await?.ok_or("gone")?;
+    assert_eq!(now.headline, "Ferry timetable changes for winter");
+    assert!(
+        p.get(&path).await?.status == StatusCode::PERMANENT_REDIRECT
+            || p.get(&path).await?.status == StatusCode::OK
+    );
     Ok(())
 }

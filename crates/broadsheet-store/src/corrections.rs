@@ -1,0 +1,60 @@
+//! Corrections: dated notes at the foot of a story, and the corrections page.
+
+use crate::{Store, StoreError, with_pool};
+
+type Result<T> = std::result::Result<T, StoreError>;
+
+/// A correction as readers see it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Correction {
+    pub id: i64,
+    pub story_id: i64,
+    pub at: i64,
+    pub text: String,
+}
+
+impl Store {
+    /// Adds a correction, records it in the audit log and the change events
+    /// (`keys`), and marks the story updated, in one transaction.
+    pub async fn add_correction(
+        &self,
+        story_id: i64,
+        text: &str,
+        actor: i64,
+        now: i64,
+        keys: &str,
+    ) -> Result<i64> {
+        let id = with_pool!(&self.db, p => {
+            let mut tx = p.begin().await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO corrections (story_id, at, text) VALUES ($1, $2, $3) RETURNING id",
+            )
+            .bind(story_id).bind(now).bind(text).fetch_one(&mut *tx).await?;
+            sqlx::query("UPDATE stories SET updated_at = $1, modified_at = $1, version = version + 1 WHERE id = $2")
+                .bind(now).bind(story_id).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO audit_log (at, actor_id, action, story_id, detail) VALUES ($1, $2, 'correct', $3, $4)")
+                .bind(now).bind(actor).bind(story_id).bind(text).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO change_events (at, keys) VALUES ($1, $2)")
+                .bind(now).bind(keys).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok::<i64, sqlx::Error>(id)
+        })?;
+        Ok(id)
+    }
+
+    pub async fn corrections_of(&self, story_id: i64) -> Result<Vec<Correction>> {
+        let rows: Vec<Correction> = with_pool!(&self.db, p => sqlx::query_as(
+            "SELECT id, story_id, at, text FROM corrections WHERE story_id = $1 ORDER BY at, id"
+        ).bind(story_id).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
+    /// Corrections on published stories, newest first.
+    pub async fn recent_corrections(&self, limit: i64, offset: i64) -> Result<Vec<Correction>> {
+        let rows: Vec<Correction> = with_pool!(&self.db, p => sqlx::query_as(
+            "SELECT c.id, c.story_id, c.at, c.text FROM corrections c JOIN stories s ON s.id = c.story_id \
+             WHERE s.status = 'published' ORDER BY c.at DESC, c.id DESC LIMIT $1 OFFSET $2"
+        ).bind(limit).bind(offset).fetch_all(p).await)?;
+        Ok(rows)
+    }
+}

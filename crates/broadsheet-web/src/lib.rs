@@ -117,6 +117,10 @@ impl Web {
                 get(newsroom::edit_story).post(newsroom::update_story),
             )
             .route("/newsroom/stories/{id}/history", get(newsroom::history))
+            .route(
+                "/newsroom/picks",
+                get(newsroom::picks).post(newsroom::update_picks),
+            )
             .route("/tags/{slug}", get(tag))
             .fallback(fallback)
             .layer(axum::middleware::from_fn_with_state(

@@ -1030,3 +1030,143 @@ fn escape(s: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
 }
+
+// ----- Editor's Picks ------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "nr_picks.html")]
+struct PicksPage {
+    title: String,
+    paper: String,
+    staff: Option<Staff>,
+    notice: String,
+    problem: String,
+    csrf: String,
+    /// (story id, reader URL, headline)
+    picks: Vec<(i64, String, String)>,
+}
+
+async fn picks_page(
+    web: &Web,
+    staff: Staff,
+    notice: &str,
+    problem: &str,
+    status: StatusCode,
+) -> Response {
+    let sections = web.app.sections();
+    let picks = web
+        .app
+        .rankings()
+        .picks
+        .iter()
+        .map(|r| {
+            (
+                r.card.id,
+                crate::view::story_url(&sections, &r.card),
+                r.card.headline.clone(),
+            )
+        })
+        .collect();
+    let page = PicksPage {
+        title: "Editor's Picks".into(),
+        paper: web.app.config().name.clone(),
+        csrf: staff.csrf.clone(),
+        staff: Some(staff),
+        notice: notice.to_string(),
+        problem: problem.to_string(),
+        picks,
+    };
+    match page.render() {
+        Ok(b) => html(status, b),
+        Err(e) => WebError::from(e).into_response(),
+    }
+}
+
+pub async fn picks(State(web): State<Web>, headers: HeaderMap) -> Response {
+    let (staff, _) = match require(&web, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if !permissions::allows(staff.role, Action::CurateFront) {
+        return WebError::Forbidden(
+            "Your role does not allow you to curate Editor's Picks.".into(),
+        )
+        .into_response();
+    }
+    picks_page(&web, staff, "", "", StatusCode::OK).await
+}
+
+pub async fn update_picks(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let (staff, _) = match require(&web, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Err(e) = check_csrf(&staff, &form) {
+        return e.into_response();
+    }
+    if !permissions::allows(staff.role, Action::CurateFront) {
+        return WebError::Forbidden(
+            "Your role does not allow you to curate Editor's Picks.".into(),
+        )
+        .into_response();
+    }
+    let Some(story) = form.get("story").and_then(|s| s.trim().parse::<i64>().ok()) else {
+        return picks_page(
+            &web,
+            staff,
+            "",
+            "Give the story's number (the digits at the end of its address).",
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    };
+    // Start from the stored order (not the rankings snapshot) so nothing is lost.
+    let mut ids = match web.app.store().editors_picks().await {
+        Ok(ids) => ids,
+        Err(e) => return WebError::from(e).into_response(),
+    };
+    ids.retain(|id| web.app.rankings().picks.iter().any(|p| p.card.id == *id) || *id == story);
+    let pos = ids.iter().position(|id| *id == story);
+    match (form.get("do").map(String::as_str), pos) {
+        (Some("add"), None) => ids.push(story),
+        (Some("add"), Some(_)) => {
+            return picks_page(
+                &web,
+                staff,
+                "",
+                "That story is already in Editor's Picks.",
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
+        }
+        (Some("up"), Some(i)) if i > 0 => ids.swap(i, i - 1),
+        (Some("down"), Some(i)) if i + 1 < ids.len() => ids.swap(i, i + 1),
+        (Some("remove"), Some(i)) => {
+            ids.remove(i);
+        }
+        _ => {
+            return picks_page(
+                &web,
+                staff,
+                "",
+                "That change cannot be made to the list.",
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
+        }
+    }
+    match web.app.set_editors_picks(&ids).await {
+        Ok(()) => {
+            tracing::info!(user = %staff.username, picks = ?ids, "editor's picks changed");
+            Redirect::to("/newsroom/picks").into_response()
+        }
+        Err(broadsheet_app::AppError::Invalid(m)) => {
+            picks_page(&web, staff, "", &m, StatusCode::BAD_REQUEST).await
+        }
+        Err(e) => WebError::from(e).into_response(),
+    }
+}

@@ -764,3 +764,95 @@ async fn corrections_tags_bylines_and_restoring_revisions() -> TestResult {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn editors_order_picks_and_reporters_cannot() -> TestResult {
+    let p = Paper::demo(20).await?;
+    let mut ed = signed_in(&p, "editor").await?;
+    let csrf = ed.csrf().await?;
+    let before: Vec<i64> = p.app.store().editors_picks().await?;
+    assert!(before.len() >= 2, "the demo has picks");
+    let fresh = p
+        .app
+        .store()
+        .cards(broadsheet_store::Listing::All, 50, 0)
+        .await?
+        .into_iter()
+        .find(|c| !before.contains(&c.id))
+        .ok_or("no story to add")?;
+    let add = ed
+        .post(
+            "/newsroom/picks",
+            &[
+                ("csrf", &csrf),
+                ("do", "add"),
+                ("story", &fresh.id.to_string()),
+            ],
+        )
+        .await?;
+    assert_eq!(add.status, StatusCode::SEE_OTHER);
+    assert_eq!(p.app.store().editors_picks().await?.last(), Some(&fresh.id));
+    let up = ed
+        .post(
+            "/newsroom/picks",
+            &[
+                ("csrf", &csrf),
+                ("do", "up"),
+                ("story", &fresh.id.to_string()),
+            ],
+        )
+        .await?;
+    assert_eq!(up.status, StatusCode::SEE_OTHER);
+    let now = p.app.store().editors_picks().await?;
+    assert_eq!(now[now.len() - 2], fresh.id);
+    // The reader site shows the new order at once.
+    let home = p.get("/").await?;
+    let rail = crate::support::between(&home.body, "id=\"editors-picks\"", "</section>");
+    let pos_fresh = rail
+        .find(&format!("-{}\"", fresh.id))
+        .ok_or("fresh pick missing")?;
+    let last = now[now.len() - 1];
+    let pos_last = rail
+        .find(&format!("-{last}\""))
+        .ok_or("last pick missing")?;
+    assert!(pos_fresh < pos_last);
+    assert_eq!(
+        ed.post(
+            "/newsroom/picks",
+            &[("csrf", &csrf), ("do", "add"), ("story", "99999999")]
+        )
+        .await?
+        .status,
+        StatusCode::BAD_REQUEST
+    );
+    let rm = ed
+        .post(
+            "/newsroom/picks",
+            &[
+                ("csrf", &csrf),
+                ("do", "remove"),
+                ("story", &fresh.id.to_string()),
+            ],
+        )
+        .await?;
+    assert_eq!(rm.status, StatusCode::SEE_OTHER);
+    assert!(!p.app.store().editors_picks().await?.contains(&fresh.id));
+    let mut rep = signed_in(&p, "reporter").await?;
+    assert_eq!(
+        rep.get("/newsroom/picks").await?.status,
+        StatusCode::FORBIDDEN
+    );
+    let rcsrf = rep.csrf().await?;
+    let r = rep
+        .post(
+            "/newsroom/picks",
+            &[
+                ("csrf", &rcsrf),
+                ("do", "remove"),
+                ("story", &before[0].to_string()),
+            ],
+        )
+        .await?;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    Ok(())
+}

@@ -191,7 +191,7 @@ fn facts(staff: &Staff, story: &Story) -> StoryFacts {
 }
 
 /// Checks the fields of an edit: what is wrong and how to fix it.
-pub fn validate(app: &App, e: &StoryEdit) -> Result<()> {
+pub async fn validate(app: &App, e: &StoryEdit) -> Result<()> {
     if e.headline.trim().is_empty() {
         return Err(AppError::Invalid(
             "The headline is empty: every story needs one.".into(),
@@ -205,6 +205,13 @@ pub fn validate(app: &App, e: &StoryEdit) -> Result<()> {
     if app.sections().get(e.section_id).is_none() {
         return Err(AppError::Invalid("Choose a section for the story.".into()));
     }
+    if let Some(pic) = e.lead_picture_id
+        && app.store().pictures(&[pic]).await?.is_empty()
+    {
+        return Err(AppError::Invalid(format!(
+            "There is no picture {pic}: choose one from the media library, or leave the lead picture empty."
+        )));
+    }
     if e.body.len() > 200_000 {
         return Err(AppError::Invalid(
             "The body is longer than 200,000 characters: split the story.".into(),
@@ -217,7 +224,7 @@ pub async fn create(app: &App, staff: &Staff, e: &StoryEdit) -> Result<i64> {
     if !permissions::allows(staff.role, Action::CreateStory) {
         return Err(denied("write stories"));
     }
-    validate(app, e)?;
+    validate(app, e).await?;
     let slug = permalink::slugify(&e.headline, 80);
     Ok(app.store().create_draft(e, &slug, staff.id, now()).await?)
 }
@@ -252,7 +259,7 @@ pub async fn save(
     if !may_edit(staff, &story) {
         return Err(denied("edit this story"));
     }
-    validate(app, e)?;
+    validate(app, e).await?;
     let published = story.status == StoryStatus::Published;
     let keys = if published {
         keys::for_story(&story, &app.sections()).join(" ")
@@ -467,6 +474,72 @@ pub async fn restore(
         seo_description: story.seo_description.clone(),
         tags: story.tags.iter().map(|t| t.id).collect(),
         authors: story.authors.iter().map(|a| a.id).collect(),
+        lead_picture_id: story.lead_picture.as_ref().map(|p| p.id),
     };
     save(app, staff, id, from_version, &e).await
+}
+
+/// Stores an uploaded picture for the media library. Alt text is required;
+/// caption and credit fall back to the file's IPTC data.
+pub async fn upload_picture(
+    app: &App,
+    staff: &Staff,
+    bytes: Vec<u8>,
+    declared: &str,
+    alt: &str,
+    caption: &str,
+    credit: &str,
+) -> Result<i64> {
+    if !permissions::allows(staff.role, Action::UploadPicture) {
+        return Err(denied("upload pictures"));
+    }
+    let alt = alt.trim();
+    if alt.is_empty() {
+        return Err(AppError::Invalid(
+            "Alt text is required: describe what the picture shows for readers who cannot see it."
+                .into(),
+        ));
+    }
+    let declared = declared.to_string();
+    let accepted =
+        tokio::task::spawn_blocking(move || crate::media::accept_upload(&bytes, &declared))
+            .await
+            .map_err(|e| AppError::Invalid(format!("The picture could not be processed: {e}")))?
+            .map_err(AppError::Invalid)?;
+    let caption = if caption.trim().is_empty() {
+        accepted.iptc_caption.clone().unwrap_or_default()
+    } else {
+        caption.trim().to_string()
+    };
+    let credit = if credit.trim().is_empty() {
+        accepted.iptc_credit.clone().unwrap_or_default()
+    } else {
+        credit.trim().to_string()
+    };
+    if credit.is_empty() {
+        return Err(AppError::Invalid(
+            "Give the credit (photographer/agency); the file has none in it.".into(),
+        ));
+    }
+    let rends: Vec<(i64, &str, &[u8])> = accepted
+        .renditions
+        .iter()
+        .map(|r| (i64::from(r.width), r.format, r.bytes.as_slice()))
+        .collect();
+    let id = app
+        .store()
+        .insert_picture_with_renditions(
+            &broadsheet_store::NewPicture {
+                alt: alt.to_string(),
+                caption,
+                credit,
+                width: i64::from(accepted.width),
+                height: i64::from(accepted.height),
+                original: accepted.jpeg.clone(),
+            },
+            &rends,
+            now(),
+        )
+        .await?;
+    Ok(id)
 }

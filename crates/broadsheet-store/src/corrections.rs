@@ -58,3 +58,60 @@ impl Store {
         Ok(rows)
     }
 }
+
+/// A picture in the media library.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LibraryPicture {
+    pub id: i64,
+    pub alt: String,
+    pub caption: String,
+    pub credit: String,
+    pub width: i64,
+    pub height: i64,
+    pub created_at: i64,
+}
+
+impl Store {
+    /// Stores an uploaded picture and its renditions in one transaction: an
+    /// upload that fails half-way leaves nothing behind.
+    pub async fn insert_picture_with_renditions(
+        &self,
+        pic: &crate::NewPicture,
+        renditions: &[(i64, &str, &[u8])],
+        now: i64,
+    ) -> Result<i64> {
+        let id = with_pool!(&self.db, p => {
+            let mut tx = p.begin().await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO pictures (alt, caption, credit, width, height, original, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            )
+            .bind(&pic.alt).bind(&pic.caption).bind(&pic.credit).bind(pic.width).bind(pic.height)
+            .bind(&pic.original).bind(now)
+            .fetch_one(&mut *tx).await?;
+            for (w, f, bytes) in renditions {
+                sqlx::query("INSERT INTO picture_renditions (picture_id, width, format, bytes) VALUES ($1, $2, $3, $4)")
+                    .bind(id).bind(*w).bind(*f).bind(*bytes).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok::<i64, sqlx::Error>(id)
+        })?;
+        Ok(id)
+    }
+
+    /// Newest pictures whose alt text, caption or credit contain `q` (all if empty).
+    pub async fn search_pictures(&self, q: &str, limit: i64) -> Result<Vec<LibraryPicture>> {
+        let like = format!("%{}%", q.to_lowercase().replace(['%', '_'], ""));
+        let rows: Vec<LibraryPicture> = with_pool!(&self.db, p => sqlx::query_as(
+            "SELECT id, alt, caption, credit, width, height, created_at FROM pictures \
+             WHERE LOWER(alt) LIKE $1 OR LOWER(caption) LIKE $1 OR LOWER(credit) LIKE $1 \
+             ORDER BY id DESC LIMIT $2"
+        ).bind(like).bind(limit).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
+    pub async fn picture_count(&self) -> Result<i64> {
+        let n: i64 = with_pool!(&self.db, p => sqlx::query_scalar("SELECT COUNT(*) FROM pictures").fetch_one(p).await)?;
+        Ok(n)
+    }
+}

@@ -35,6 +35,7 @@ pub struct StoryEdit {
     /// Staff bylines in order, replacing the story's (empty: keep the creator
     /// for a new story; agency copy uses `byline_text`).
     pub authors: Vec<i64>,
+    pub lead_picture_id: Option<i64>,
 }
 
 /// The result of a save.
@@ -123,12 +124,12 @@ impl Store {
             let mut tx = p.begin().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO stories (section_id, slug, headline, standfirst, body, byline_text, status, access, breaking, \
-                 created_at, modified_at, version, created_by, seo_title, seo_description) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 'draft', $7, $8, $9, $9, 1, $10, $11, $12) RETURNING id",
+                 created_at, modified_at, version, created_by, seo_title, seo_description, lead_picture_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'draft', $7, $8, $9, $9, 1, $10, $11, $12, $13) RETURNING id",
             )
             .bind(e.section_id).bind(slug).bind(&e.headline).bind(&e.standfirst).bind(&e.body).bind(&e.byline_text)
             .bind(e.access.as_str()).bind(i64::from(e.breaking)).bind(now).bind(author_id).bind(&e.seo_title)
-            .bind(&e.seo_description)
+            .bind(&e.seo_description).bind(e.lead_picture_id)
             .fetch_one(&mut *tx).await?;
             let authors: Vec<i64> = if e.authors.is_empty() { vec![author_id] } else { e.authors.clone() };
             for (pos, a) in authors.iter().enumerate() {
@@ -173,12 +174,12 @@ impl Store {
             let n = sqlx::query(
                 "UPDATE stories SET section_id = $1, headline = $2, standfirst = $3, body = $4, byline_text = $5, \
                  access = $6, breaking = $7, seo_title = $8, seo_description = $9, modified_at = $10, \
-                 updated_at = CASE WHEN $11 = 1 THEN $10 ELSE updated_at END, version = version + 1 \
-                 WHERE id = $12 AND version = $13",
+                 updated_at = CASE WHEN $11 = 1 THEN $10 ELSE updated_at END, version = version + 1, \
+                 lead_picture_id = $14 WHERE id = $12 AND version = $13",
             )
             .bind(e.section_id).bind(&e.headline).bind(&e.standfirst).bind(&e.body).bind(&e.byline_text)
             .bind(e.access.as_str()).bind(i64::from(e.breaking)).bind(&e.seo_title).bind(&e.seo_description)
-            .bind(now).bind(i64::from(published_update)).bind(id).bind(from)
+            .bind(now).bind(i64::from(published_update)).bind(id).bind(from).bind(e.lead_picture_id)
             .execute(&mut *tx).await?.rows_affected();
             let current: i64 = sqlx::query_scalar("SELECT version FROM stories WHERE id = $1")
                 .bind(id).fetch_one(&mut *tx).await?;

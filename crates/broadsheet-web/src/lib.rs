@@ -121,6 +121,14 @@ impl Web {
                 "/newsroom/picks",
                 get(newsroom::picks).post(newsroom::update_picks),
             )
+            .route(
+                "/newsroom/pictures",
+                get(newsroom::pictures)
+                    .post(newsroom::upload_picture)
+                    .layer(axum::extract::DefaultBodyLimit::max(
+                        broadsheet_app::media::MAX_UPLOAD_BYTES + (1 << 20),
+                    )),
+            )
             .route("/tags/{slug}", get(tag))
             .fallback(fallback)
             .layer(axum::middleware::from_fn_with_state(

@@ -355,6 +355,7 @@ struct StoryPage {
     can_correct: bool,
     zone: String,
     tags: String,
+    lead_picture: String,
     writers: Vec<SectionOption>,
     corrections: Vec<(String, String)>,
 }
@@ -416,6 +417,7 @@ fn story_page(
             seo_description: String::new(),
             tags: Vec::new(),
             authors: Vec::new(),
+            lead_picture_id: None,
         });
     let (editable, can_submit, can_publish, can_withdraw) = match story {
         None => (true, false, false, false),
@@ -497,6 +499,7 @@ fn story_page(
         can_correct: story.is_some_and(|s| s.status == StoryStatus::Published)
             && permissions::allows(staff.role, Action::Correct),
         tags: tags_text,
+        lead_picture: e.lead_picture_id.map(|p| p.to_string()).unwrap_or_default(),
         writers: writers
             .iter()
             .map(|(id, name)| SectionOption {
@@ -526,6 +529,7 @@ fn edit_of(s: &Story) -> StoryEdit {
         seo_description: s.seo_description.clone(),
         tags: s.tags.iter().map(|t| t.id).collect(),
         authors: s.authors.iter().map(|a| a.id).collect(),
+        lead_picture_id: s.lead_picture.as_ref().map(|p| p.id),
     }
 }
 
@@ -590,6 +594,15 @@ async fn edit_from_form(web: &Web, f: &Posted) -> Result<StoryEdit, WebError> {
         seo_description: get("seo_description"),
         tags,
         authors: f.authors.clone(),
+        lead_picture_id: match get("lead_picture").trim_start_matches('#') {
+            "" => None,
+            v => Some(v.parse::<i64>().map_err(|_| {
+                WebError::BadRequest(
+                    "The lead picture is a picture number from the media library, such as 42."
+                        .into(),
+                )
+            })?),
+        },
     })
 }
 
@@ -1166,6 +1179,194 @@ pub async fn update_picks(
         }
         Err(broadsheet_app::AppError::Invalid(m)) => {
             picks_page(&web, staff, "", &m, StatusCode::BAD_REQUEST).await
+        }
+        Err(e) => WebError::from(e).into_response(),
+    }
+}
+
+// ----- the media library ------------------------------------------------------------------
+
+struct LibraryItem {
+    id: i64,
+    alt: String,
+    caption: String,
+    credit: String,
+    width: i64,
+    height: i64,
+    thumb_height: i64,
+}
+
+#[derive(Template)]
+#[template(path = "nr_pictures.html")]
+struct PicturesPage {
+    title: String,
+    paper: String,
+    staff: Option<Staff>,
+    notice: String,
+    problem: String,
+    csrf: String,
+    q: String,
+    total: i64,
+    max_mb: usize,
+    pictures: Vec<LibraryItem>,
+}
+
+async fn pictures_page(
+    web: &Web,
+    staff: Staff,
+    q: &str,
+    notice: &str,
+    problem: &str,
+    status: StatusCode,
+) -> Response {
+    let store = web.app.store();
+    let (list, total) = match (
+        store.search_pictures(q, 60).await,
+        store.picture_count().await,
+    ) {
+        (Ok(l), Ok(t)) => (l, t),
+        (Err(e), _) | (_, Err(e)) => return WebError::from(e).into_response(),
+    };
+    let page = PicturesPage {
+        title: "Media library".into(),
+        paper: web.app.config().name.clone(),
+        csrf: staff.csrf.clone(),
+        staff: Some(staff),
+        notice: notice.to_string(),
+        problem: problem.to_string(),
+        q: q.to_string(),
+        total,
+        max_mb: broadsheet_app::media::MAX_UPLOAD_BYTES / 1_048_576,
+        pictures: list
+            .into_iter()
+            .map(|p| LibraryItem {
+                thumb_height: (160 * p.height / p.width.max(1)).max(1),
+                id: p.id,
+                alt: p.alt,
+                caption: p.caption,
+                credit: p.credit,
+                width: p.width,
+                height: p.height,
+            })
+            .collect(),
+    };
+    match page.render() {
+        Ok(b) => html(status, b),
+        Err(e) => WebError::from(e).into_response(),
+    }
+}
+
+pub async fn pictures(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
+) -> Response {
+    let (staff, _) = match require(&web, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if !permissions::allows(staff.role, Action::UploadPicture) {
+        return WebError::Forbidden(
+            "Your role does not allow you to use the media library.".into(),
+        )
+        .into_response();
+    }
+    let notice = match q.get("m").map(String::as_str) {
+        Some("uploaded") => {
+            "Picture uploaded. Use its number as the lead picture, or place it with [picture:NUMBER]."
+        }
+        _ => "",
+    };
+    let query = q.get("q").map(|s| s.trim().to_string()).unwrap_or_default();
+    pictures_page(&web, staff, &query, notice, "", StatusCode::OK).await
+}
+
+pub async fn upload_picture(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    mut multipart: axum::extract::Multipart,
+) -> Response {
+    let (staff, _) = match require(&web, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let mut fields: HashMap<String, String> = HashMap::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or("").to_string();
+                if name == "file" {
+                    let declared = field
+                        .file_name()
+                        .map(str::to_string)
+                        .or_else(|| field.content_type().map(str::to_string))
+                        .unwrap_or_default();
+                    match field.bytes().await {
+                        Ok(b) => file = Some((declared, b.to_vec())),
+                        Err(_) => {
+                            return pictures_page(
+                                &web,
+                                staff,
+                                "",
+                                "",
+                                "The upload did not complete (the file was cut off or too large): nothing was stored. Try again.",
+                                StatusCode::BAD_REQUEST,
+                            )
+                            .await;
+                        }
+                    }
+                } else {
+                    let text = field.text().await.unwrap_or_default();
+                    fields.insert(name, text);
+                }
+            }
+            Ok(None) => break,
+            Err(_) => {
+                return pictures_page(
+                    &web,
+                    staff,
+                    "",
+                    "",
+                    "The upload did not complete (the file was cut off or too large): nothing was stored. Try again.",
+                    StatusCode::BAD_REQUEST,
+                )
+                .await;
+            }
+        }
+    }
+    if let Err(e) = check_csrf(&staff, &fields) {
+        return e.into_response();
+    }
+    let Some((declared, bytes)) = file else {
+        return pictures_page(
+            &web,
+            staff,
+            "",
+            "",
+            "Choose a picture file to upload.",
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    };
+    let get = |k: &str| fields.get(k).map(String::as_str).unwrap_or("");
+    match newsroom::upload_picture(
+        &web.app,
+        &staff,
+        bytes,
+        &declared,
+        get("alt"),
+        get("caption"),
+        get("credit"),
+    )
+    .await
+    {
+        Ok(id) => {
+            tracing::info!(user = %staff.username, picture = id, "picture uploaded");
+            Redirect::to("/newsroom/pictures?m=uploaded").into_response()
+        }
+        Err(broadsheet_app::AppError::Invalid(m)) => {
+            pictures_page(&web, staff, "", "", &m, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => WebError::from(e).into_response(),
     }

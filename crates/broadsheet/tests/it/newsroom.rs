@@ -380,6 +380,7 @@ async fn contributor_writes_editor_publishes_and_readers_see_it_at_once() -> Tes
                 seo_description: String::new(),
                 tags: Vec::new(),
                 authors: Vec::new(),
+                lead_picture_id: None,
             },
             story.created_by.unwrap_or_default(),
             broadsheet_app::now(),
@@ -854,5 +855,201 @@ async fn editors_order_picks_and_reporters_cannot() -> TestResult {
         )
         .await?;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+    Ok(())
+}
+
+fn picture_bytes(format: image::ImageFormat) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(640, 360, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 120])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    let _ = image::DynamicImage::ImageRgb8(img).write_to(&mut out, format);
+    out.into_inner()
+}
+
+fn multipart(
+    csrf: &str,
+    file_name: &str,
+    bytes: &[u8],
+    alt: &str,
+    credit: &str,
+    close: bool,
+) -> Vec<u8> {
+    let b = "XbOuNdArYx";
+    let mut body = Vec::new();
+    for (k, v) in [
+        ("csrf", csrf),
+        ("alt", alt),
+        ("caption", "Boats at the quay"),
+        ("credit", credit),
+    ] {
+        body.extend_from_slice(
+            format!("--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!("--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    if close {
+        body.extend_from_slice(format!("\r\n--{b}--\r\n").as_bytes());
+    }
+    body
+}
+
+async fn upload(d: &Desk<'_>, body: Vec<u8>) -> Result<Reply, Box<dyn std::error::Error>> {
+    let c = d.cookie_header();
+    d.p.post_bytes(
+        "/newsroom/pictures",
+        body,
+        &[
+            ("cookie", &c),
+            ("content-type", "multipart/form-data; boundary=XbOuNdArYx"),
+        ],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn picture_uploads_are_checked_and_nothing_bad_is_stored() -> TestResult {
+    let p = Paper::demo(5).await?;
+    let mut d = signed_in(&p, "contributor").await?;
+    let csrf = d.csrf().await?;
+    let count = || async { p.app.store().picture_count().await };
+    let before = count().await?;
+    let jpeg = picture_bytes(image::ImageFormat::Jpeg);
+    let png = picture_bytes(image::ImageFormat::Png);
+
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "no alt text",
+            multipart(&csrf, "quay.jpg", &jpeg, "", "Jo Bloggs/Coast Agency", true),
+            "Alt text is required",
+        ),
+        (
+            "mislabelled",
+            multipart(&csrf, "quay.jpg", &png, "Boats", "Jo Bloggs", true),
+            "its contents are PNG",
+        ),
+        (
+            "truncated",
+            multipart(
+                &csrf,
+                "quay.jpg",
+                &jpeg[..jpeg.len() / 2],
+                "Boats",
+                "Jo Bloggs",
+                true,
+            ),
+            "damaged or cut short",
+        ),
+        (
+            "not a picture",
+            multipart(
+                &csrf,
+                "quay.jpg",
+                b"<html><script>alert(1)</script></html>",
+                "Boats",
+                "Jo Bloggs",
+                true,
+            ),
+            "not a picture we can read",
+        ),
+        (
+            "cut off upload",
+            multipart(&csrf, "quay.jpg", &jpeg, "Boats", "Jo Bloggs", false),
+            "did not complete",
+        ),
+        (
+            "oversized",
+            multipart(
+                &csrf,
+                "quay.jpg",
+                &vec![0xFF; broadsheet_app::media::MAX_UPLOAD_BYTES + 10],
+                "Boats",
+                "Jo Bloggs",
+                true,
+            ),
+            "the most we take",
+        ),
+    ];
+    for (what, body, expect) in cases {
+        let r = upload(&d, body).await?;
+        assert!(r.status.is_client_error(), "{what}: {}", r.status);
+        assert!(r.body.contains(expect), "{what}: expected {expect:?}");
+        assert_eq!(count().await?, before, "{what}: nothing stored");
+    }
+    // No CSRF token: refused.
+    let r = upload(
+        &d,
+        multipart("", "quay.png", &png, "Boats", "Jo Bloggs", true),
+    )
+    .await?;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // A good one.
+    let r = upload(
+        &d,
+        multipart(
+            &csrf,
+            "quay.png",
+            &png,
+            "Fishing boats tied up at the quay",
+            "Jo Bloggs/Coast Agency",
+            true,
+        ),
+    )
+    .await?;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(count().await?, before + 1);
+    let lib = d.get("/newsroom/pictures?q=fishing").await?;
+    assert!(lib.body.contains("Fishing boats tied up"));
+    let id = p
+        .app
+        .store()
+        .search_pictures("fishing boats", 1)
+        .await?
+        .first()
+        .map(|x| x.id)
+        .ok_or("not found")?;
+    for w in [480, 960] {
+        let m = p.get(&format!("/media/{id}-{w}.jpg")).await?;
+        assert_eq!(m.status, StatusCode::OK, "rendition {w}");
+    }
+    // It can be a story's lead picture; readers see it with caption and credit.
+    let section = p
+        .app
+        .sections()
+        .by_path("news")
+        .map(|s| s.id.to_string())
+        .ok_or("no news")?;
+    let mut ed = signed_in(&p, "editor").await?;
+    let ecsrf = ed.csrf().await?;
+    let pic = id.to_string();
+    let mut fields = story_fields(&ecsrf, "Quayside boats", &section);
+    fields.push(("lead_picture", &pic));
+    let r = ed.post("/newsroom/stories", &fields).await?;
+    let sid = id_from_location(&r);
+    let v = form_field(
+        &ed.get(&format!("/newsroom/stories/{sid}")).await?.body,
+        "version",
+    );
+    ed.post(
+        &format!("/newsroom/stories/{sid}"),
+        &[("csrf", &ecsrf), ("do", "publish"), ("version", &v)],
+    )
+    .await?;
+    let path = p.path_of(&p.app.store().story(sid).await?.ok_or("no story")?);
+    let page = p.get(&path).await?;
+    assert!(
+        page.body.contains("Fishing boats tied up at the quay")
+            && page.body.contains("(Jo Bloggs/Coast Agency)")
+    );
+    // A moderator has no media library.
+    let mut m = signed_in(&p, "moderator").await?;
+    assert_eq!(
+        m.get("/newsroom/pictures").await?.status,
+        StatusCode::FORBIDDEN
+    );
     Ok(())
 }

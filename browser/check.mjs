@@ -497,6 +497,67 @@ function newContext(out) {
   return ctx;
 }
 
+
+// ---------------------------------------------------------------- newsroom
+
+async function axeOn(page, name) {
+  await page.addScriptTag({ path: require.resolve('axe-core') });
+  const result = await page.evaluate(
+    (tags) =>
+      // eslint-disable-next-line no-undef
+      axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }),
+    AXE_TAGS,
+  );
+  const lines = result.violations.map((v) => `${v.id} [${v.impact}] ${v.help}: ${v.nodes.map((n) => JSON.stringify(n.target)).slice(0, 5).join(' ')}`);
+  check(`${name} axe`, result.violations.length === 0, `${result.violations.length} violation(s)`, lines);
+}
+
+// A contributor writes and submits a story, an editor publishes it, and it is
+// on the home page: in Chromium, through the newsroom's own forms.
+async function newsroomFlow(base, demoLog, ctx) {
+  const logins = {};
+  for (const line of demoLog.split('\n')) {
+    const m = line.match(/^\s+(\w+)\s+(\S+)\s+password\s+(\S+)/);
+    if (m) logins[m[1]] = { user: m[2], password: m[3] };
+  }
+  if (!check('newsroom: demo logins printed', logins.contributor && logins.editor, Object.keys(logins).join(', ') || 'none')) return;
+  const page = await ctx.js.newPage();
+  const headline = `Lifeboat crew honoured for winter rescue ${Date.now()}`;
+  try {
+    const signIn = async (who) => {
+      await page.goto(`${base}/newsroom/sign-in`, { waitUntil: 'load' });
+      await page.fill('#username', logins[who].user);
+      await page.fill('#password', logins[who].password);
+      await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+      return new URL(page.url()).pathname === '/newsroom';
+    };
+    check('newsroom: contributor signs in', await signIn('contributor'), page.url());
+    await axeOn(page, 'newsroom dashboard');
+    await page.goto(`${base}/newsroom/stories/new`, { waitUntil: 'load' });
+    await axeOn(page, 'newsroom editor');
+    await page.fill('#headline', headline);
+    await page.fill('#standfirst', 'Volunteers who reached a stranded fishing boat are recognised.');
+    await page.fill('#body', 'The crew launched in a force nine gale.\n\nAll four fishermen were brought ashore safely.');
+    await page.selectOption('#section', { label: 'News' });
+    await Promise.all([page.waitForNavigation(), page.click('button[value=save]')]);
+    check('newsroom: draft saved', (await page.content()).includes('Draft created.'), page.url());
+    await Promise.all([page.waitForNavigation(), page.click('button[value=submit]')]);
+    check('newsroom: submitted for review', (await page.content()).includes('Submitted for review.'), page.url());
+    check('newsroom: contributor has no publish button', (await page.$('button[value=publish]')) === null, '');
+    await Promise.all([page.waitForNavigation(), page.click('form.signout button:not([name])')]);
+    check('newsroom: editor signs in', await signIn('editor'), page.url());
+    await Promise.all([page.waitForNavigation(), page.click(`text=${headline}`)]);
+    await Promise.all([page.waitForNavigation(), page.click('button[value=publish]')]);
+    check('newsroom: editor publishes', (await page.content()).includes('Published'), page.url());
+    const home = await get(`${base}/`);
+    check('newsroom: the story is on the home page', home.text.includes(headline), `${base}/`);
+  } catch (e) {
+    fail('newsroom flow', e.message.split('\n')[0]);
+  } finally {
+    await page.close();
+  }
+}
+
 // ---------------------------------------------------------------- discovery
 
 async function discover(base, parser) {
@@ -678,6 +739,15 @@ async function binaryRun(opts) {
 
     // c + d. per-page browser checks, then HTML validity
     await checkAll(targets, ctx);
+
+    // e. the newsroom, end to end in the browser
+    let demoLog = '';
+    try {
+      demoLog = fs.readFileSync(path.join(opts.out, 'demo.log'), 'utf8');
+    } catch {
+      demoLog = '';
+    }
+    await newsroomFlow(base, demoLog, ctx);
   } catch (e) {
     fail('run', e.stack || e.message, server ? ['server output (tail):', ...server.tail.text()] : []);
   } finally {

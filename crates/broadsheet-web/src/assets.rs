@@ -41,9 +41,14 @@ fn asset(body: &'static str, kind: &'static str) -> Asset {
 }
 
 const NEWSROOM_CSS: &str = include_str!("../assets/newsroom.css");
+const NEWSROOM_JS: &str = include_str!("../assets/newsroom.js");
 
-static ASSETS: LazyLock<[(&str, Asset); 4]> = LazyLock::new(|| {
+static ASSETS: LazyLock<[(&str, Asset); 5]> = LazyLock::new(|| {
     [
+        (
+            "newsroom.js",
+            asset(NEWSROOM_JS, "text/javascript; charset=utf-8"),
+        ),
         (
             "newsroom.css",
             asset(NEWSROOM_CSS, "text/css; charset=utf-8"),

@@ -121,6 +121,7 @@ impl Web {
                 "/newsroom/picks",
                 get(newsroom::picks).post(newsroom::update_picks),
             )
+            .route("/newsroom/preview", axum::routing::post(newsroom::preview))
             .route(
                 "/newsroom/pictures",
                 get(newsroom::pictures)

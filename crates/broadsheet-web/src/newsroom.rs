@@ -355,6 +355,7 @@ struct StoryPage {
     can_correct: bool,
     zone: String,
     tags: String,
+    preview: String,
     lead_picture: String,
     writers: Vec<SectionOption>,
     corrections: Vec<(String, String)>,
@@ -386,6 +387,7 @@ fn story_page(
     edit_tags: Option<&str>,
     corrections: Vec<(String, String)>,
     writers: &[(i64, String)],
+    preview: String,
     version: i64,
     notice: &str,
     problem: &str,
@@ -499,6 +501,7 @@ fn story_page(
         can_correct: story.is_some_and(|s| s.status == StoryStatus::Published)
             && permissions::allows(staff.role, Action::Correct),
         tags: tags_text,
+        preview,
         lead_picture: e.lead_picture_id.map(|p| p.to_string()).unwrap_or_default(),
         writers: writers
             .iter()
@@ -651,6 +654,15 @@ async fn render_story(
         shown.tags,
         corrections,
         &writers,
+        preview_html(
+            web,
+            &shown
+                .edit
+                .map(|e| e.body.clone())
+                .or_else(|| story.map(|s| s.body.clone()))
+                .unwrap_or_default(),
+        )
+        .await,
         shown.version,
         shown.notice,
         shown.problem,
@@ -803,7 +815,21 @@ pub async fn update_story(
                 }
                 Err(e) => return e.into_response(),
             };
-            match newsroom::save(app, &staff, id, version, &edit).await {
+            let saved = newsroom::save(app, &staff, id, version, &edit).await;
+            if wants_json(&headers) {
+                return match saved {
+                    Ok(Saved::Ok(v)) => json(StatusCode::OK, serde_json::json!({ "version": v })),
+                    Ok(Saved::Conflict { current }) => json(
+                        StatusCode::CONFLICT,
+                        serde_json::json!({ "error": format!("Not saved: someone else saved this story (now version {current}). Copy your text, reload, and apply it again."), "version": current }),
+                    ),
+                    Err(broadsheet_app::AppError::Invalid(m)) => {
+                        json(StatusCode::BAD_REQUEST, serde_json::json!({ "error": m }))
+                    }
+                    Err(e) => WebError::from(e).into_response(),
+                };
+            }
+            match saved {
                 Ok(Saved::Ok(_)) => Ok("saved"),
                 Ok(Saved::Conflict { current }) => {
                     let msg = format!(
@@ -1370,4 +1396,58 @@ pub async fn upload_picture(
         }
         Err(e) => WebError::from(e).into_response(),
     }
+}
+
+/// The body as readers will see it (sanitised), for the editor's preview.
+async fn preview_html(web: &Web, body: &str) -> String {
+    let ids = broadsheet_domain::markup::picture_ids(body);
+    let pictures = web.app.store().pictures(&ids).await.unwrap_or_default();
+    broadsheet_domain::markup::render(body, |pid| {
+        pictures
+            .iter()
+            .find(|p| p.id == pid)
+            .map(crate::pages::figure_html)
+    })
+}
+
+/// `POST /newsroom/preview`: the sanitised HTML of a body, for live preview.
+pub async fn preview(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let (staff, _) = match require(&web, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Err(e) = check_csrf(&staff, &form) {
+        return e.into_response();
+    }
+    let body = form.get("body").map(String::as_str).unwrap_or("");
+    if body.len() > 200_000 {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "The body is too long to preview.",
+        )
+            .into_response();
+    }
+    html(StatusCode::OK, preview_html(&web, body).await)
+}
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"))
+}
+
+fn json(status: StatusCode, value: serde_json::Value) -> Response {
+    let mut r = (status, value.to_string()).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
 }

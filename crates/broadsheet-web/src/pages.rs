@@ -500,7 +500,7 @@ pub async fn story(app: &App, requested_path: &str, id: i64) -> Result<Outcome, 
 }
 
 /// HTML for a picture placed in a body.
-fn figure_html(p: &PictureRef) -> String {
+pub(crate) fn figure_html(p: &PictureRef) -> String {
     let v = view::picture(p);
     format!(
         "<figure class=\"inline\"><img src=\"{}\" srcset=\"{}\" sizes=\"(min-width: 40em) 40em, 100vw\" alt=\"{}\" width=\"{}\" height=\"{}\" loading=\"lazy\">\

@@ -1053,3 +1053,92 @@ async fn picture_uploads_are_checked_and_nothing_bad_is_stored() -> TestResult {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn autosave_and_preview() -> TestResult {
+    let p = Paper::demo(5).await?;
+    let section = p
+        .app
+        .sections()
+        .by_path("sport")
+        .map(|s| s.id.to_string())
+        .ok_or("no sport")?;
+    let mut d = signed_in(&p, "reporter").await?;
+    let csrf = d.csrf().await?;
+    let r = d
+        .post(
+            "/newsroom/stories",
+            &story_fields(&csrf, "Relay team sets club record", &section),
+        )
+        .await?;
+    let id = id_from_location(&r);
+    let page = d.get(&format!("/newsroom/stories/{id}")).await?;
+    assert!(page.body.contains("/static/newsroom.js"));
+    assert!(page.body.contains("id=\"preview\""));
+    let v = form_field(&page.body, "version");
+    // The editor's script posts the form asking for JSON.
+    let mut fields = story_fields(&csrf, "Relay team sets club record", &section);
+    fields.retain(|(k, _)| *k != "body");
+    fields.push(("body", "Typed and autosaved."));
+    fields.push(("do", "save"));
+    fields.push(("version", &v));
+    let body = fields
+        .iter()
+        .map(|(k, v)| format!("{k}={}", v.replace(' ', "+")))
+        .collect::<Vec<_>>()
+        .join("&");
+    let cookie = d.cookie_header();
+    let r = p
+        .post(
+            &format!("/newsroom/stories/{id}"),
+            &body,
+            &[("cookie", &cookie), ("accept", "application/json")],
+        )
+        .await?;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let j: serde_json::Value = serde_json::from_str(&r.body)?;
+    let next = j["version"].as_i64().ok_or("no version")?;
+    assert!(next > v.parse::<i64>()?);
+    assert_eq!(
+        p.app.store().story(id).await?.map(|s| s.body),
+        Some("Typed and autosaved.".into())
+    );
+    // The same save again (stale version) is a conflict, in JSON.
+    let r = p
+        .post(
+            &format!("/newsroom/stories/{id}"),
+            &body,
+            &[("cookie", &cookie), ("accept", "application/json")],
+        )
+        .await?;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("someone else saved"));
+    // Preview: sanitised, as readers would see it.
+    let r = d
+        .post(
+            "/newsroom/preview",
+            &[
+                ("csrf", &csrf),
+                (
+                    "body",
+                    "## Result\n\n**Fast** [x](javascript:alert(1))\n\n<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>",
+                ),
+            ],
+        )
+        .await?;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("<h2>Result</h2>") && r.body.contains("<strong>Fast</strong>"));
+    assert!(
+        !r.body.contains("<script")
+            && !r.body.contains("javascript:")
+            && !r.body.contains("onerror")
+    );
+    assert_eq!(
+        d.post("/newsroom/preview", &[("body", "x")]).await?.status,
+        StatusCode::FORBIDDEN
+    );
+    let js = p.get("/static/newsroom.js").await?;
+    assert_eq!(js.status, StatusCode::OK);
+    assert!(js.header("content-type").starts_with("text/javascript"));
+    Ok(())
+}

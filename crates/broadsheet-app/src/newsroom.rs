@@ -543,3 +543,136 @@ pub async fn upload_picture(
         .await?;
     Ok(id)
 }
+
+fn may_manage_taxonomy(staff: &Staff) -> Result<()> {
+    if permissions::allows(staff.role, Action::ManageTaxonomy) {
+        Ok(())
+    } else {
+        Err(denied("manage sections and tags"))
+    }
+}
+
+/// Adds a section at the top level or under `parent`.
+pub async fn add_section(app: &App, staff: &Staff, name: &str, parent: Option<i64>) -> Result<i64> {
+    may_manage_taxonomy(staff)?;
+    let name = name.trim();
+    let slug = permalink::slugify(name, 40);
+    if name.is_empty() || slug.is_empty() {
+        return Err(AppError::Invalid(
+            "Give the section a name with at least one letter or digit.".into(),
+        ));
+    }
+    let sections = app.sections();
+    let path = match parent {
+        Some(pid) => {
+            let Some(p) = sections.get(pid) else {
+                return Err(AppError::Invalid(
+                    "That parent section does not exist.".into(),
+                ));
+            };
+            if p.parent_id.is_some() {
+                return Err(AppError::Invalid(
+                    "Sections go two levels deep at most: choose a top-level parent.".into(),
+                ));
+            }
+            format!("{}/{slug}", p.path)
+        }
+        None => slug.clone(),
+    };
+    if sections.by_path(&path).is_some()
+        || [
+            "newsroom",
+            "authors",
+            "tags",
+            "static",
+            "media",
+            "v",
+            "corrections",
+        ]
+        .contains(&path.as_str())
+    {
+        return Err(AppError::Invalid(format!(
+            "There is already a page at /{path}: choose another name."
+        )));
+    }
+    let id = app
+        .store()
+        .add_section(&slug, name, parent, &path, now())
+        .await?;
+    app.apply_changes().await?;
+    Ok(id)
+}
+
+pub async fn rename_section(app: &App, staff: &Staff, id: i64, name: &str) -> Result<()> {
+    may_manage_taxonomy(staff)?;
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 60 {
+        return Err(AppError::Invalid(
+            "A section name has 1 to 60 characters.".into(),
+        ));
+    }
+    if app.sections().get(id).is_none() {
+        return Err(AppError::NotFound(format!("There is no section {id}.")));
+    }
+    app.store().rename_section(id, name, now()).await?;
+    app.apply_changes().await?;
+    Ok(())
+}
+
+/// Moves a section before (up) or after (down) its neighbour with the same parent.
+pub async fn move_section(app: &App, staff: &Staff, id: i64, up: bool) -> Result<()> {
+    may_manage_taxonomy(staff)?;
+    let sections = app.sections();
+    let Some(sec) = sections.get(id) else {
+        return Err(AppError::NotFound(format!("There is no section {id}.")));
+    };
+    let siblings: Vec<i64> = match sec.parent_id {
+        Some(p) => sections.children(p).map(|s| s.id).collect(),
+        None => sections.top().map(|s| s.id).collect(),
+    };
+    let Some(i) = siblings.iter().position(|s| *s == id) else {
+        return Ok(());
+    };
+    let other = if up {
+        i.checked_sub(1).and_then(|j| siblings.get(j))
+    } else {
+        siblings.get(i + 1)
+    };
+    let Some(other) = other else {
+        return Err(AppError::Invalid(
+            "The section is already at that end of the list.".into(),
+        ));
+    };
+    app.store().swap_sections(id, *other, now()).await?;
+    app.apply_changes().await?;
+    Ok(())
+}
+
+/// Merges tag `from` into `into`.
+pub async fn merge_tags(app: &App, staff: &Staff, from: i64, into: i64) -> Result<()> {
+    may_manage_taxonomy(staff)?;
+    if from == into {
+        return Err(AppError::Invalid(
+            "Choose two different tags to merge.".into(),
+        ));
+    }
+    let uses = app.store().tag_uses().await?;
+    if !uses.iter().any(|t| t.id == from) || !uses.iter().any(|t| t.id == into) {
+        return Err(AppError::Invalid(
+            "One of those tags no longer exists: reload the page.".into(),
+        ));
+    }
+    let mut k = vec![keys::tag(from), keys::tag(into)];
+    k.extend(
+        app.store()
+            .stories_with_tag(from)
+            .await?
+            .into_iter()
+            .map(keys::story),
+    );
+    app.store()
+        .merge_tags(from, into, now(), &k.join(" "))
+        .await?;
+    app.apply_changes().await?;
+    Ok(())
+}

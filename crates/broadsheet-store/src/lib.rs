@@ -12,11 +12,13 @@ mod corrections;
 mod error;
 mod newsroom;
 mod queries;
+mod taxonomy;
 
 pub use corrections::*;
 pub use error::StoreError;
 pub use newsroom::*;
 pub use queries::*;
+pub use taxonomy::*;
 
 use std::path::Path;
 use std::str::FromStr;

@@ -123,6 +123,11 @@ impl Web {
             )
             .route("/newsroom/preview", axum::routing::post(newsroom::preview))
             .route(
+                "/newsroom/sections",
+                get(newsroom::taxonomy).post(newsroom::update_sections),
+            )
+            .route("/newsroom/tags", axum::routing::post(newsroom::merge_tags))
+            .route(
                 "/newsroom/pictures",
                 get(newsroom::pictures)
                     .post(newsroom::upload_picture)
@@ -261,7 +266,14 @@ async fn tag(
     let app = web.app.clone();
     let key = cache_key(&format!("/tags/{slug}"), n);
     page(&web, key, &headers, || async move {
-        pages::tag(&app, &slug, n).await.map(pages::Outcome::Page)
+        match pages::tag(&app, &slug, n).await {
+            // A merged tag's old address leads to the tag it went into.
+            Err(WebError::NotFound) => match app.store().tag_redirect(&slug).await? {
+                Some(to) => Ok(pages::Outcome::Moved(format!("/tags/{to}"))),
+                None => Err(WebError::NotFound),
+            },
+            r => r.map(pages::Outcome::Page),
+        }
     })
     .await
 }

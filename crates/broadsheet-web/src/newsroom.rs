@@ -1451,3 +1451,165 @@ fn json(status: StatusCode, value: serde_json::Value) -> Response {
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
 }
+
+// ----- sections and tags ------------------------------------------------------------------
+
+struct SectionLine {
+    id: i64,
+    name: String,
+    path: String,
+    child: bool,
+}
+
+#[derive(Template)]
+#[template(path = "nr_taxonomy.html")]
+struct TaxonomyPage {
+    title: String,
+    paper: String,
+    staff: Option<Staff>,
+    notice: String,
+    problem: String,
+    csrf: String,
+    sections: Vec<SectionLine>,
+    tags: Vec<broadsheet_store::TagUse>,
+}
+
+async fn taxonomy_page(
+    web: &Web,
+    staff: Staff,
+    notice: &str,
+    problem: &str,
+    status: StatusCode,
+) -> Response {
+    let tree = web.app.sections();
+    let mut sections = Vec::new();
+    for top in tree.top() {
+        sections.push(SectionLine {
+            id: top.id,
+            name: top.name.clone(),
+            path: top.path.clone(),
+            child: false,
+        });
+        for c in tree.children(top.id) {
+            sections.push(SectionLine {
+                id: c.id,
+                name: c.name.clone(),
+                path: c.path.clone(),
+                child: true,
+            });
+        }
+    }
+    let tags = match web.app.store().tag_uses().await {
+        Ok(t) => t,
+        Err(e) => return WebError::from(e).into_response(),
+    };
+    let page = TaxonomyPage {
+        title: "Sections and tags".into(),
+        paper: web.app.config().name.clone(),
+        csrf: staff.csrf.clone(),
+        staff: Some(staff),
+        notice: notice.to_string(),
+        problem: problem.to_string(),
+        sections,
+        tags,
+    };
+    match page.render() {
+        Ok(b) => html(status, b),
+        Err(e) => WebError::from(e).into_response(),
+    }
+}
+
+pub async fn taxonomy(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
+) -> Response {
+    let (staff, _) = match require(&web, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if !permissions::allows(staff.role, Action::ManageTaxonomy) {
+        return WebError::Forbidden(
+            "Your role does not allow you to manage sections and tags.".into(),
+        )
+        .into_response();
+    }
+    let notice = match q.get("m").map(String::as_str) {
+        Some("sections") => "Sections updated; every page shows the change now.",
+        Some("merged") => "Tags merged.",
+        _ => "",
+    };
+    taxonomy_page(&web, staff, notice, "", StatusCode::OK).await
+}
+
+async fn taxonomy_result(
+    web: &Web,
+    staff: Staff,
+    r: Result<&str, broadsheet_app::AppError>,
+) -> Response {
+    match r {
+        Ok(code) => Redirect::to(&format!("/newsroom/sections?m={code}")).into_response(),
+        Err(broadsheet_app::AppError::Invalid(m)) => {
+            taxonomy_page(web, staff, "", &m, StatusCode::BAD_REQUEST).await
+        }
+        Err(e) => WebError::from(e).into_response(),
+    }
+}
+
+pub async fn update_sections(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let (staff, _) = match require(&web, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Err(e) = check_csrf(&staff, &form) {
+        return e.into_response();
+    }
+    let app = &web.app;
+    let name = form.get("name").map(String::as_str).unwrap_or("");
+    let section = form
+        .get("section")
+        .and_then(|s| s.parse::<i64>().ok())
+        .unwrap_or(0);
+    let r = match form.get("do").map(String::as_str) {
+        Some("add") => {
+            let parent = form.get("parent").and_then(|p| p.parse::<i64>().ok());
+            newsroom::add_section(app, &staff, name, parent)
+                .await
+                .map(|_| "sections")
+        }
+        Some("rename") => newsroom::rename_section(app, &staff, section, name)
+            .await
+            .map(|()| "sections"),
+        Some("up") => newsroom::move_section(app, &staff, section, true)
+            .await
+            .map(|()| "sections"),
+        Some("down") => newsroom::move_section(app, &staff, section, false)
+            .await
+            .map(|()| "sections"),
+        _ => Err(broadsheet_app::AppError::Invalid("Unknown change.".into())),
+    };
+    taxonomy_result(&web, staff, r).await
+}
+
+pub async fn merge_tags(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let (staff, _) = match require(&web, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Err(e) = check_csrf(&staff, &form) {
+        return e.into_response();
+    }
+    let id = |k: &str| form.get(k).and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+    let r = newsroom::merge_tags(&web.app, &staff, id("from"), id("into"))
+        .await
+        .map(|()| "merged");
+    taxonomy_result(&web, staff, r).await
+}

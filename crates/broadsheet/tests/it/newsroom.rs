@@ -1142,3 +1142,143 @@ async fn autosave_and_preview() -> TestResult {
     assert!(js.header("content-type").starts_with("text/javascript"));
     Ok(())
 }
+
+#[tokio::test]
+async fn editors_manage_sections_and_merge_tags() -> TestResult {
+    let p = Paper::demo(20).await?;
+    let mut ed = signed_in(&p, "editor").await?;
+    let csrf = ed.csrf().await?;
+    p.get("/").await?; // cached
+    let page = ed.get("/newsroom/sections").await?;
+    assert_eq!(page.status, StatusCode::OK);
+    // Add a top-level section: it is in every page's navigation at once.
+    let r = ed
+        .post(
+            "/newsroom/sections",
+            &[
+                ("csrf", &csrf),
+                ("do", "add"),
+                ("name", "Travel"),
+                ("parent", ""),
+            ],
+        )
+        .await?;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let home = p.get("/").await?;
+    assert!(
+        crate::support::hrefs(crate::support::between(
+            &home.body,
+            "aria-label=\"Sections\"",
+            "</nav>"
+        ))
+        .iter()
+        .any(|h| h == "/travel")
+    );
+    assert_eq!(p.get("/travel").await?.status, StatusCode::OK);
+    // A child section under Sport.
+    let sport = p
+        .app
+        .sections()
+        .by_path("sport")
+        .map(|s| s.id.to_string())
+        .ok_or("no sport")?;
+    let r = ed
+        .post(
+            "/newsroom/sections",
+            &[
+                ("csrf", &csrf),
+                ("do", "add"),
+                ("name", "Rugby"),
+                ("parent", &sport),
+            ],
+        )
+        .await?;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(
+        p.get("/sport")
+            .await?
+            .body
+            .contains("href=\"/sport/rugby\"")
+    );
+    // Names that clash with pages are refused.
+    let r = ed
+        .post(
+            "/newsroom/sections",
+            &[
+                ("csrf", &csrf),
+                ("do", "add"),
+                ("name", "Tags"),
+                ("parent", ""),
+            ],
+        )
+        .await?;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // Rename and reorder.
+    let business = p
+        .app
+        .sections()
+        .by_path("business")
+        .map(|s| s.id.to_string())
+        .ok_or("no business")?;
+    ed.post(
+        "/newsroom/sections",
+        &[
+            ("csrf", &csrf),
+            ("do", "rename"),
+            ("section", &business),
+            ("name", "Money"),
+        ],
+    )
+    .await?;
+    assert!(p.get("/").await?.body.contains(">Money</a>"));
+    ed.post(
+        "/newsroom/sections",
+        &[("csrf", &csrf), ("do", "up"), ("section", &business)],
+    )
+    .await?;
+    let nav: Vec<String> = p.app.sections().top().map(|s| s.path.clone()).collect();
+    assert_eq!(nav.first().map(String::as_str), Some("business"), "{nav:?}");
+
+    // Merge two tags: stories move, the old address redirects.
+    let uses = p.app.store().tag_uses().await?;
+    let (from, into) = (&uses[0], &uses[1]);
+    let tagged = p.app.store().stories_with_tag(from.id).await?;
+    p.get(&format!("/tags/{}", into.slug)).await?;
+    let r = ed
+        .post(
+            "/newsroom/tags",
+            &[
+                ("csrf", &csrf),
+                ("from", &from.id.to_string()),
+                ("into", &into.id.to_string()),
+            ],
+        )
+        .await?;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let moved = p.get(&format!("/tags/{}", from.slug)).await?;
+    assert_eq!(moved.status, StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(moved.header("location"), format!("/tags/{}", into.slug));
+    for id in tagged {
+        assert!(p.app.store().story_tag_ids(id).await?.contains(&into.id));
+    }
+    // Reporters cannot.
+    let mut rep = signed_in(&p, "reporter").await?;
+    assert_eq!(
+        rep.get("/newsroom/sections").await?.status,
+        StatusCode::FORBIDDEN
+    );
+    let rcsrf = rep.csrf().await?;
+    let r = rep
+        .post(
+            "/newsroom/sections",
+            &[
+                ("csrf", &rcsrf),
+                ("do", "add"),
+                ("name", "Gardening"),
+                ("parent", ""),
+            ],
+        )
+        .await?;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    Ok(())
+}

@@ -95,6 +95,7 @@ pub async fn sign_in(
     limiter: &SignInLimiter,
     username: &str,
     password: &str,
+    code: &str,
     client: &str,
 ) -> std::result::Result<(Staff, String), SignInError> {
     let t = now();
@@ -128,6 +129,15 @@ pub async fn sign_in(
         limiter.fail(&client_key, t);
         return Err(SignInError::Mismatch(FAILED_SIGN_IN.into()));
     };
+    if let Some(secret) = acct.totp_secret.as_deref().filter(|s| !s.is_empty())
+        && !accounts::totp_ok(secret, code)
+    {
+        limiter.fail(&acct_key, t);
+        limiter.fail(&client_key, t);
+        return Err(SignInError::Mismatch(
+                "Enter the 6-digit code your authenticator app shows now (two-factor sign-in is on for this account).".into(),
+            ));
+    }
     let role: Role = acct
         .role
         .parse()

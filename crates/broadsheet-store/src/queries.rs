@@ -155,13 +155,15 @@ pub struct ViewRecord {
 }
 
 /// A staff member's sign-in record.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromRow)]
 pub struct StaffAccount {
     pub id: i64,
     pub username: String,
     pub display_name: String,
     pub role: String,
     pub password_hash: Option<String>,
+    /// Base32 TOTP secret when two-factor sign-in is on.
+    pub totp_secret: Option<String>,
 }
 
 /// Which published stories a listing shows.
@@ -232,23 +234,21 @@ impl Store {
 
     /// A staff member by username, with role and password hash.
     pub async fn author_by_username(&self, username: &str) -> Result<Option<StaffAccount>> {
-        let row: Option<(i64, String, String, String, Option<String>)> = with_pool!(&self.db, p => sqlx::query_as(
-            "SELECT id, username, display_name, role, password_hash FROM authors WHERE username = $1"
+        let row: Option<StaffAccount> = with_pool!(&self.db, p => sqlx::query_as(
+            "SELECT id, username, display_name, role, password_hash, totp_secret FROM authors WHERE username = $1"
         ).bind(username).fetch_optional(p).await)?;
-        Ok(row.map(
-            |(id, username, display_name, role, password_hash)| StaffAccount {
-                id,
-                username,
-                display_name,
-                role,
-                password_hash,
-            },
-        ))
+        Ok(row)
     }
 
     pub async fn set_author_password(&self, id: i64, hash: &str) -> Result<()> {
         with_pool!(&self.db, p => sqlx::query("UPDATE authors SET password_hash = $1 WHERE id = $2")
             .bind(hash).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    pub async fn set_totp_secret(&self, id: i64, secret: Option<&str>) -> Result<()> {
+        with_pool!(&self.db, p => sqlx::query("UPDATE authors SET totp_secret = $1 WHERE id = $2")
+            .bind(secret).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 

@@ -123,6 +123,10 @@ impl Web {
             )
             .route("/newsroom/preview", axum::routing::post(newsroom::preview))
             .route(
+                "/newsroom/account",
+                get(newsroom::account).post(newsroom::update_account),
+            )
+            .route(
                 "/newsroom/sections",
                 get(newsroom::taxonomy).post(newsroom::update_sections),
             )

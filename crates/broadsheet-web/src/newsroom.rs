@@ -157,7 +157,16 @@ pub async fn sign_in(State(web): State<Web>, req: Request) -> Response {
         );
     }
     let limiter = web.limiter.clone();
-    match newsroom::sign_in(&web.app, &limiter, username, password, &client).await {
+    match newsroom::sign_in(
+        &web.app,
+        &limiter,
+        username,
+        password,
+        form.get("code").map(String::as_str).unwrap_or(""),
+        &client,
+    )
+    .await
+    {
         Ok((staff, token)) => {
             tracing::info!(user = %staff.username, "newsroom sign-in");
             let mut r = Redirect::to("/newsroom").into_response();
@@ -1612,4 +1621,150 @@ pub async fn merge_tags(
         .await
         .map(|()| "merged");
     taxonomy_result(&web, staff, r).await
+}
+
+// ----- your account: two-factor sign-in and password ------------------------------------------
+
+#[derive(Template)]
+#[template(path = "nr_account.html")]
+struct AccountPage {
+    title: String,
+    paper: String,
+    staff: Option<Staff>,
+    notice: String,
+    problem: String,
+    csrf: String,
+    two_factor: bool,
+    secret: String,
+    otpauth: String,
+}
+
+async fn account_page(
+    web: &Web,
+    staff: Staff,
+    notice: &str,
+    problem: &str,
+    status: StatusCode,
+) -> Response {
+    let acct = match web.app.store().author_by_username(&staff.username).await {
+        Ok(Some(a)) => a,
+        Ok(None) => return WebError::NotFound.into_response(),
+        Err(e) => return WebError::from(e).into_response(),
+    };
+    let two_factor = acct.totp_secret.as_deref().is_some_and(|s| !s.is_empty());
+    let secret = if two_factor {
+        String::new()
+    } else {
+        broadsheet_app::accounts::new_totp_secret()
+    };
+    let otpauth = if two_factor {
+        String::new()
+    } else {
+        broadsheet_app::accounts::otpauth_url(&secret, &staff.username, &web.app.config().name)
+    };
+    let page = AccountPage {
+        title: "Your account".into(),
+        paper: web.app.config().name.clone(),
+        csrf: staff.csrf.clone(),
+        staff: Some(staff),
+        notice: notice.to_string(),
+        problem: problem.to_string(),
+        two_factor,
+        secret,
+        otpauth,
+    };
+    match page.render() {
+        Ok(b) => html(status, b),
+        Err(e) => WebError::from(e).into_response(),
+    }
+}
+
+pub async fn account(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
+) -> Response {
+    let (staff, _) = match require(&web, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let notice = match q.get("m").map(String::as_str) {
+        Some("on") => "Two-factor sign-in is on.",
+        Some("off") => "Two-factor sign-in is off.",
+        _ => "",
+    };
+    account_page(&web, staff, notice, "", StatusCode::OK).await
+}
+
+pub async fn update_account(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let (staff, _) = match require(&web, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Err(e) = check_csrf(&staff, &form) {
+        return e.into_response();
+    }
+    let get = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
+    let store = web.app.store();
+    let acct = match store.author_by_username(&staff.username).await {
+        Ok(Some(a)) => a,
+        Ok(None) => return WebError::NotFound.into_response(),
+        Err(e) => return WebError::from(e).into_response(),
+    };
+    use broadsheet_app::accounts;
+    match get("do") {
+        "totp-on" => {
+            let secret = get("secret");
+            if !accounts::totp_ok(secret, get("code")) {
+                return account_page(&web, staff, "", "That code is not right: enter the code the app shows now, for the key on this page.", StatusCode::BAD_REQUEST).await;
+            }
+            if let Err(e) = store.set_totp_secret(acct.id, Some(secret)).await {
+                return WebError::from(e).into_response();
+            }
+            tracing::info!(user = %staff.username, "two-factor sign-in turned on");
+            Redirect::to("/newsroom/account?m=on").into_response()
+        }
+        "totp-off" => {
+            let on = acct.totp_secret.as_deref().unwrap_or("");
+            if on.is_empty() || !accounts::totp_ok(on, get("code")) {
+                return account_page(
+                    &web,
+                    staff,
+                    "",
+                    "That code is not right: enter the code your authenticator app shows now.",
+                    StatusCode::BAD_REQUEST,
+                )
+                .await;
+            }
+            if let Err(e) = store.set_totp_secret(acct.id, None).await {
+                return WebError::from(e).into_response();
+            }
+            tracing::info!(user = %staff.username, "two-factor sign-in turned off");
+            Redirect::to("/newsroom/account?m=off").into_response()
+        }
+        "password" => {
+            match accounts::change_password(store, &staff.username, get("current"), get("new"))
+                .await
+            {
+                Ok(()) => {
+                    tracing::info!(user = %staff.username, "password changed; sessions ended");
+                    let mut r = Redirect::to("/newsroom/sign-in").into_response();
+                    r.headers_mut().append(
+                        header::SET_COOKIE,
+                        set_cookie(&web, SESSION_COOKIE, "", "/newsroom", 0),
+                    );
+                    r
+                }
+                Err(broadsheet_app::AppError::Invalid(m)) => {
+                    account_page(&web, staff, "", &m, StatusCode::BAD_REQUEST).await
+                }
+                Err(e) => WebError::from(e).into_response(),
+            }
+        }
+        _ => account_page(&web, staff, "", "Unknown change.", StatusCode::BAD_REQUEST).await,
+    }
 }

@@ -178,6 +178,9 @@ pub enum UserAction {
         username: String,
         #[arg(long)]
         password_stdin: bool,
+        /// Also turn off two-factor sign-in (a lost phone).
+        #[arg(long)]
+        clear_two_factor: bool,
     },
     /// List staff: username, role, name.
     List,

@@ -161,6 +161,7 @@ async fn user_command(store: &Store, action: UserAction) -> Result<(), String> {
         UserAction::Reset {
             username,
             password_stdin,
+            clear_two_factor,
         } => {
             let given = if password_stdin {
                 Some(read_password_stdin()?)
@@ -170,10 +171,22 @@ async fn user_command(store: &Store, action: UserAction) -> Result<(), String> {
             let password = accounts::reset_password(store, &username, given.as_deref())
                 .await
                 .map_err(app_err)?;
+            if clear_two_factor
+                && let Some(acct) = store
+                    .author_by_username(&username)
+                    .await
+                    .map_err(|e| e.to_string())?
+            {
+                store
+                    .set_totp_secret(acct.id, None)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                println!("two-factor sign-in turned off for {username}");
+            }
             if given.is_some() {
-                println!("password for {username} changed");
+                println!("password for {username} changed; their sessions have ended");
             } else {
-                println!("new password for {username}: {password}");
+                println!("new password for {username}: {password} (their sessions have ended)");
             }
         }
         UserAction::List => {

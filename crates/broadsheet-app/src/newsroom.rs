@@ -686,3 +686,25 @@ pub async fn merge_tags(app: &App, staff: &Staff, from: i64, into: i64) -> Resul
     app.apply_changes().await?;
     Ok(())
 }
+
+/// A staff member's own byline profile: bio and picture (author page).
+pub async fn set_profile(app: &App, staff: &Staff, bio: &str, picture: Option<i64>) -> Result<()> {
+    let bio = bio.trim();
+    if bio.chars().count() > 1000 {
+        return Err(AppError::Invalid(
+            "The bio is longer than 1,000 characters: shorten it.".into(),
+        ));
+    }
+    if let Some(pic) = picture
+        && app.store().pictures(&[pic]).await?.is_empty()
+    {
+        return Err(AppError::Invalid(format!(
+            "There is no picture {pic} in the media library."
+        )));
+    }
+    app.store()
+        .set_author_profile(staff.id, bio, picture, now())
+        .await?;
+    app.apply_changes().await?;
+    Ok(())
+}

@@ -61,7 +61,11 @@ pub fn picture_ids(body: &str) -> Vec<i64> {
 
 /// Renders a body to safe HTML; `figure(id)` gives the HTML for a placed
 /// picture (or `None` to drop it).
-pub fn render(body: &str, mut figure: impl FnMut(i64) -> Option<String>) -> String {
+pub fn render(body: &str, figure: impl FnMut(i64) -> Option<String>) -> String {
+    embeds(&render_pictures(body, figure))
+}
+
+fn render_pictures(body: &str, mut figure: impl FnMut(i64) -> Option<String>) -> String {
     let mut md = String::new();
     let parser = Parser::new_ext(body, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH);
     html::push_html(&mut md, parser);
@@ -84,6 +88,44 @@ pub fn render(body: &str, mut figure: impl FnMut(i64) -> Option<String>) -> Stri
                 rest = after;
             }
         }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `[embed:https://…]` on a line of its own becomes a link to the content on
+/// its own site: nothing is loaded from a third party until a reader chooses.
+fn embeds(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find("<p>[embed:") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + "<p>[embed:".len()..];
+        let Some(end) = after.find("]</p>") else {
+            out.push_str("<p>[embed:");
+            rest = after;
+            continue;
+        };
+        let url = &after[..end];
+        let safe = url.starts_with("https://")
+            && url.len() < 500
+            && !url.contains(['"', '\'', '<', '>', ' ', '\n', '`']);
+        if safe {
+            let host = url["https://".len()..]
+                .split(['/', '?', '#'])
+                .next()
+                .unwrap_or("")
+                .trim_start_matches("www.");
+            out.push_str(&format!(
+                "<figure class=\"embed\"><p><a href=\"{url}\" rel=\"noopener noreferrer nofollow\">View this on {host}</a></p>\
+                 <figcaption>Embedded content from {host}: it opens on their site.</figcaption></figure>"
+            ));
+        } else {
+            out.push_str("<p>[embed:");
+            out.push_str(url);
+            out.push_str("]</p>");
+        }
+        rest = &after[end + "]</p>".len()..];
     }
     out.push_str(rest);
     out
@@ -171,6 +213,21 @@ mod tests {
             "[site](https://example.com)",
             "<p><a href=\"https://example.com\" rel=\"noopener noreferrer nofollow\">site</a></p>",
         );
+    }
+
+    #[test]
+    fn embeds_are_links_not_frames() {
+        let html = render(
+            "Intro.\n\n[embed:https://www.youtube.com/watch?v=abc&t=1]\n\n[embed:javascript:alert(1)]\n\n[embed:https://x.test/\"onmouseover=alert(1)]",
+            |_| None,
+        );
+        assert!(
+            html.contains("<a href=\"https://www.youtube.com/watch?v=abc&amp;t=1\""),
+            "{html}"
+        );
+        assert!(html.contains("View this on youtube.com"));
+        assert!(!html.contains("<iframe") && !html.contains("href=\"javascript"));
+        assert!(!html.contains("onmouseover=alert(1)\""), "{html}");
     }
 
     /// Known XSS payloads: none may leave a script, handler, style or

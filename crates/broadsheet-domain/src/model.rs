@@ -118,6 +118,8 @@ pub struct Author {
     pub display_name: String,
     pub bio: String,
     pub role: String,
+    /// Byline picture, from the media library.
+    pub picture_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -95,6 +95,7 @@ struct AuthorRow {
     display_name: String,
     bio: String,
     role: String,
+    picture_id: Option<i64>,
 }
 
 #[derive(FromRow)]
@@ -221,7 +222,7 @@ impl Store {
 
     pub async fn author_by_slug(&self, slug: &str) -> Result<Option<Author>> {
         let row: Option<AuthorRow> = with_pool!(&self.db, p => sqlx::query_as(
-            "SELECT id, slug, display_name, bio, role FROM authors WHERE slug = $1"
+            "SELECT id, slug, display_name, bio, role, picture_id FROM authors WHERE slug = $1"
         ).bind(slug).fetch_optional(p).await)?;
         Ok(row.map(|r| Author {
             id: r.id,
@@ -229,7 +230,43 @@ impl Store {
             display_name: r.display_name,
             bio: r.bio,
             role: r.role,
+            picture_id: r.picture_id,
         }))
+    }
+
+    /// A staff member's author record by id.
+    pub async fn author_profile(&self, id: i64) -> Result<Option<Author>> {
+        let row: Option<AuthorRow> = with_pool!(&self.db, p => sqlx::query_as(
+            "SELECT id, slug, display_name, bio, role, picture_id FROM authors WHERE id = $1"
+        ).bind(id).fetch_optional(p).await)?;
+        Ok(row.map(|r| Author {
+            id: r.id,
+            slug: r.slug,
+            display_name: r.display_name,
+            bio: r.bio,
+            role: r.role,
+            picture_id: r.picture_id,
+        }))
+    }
+
+    /// Sets a staff member's byline bio and picture; their author page is purged.
+    pub async fn set_author_profile(
+        &self,
+        id: i64,
+        bio: &str,
+        picture_id: Option<i64>,
+        now: i64,
+    ) -> Result<()> {
+        with_pool!(&self.db, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("UPDATE authors SET bio = $1, picture_id = $2 WHERE id = $3")
+                .bind(bio).bind(picture_id).bind(id).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO change_events (at, keys) VALUES ($1, $2)")
+                .bind(now).bind(format!("author-{id}")).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok::<(), sqlx::Error>(())
+        })?;
+        Ok(())
     }
 
     /// A staff member by username, with role and password hash.

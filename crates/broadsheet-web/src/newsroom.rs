@@ -1637,6 +1637,9 @@ struct AccountPage {
     two_factor: bool,
     secret: String,
     otpauth: String,
+    author_url: String,
+    bio: String,
+    picture: String,
 }
 
 async fn account_page(
@@ -1662,7 +1665,22 @@ async fn account_page(
     } else {
         broadsheet_app::accounts::otpauth_url(&secret, &staff.username, &web.app.config().name)
     };
+    let profile = match web.app.store().author_by_username(&staff.username).await {
+        Ok(Some(_)) => web.app.store().author_profile(acct.id).await.ok().flatten(),
+        _ => None,
+    };
+    let (author_url, bio, picture) = match profile {
+        Some(a) => (
+            format!("/authors/{}", a.slug),
+            a.bio,
+            a.picture_id.map(|p| p.to_string()).unwrap_or_default(),
+        ),
+        None => (String::new(), String::new(), String::new()),
+    };
     let page = AccountPage {
+        author_url,
+        bio,
+        picture,
         title: "Your account".into(),
         paper: web.app.config().name.clone(),
         csrf: staff.csrf.clone(),
@@ -1691,6 +1709,7 @@ pub async fn account(
     let notice = match q.get("m").map(String::as_str) {
         Some("on") => "Two-factor sign-in is on.",
         Some("off") => "Two-factor sign-in is off.",
+        Some("profile") => "Profile saved; your author page shows it now.",
         _ => "",
     };
     account_page(&web, staff, notice, "", StatusCode::OK).await
@@ -1745,6 +1764,31 @@ pub async fn update_account(
             }
             tracing::info!(user = %staff.username, "two-factor sign-in turned off");
             Redirect::to("/newsroom/account?m=off").into_response()
+        }
+        "profile" => {
+            let picture = match get("picture").trim() {
+                "" => None,
+                v => match v.parse::<i64>() {
+                    Ok(n) => Some(n),
+                    Err(_) => {
+                        return account_page(
+                            &web,
+                            staff,
+                            "",
+                            "The picture is a number from the media library, such as 42.",
+                            StatusCode::BAD_REQUEST,
+                        )
+                        .await;
+                    }
+                },
+            };
+            match newsroom::set_profile(&web.app, &staff, get("bio"), picture).await {
+                Ok(()) => Redirect::to("/newsroom/account?m=profile").into_response(),
+                Err(broadsheet_app::AppError::Invalid(m)) => {
+                    account_page(&web, staff, "", &m, StatusCode::BAD_REQUEST).await
+                }
+                Err(e) => WebError::from(e).into_response(),
+            }
         }
         "password" => {
             match accounts::change_password(store, &staff.username, get("current"), get("new"))

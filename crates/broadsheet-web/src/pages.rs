@@ -172,6 +172,7 @@ pub async fn home(app: &App) -> Result<Rendered, WebError> {
 #[template(path = "front.html")]
 struct FrontPage {
     chrome: Chrome,
+    portrait: Option<PicView>,
     title: String,
     intro: String,
     crumbs: Vec<NavItem>,
@@ -181,6 +182,7 @@ struct FrontPage {
 }
 
 struct FrontSpec<'a> {
+    portrait: Option<PicView>,
     title: String,
     intro: String,
     path: String,
@@ -220,6 +222,7 @@ async fn front(app: &App, spec: FrontSpec<'_>, page: i64) -> Result<Rendered, We
     story_keys(&mut keys_out, &cards);
     let page = FrontPage {
         chrome,
+        portrait: spec.portrait,
         title: spec.title,
         intro: spec.intro,
         crumbs: spec.crumbs,
@@ -271,6 +274,7 @@ pub async fn section(app: &App, path: &str, page: i64) -> Result<Rendered, WebEr
         Some(_) => format!("The latest {} news from {}.", sec.name, app.config().name),
     };
     let spec = FrontSpec {
+        portrait: None,
         title: sec.name.clone(),
         intro,
         path: format!("/{}", sec.path),
@@ -287,7 +291,17 @@ pub async fn author(app: &App, slug: &str, page: i64) -> Result<Rendered, WebErr
     let Some(a) = app.store().author_by_slug(slug).await? else {
         return Err(WebError::NotFound);
     };
+    let portrait = match a.picture_id {
+        Some(pid) => app
+            .store()
+            .pictures(&[pid])
+            .await?
+            .first()
+            .map(view::picture),
+        None => None,
+    };
     let spec = FrontSpec {
+        portrait,
         title: a.display_name.clone(),
         intro: a.bio.clone(),
         path: format!("/authors/{}", a.slug),
@@ -305,6 +319,7 @@ pub async fn tag(app: &App, slug: &str, page: i64) -> Result<Rendered, WebError>
         return Err(WebError::NotFound);
     };
     let spec = FrontSpec {
+        portrait: None,
         title: t.name.clone(),
         intro: format!("Stories tagged {} in {}.", t.name, app.config().name),
         path: format!("/tags/{}", t.slug),

@@ -374,3 +374,117 @@ async fn staff_accounts_on_the_command_line() -> TestResult {
     assert!(String::from_utf8_lossy(&list.stdout).contains("jo.bloggs"));
     Ok(())
 }
+
+fn http_get(addr: &str, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).ok()?;
+    s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    Some(out)
+}
+
+/// Scheduled publishing survives a restart: a story falls due while no server
+/// runs; the next `serve` publishes it within seconds of starting.
+#[tokio::test]
+async fn scheduled_story_publishes_after_a_restart() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let url = database_url(dir.path()).await?;
+    let d = dir.path().to_str().ok_or("path")?;
+    let out = broadsheet(&[
+        "demo",
+        "--stories",
+        "5",
+        "--data-dir",
+        d,
+        "--database-url",
+        &url,
+    ]);
+    assert!(out.status.success());
+    let store = crate::support::store(&url).await?;
+    let editor = store
+        .staff()
+        .await?
+        .into_iter()
+        .find(|(_, _, r)| r == "editor")
+        .ok_or("no editor")?
+        .0;
+    let ed = store
+        .author_by_username(&editor)
+        .await?
+        .ok_or("no editor")?;
+    let section = store
+        .sections()
+        .await?
+        .first()
+        .map(|s| s.id)
+        .ok_or("no section")?;
+    let edit = broadsheet_store::StoryEdit {
+        section_id: section,
+        headline: "Night ferry timetable published".into(),
+        standfirst: String::new(),
+        body: "Text.".into(),
+        byline_text: None,
+        access: broadsheet_domain::Access::Free,
+        breaking: false,
+        seo_title: String::new(),
+        seo_description: String::new(),
+        tags: Vec::new(),
+        authors: Vec::new(),
+        lead_picture_id: None,
+    };
+    let now = broadsheet_app::now();
+    let id = store
+        .create_draft(&edit, "night-ferry-timetable-published", ed.id, now)
+        .await?;
+    // Due a moment ago, while no server was running.
+    store
+        .transition(
+            id,
+            broadsheet_domain::StoryStatus::Scheduled,
+            ed.id,
+            now,
+            Some(now - 1),
+            "",
+            "",
+        )
+        .await?;
+    store.close().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_broadsheet"))
+        .args([
+            "serve",
+            "--no-demo",
+            "--listen",
+            &addr,
+            "--data-dir",
+            d,
+            "--database-url",
+            &url,
+        ])
+        .env("BROADSHEET_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    let mut seen = false;
+    for _ in 0..100 {
+        if http_get(&addr, "/").is_some_and(|b| b.contains("Night ferry timetable published")) {
+            seen = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(seen, "the scheduled story was published after the restart");
+    Ok(())
+}

@@ -1372,3 +1372,214 @@ async fn two_factor_sign_in_and_password_change() -> TestResult {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn byline_profiles_and_embeds() -> TestResult {
+    let p = Paper::demo(5).await?;
+    let mut d = signed_in(&p, "reporter").await?;
+    let csrf = d.csrf().await?;
+    let pic = p
+        .app
+        .store()
+        .picture_ids()
+        .await?
+        .first()
+        .copied()
+        .ok_or("no pictures")?
+        .to_string();
+    let r = d
+        .post(
+            "/newsroom/account",
+            &[
+                ("csrf", &csrf),
+                ("do", "profile"),
+                ("bio", "Covers the coast and the islands."),
+                ("picture", &pic),
+            ],
+        )
+        .await?;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let user = user_of_role(&p, "reporter").await?;
+    let acct = p
+        .app
+        .store()
+        .author_by_username(&user)
+        .await?
+        .ok_or("no reporter")?;
+    let author = p
+        .app
+        .store()
+        .author_profile(acct.id)
+        .await?
+        .ok_or("no author")?;
+    let page = p.get(&format!("/authors/{}", author.slug)).await?;
+    assert!(page.body.contains("Covers the coast and the islands."));
+    assert!(page.body.contains("class=\"portrait\""));
+    let r = d
+        .post(
+            "/newsroom/account",
+            &[
+                ("csrf", &csrf),
+                ("do", "profile"),
+                ("bio", ""),
+                ("picture", "99999999"),
+            ],
+        )
+        .await?;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // An embed is a link to the other site, never a frame or script.
+    let r = d
+        .post(
+            "/newsroom/preview",
+            &[
+                ("csrf", &csrf),
+                (
+                    "body",
+                    "Watch:\n\n[embed:https://www.youtube.com/watch?v=abc]",
+                ),
+            ],
+        )
+        .await?;
+    assert!(r.body.contains("View this on youtube.com") && !r.body.contains("<iframe"));
+    Ok(())
+}
+
+/// Every workflow transition, for every role, against the permission table.
+#[tokio::test]
+async fn every_transition_for_every_role() -> TestResult {
+    use broadsheet_domain::permissions::{Action, ROLES, allows};
+    let p = Paper::demo(5).await?;
+    let section = p
+        .app
+        .sections()
+        .by_path("news")
+        .map(|s| s.id.to_string())
+        .ok_or("no news")?;
+    // An admin writes the stories each role then tries to move on (not theirs).
+    let mut admin = signed_in(&p, "admin").await?;
+    let acsrf = admin.csrf().await?;
+    for role in ROLES {
+        let mut d = signed_in(&p, role.as_str()).await?;
+        let csrf = d.csrf().await?;
+        // Someone else's draft: submit, publish.
+        let r = admin
+            .post(
+                "/newsroom/stories",
+                &story_fields(&acsrf, "Transition check", &section),
+            )
+            .await?;
+        let draft = id_from_location(&r);
+        let v = p
+            .app
+            .store()
+            .story(draft)
+            .await?
+            .map(|s| s.version.to_string())
+            .unwrap_or_default();
+        let publish = d
+            .post(
+                &format!("/newsroom/stories/{draft}"),
+                &[("csrf", &csrf), ("do", "publish"), ("version", &v)],
+            )
+            .await?;
+        let may_see = allows(role, Action::EditAnyStory);
+        let expect = if allows(role, Action::PublishAny) {
+            StatusCode::SEE_OTHER
+        } else if may_see {
+            StatusCode::FORBIDDEN
+        } else {
+            StatusCode::NOT_FOUND
+        };
+        assert_eq!(publish.status, expect, "{role}: publish another's draft");
+        // A published story: correct, withdraw.
+        let r = admin
+            .post(
+                "/newsroom/stories",
+                &story_fields(&acsrf, "Transition check two", &section),
+            )
+            .await?;
+        let live = id_from_location(&r);
+        let v = p
+            .app
+            .store()
+            .story(live)
+            .await?
+            .map(|s| s.version.to_string())
+            .unwrap_or_default();
+        admin
+            .post(
+                &format!("/newsroom/stories/{live}"),
+                &[("csrf", &acsrf), ("do", "publish"), ("version", &v)],
+            )
+            .await?;
+        let v = p
+            .app
+            .store()
+            .story(live)
+            .await?
+            .map(|s| s.version.to_string())
+            .unwrap_or_default();
+        let correct = d
+            .post(
+                &format!("/newsroom/stories/{live}"),
+                &[
+                    ("csrf", &csrf),
+                    ("do", "correct"),
+                    ("version", &v),
+                    ("correction", "A fix."),
+                ],
+            )
+            .await?;
+        let sees_published = allows(role, Action::CreateStory) || may_see;
+        let expect = if allows(role, Action::Correct) {
+            StatusCode::SEE_OTHER
+        } else if sees_published {
+            StatusCode::FORBIDDEN
+        } else {
+            StatusCode::NOT_FOUND
+        };
+        assert_eq!(correct.status, expect, "{role}: correct");
+        let withdraw = d
+            .post(
+                &format!("/newsroom/stories/{live}"),
+                &[("csrf", &csrf), ("do", "withdraw"), ("version", &v)],
+            )
+            .await?;
+        let expect = if allows(role, Action::Withdraw) {
+            StatusCode::SEE_OTHER
+        } else if sees_published {
+            StatusCode::FORBIDDEN
+        } else {
+            StatusCode::NOT_FOUND
+        };
+        assert_eq!(withdraw.status, expect, "{role}: withdraw");
+        // Their own draft: submit (if they can write at all).
+        if allows(role, Action::CreateStory) {
+            let r = d
+                .post(
+                    "/newsroom/stories",
+                    &story_fields(&csrf, "Own draft", &section),
+                )
+                .await?;
+            let own = id_from_location(&r);
+            let v = p
+                .app
+                .store()
+                .story(own)
+                .await?
+                .map(|s| s.version.to_string())
+                .unwrap_or_default();
+            let submit = d
+                .post(
+                    &format!("/newsroom/stories/{own}"),
+                    &[("csrf", &csrf), ("do", "submit"), ("version", &v)],
+                )
+                .await?;
+            assert_eq!(submit.status, StatusCode::SEE_OTHER, "{role}: submit own");
+        }
+        // The audit log records who did each thing that happened.
+        let audit = p.app.store().audit_of(live).await?;
+        assert!(audit.iter().any(|a| a.0 == "published"));
+    }
+    Ok(())
+}

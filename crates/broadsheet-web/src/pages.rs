@@ -124,12 +124,20 @@ pub async fn home(app: &App) -> Result<Rendered, WebError> {
             slug: s.slug.clone(),
             name: s.name.clone(),
             url: format!("/{}", s.path),
-            cards: view::cards(app, &sections, &cards),
+            // Rails are headlines: the standfirst is on the section front.
+            cards: view::cards(app, &sections, &cards)
+                .into_iter()
+                .map(|c| CardView {
+                    standfirst: String::new(),
+                    ..c
+                })
+                .collect(),
         });
     }
     let mut rails = rails(app, &sections, &latest, &shown);
     // Most Commented is on every story page; the home page keeps to its brief.
     rails.most_commented.clear();
+    rails.more_from.truncate(4);
     let lead = lead.map(|c| view::card(app, &sections, &c, 0));
     let top = view::cards(app, &sections, &top);
     let mut chrome = view::chrome(app, &sections, app.config().name.clone(), "/", None);

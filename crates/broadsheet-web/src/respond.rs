@@ -80,7 +80,7 @@ static VARY: HeaderValue = HeaderValue::from_static("Accept-Encoding");
 
 pub fn page(page: &CachedPage, headers: &HeaderMap, hit: bool) -> Response {
     let cacheable = page.status == StatusCode::OK;
-    let mut res = if cacheable && not_modified(page, headers) {
+    let mut res: Response = if cacheable && not_modified(page, headers) {
         let mut r = Response::new(Body::empty());
         *r.status_mut() = StatusCode::NOT_MODIFIED;
         r
@@ -107,6 +107,8 @@ pub fn page(page: &CachedPage, headers: &HeaderMap, hit: bool) -> Response {
         r
     };
     let h = res.headers_mut();
+    // Room for these and the layer's security headers: no regrowth per response.
+    h.reserve(20);
     h.insert(header::VARY, VARY.clone());
     h.insert(header::ETAG, page.etag.clone());
     h.insert(header::LAST_MODIFIED, page.last_modified.clone());

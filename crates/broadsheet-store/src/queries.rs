@@ -98,6 +98,19 @@ struct AuthorRow {
     picture_id: Option<i64>,
 }
 
+impl From<AuthorRow> for Author {
+    fn from(r: AuthorRow) -> Author {
+        Author {
+            id: r.id,
+            slug: r.slug,
+            display_name: r.display_name,
+            bio: r.bio,
+            role: r.role,
+            picture_id: r.picture_id,
+        }
+    }
+}
+
 #[derive(FromRow)]
 struct RefRow {
     id: i64,
@@ -224,14 +237,7 @@ impl Store {
         let row: Option<AuthorRow> = with_pool!(&self.db, p => sqlx::query_as(
             "SELECT id, slug, display_name, bio, role, picture_id FROM authors WHERE slug = $1"
         ).bind(slug).fetch_optional(p).await)?;
-        Ok(row.map(|r| Author {
-            id: r.id,
-            slug: r.slug,
-            display_name: r.display_name,
-            bio: r.bio,
-            role: r.role,
-            picture_id: r.picture_id,
-        }))
+        Ok(row.map(Author::from))
     }
 
     /// A staff member's author record by id.
@@ -239,14 +245,7 @@ impl Store {
         let row: Option<AuthorRow> = with_pool!(&self.db, p => sqlx::query_as(
             "SELECT id, slug, display_name, bio, role, picture_id FROM authors WHERE id = $1"
         ).bind(id).fetch_optional(p).await)?;
-        Ok(row.map(|r| Author {
-            id: r.id,
-            slug: r.slug,
-            display_name: r.display_name,
-            bio: r.bio,
-            role: r.role,
-            picture_id: r.picture_id,
-        }))
+        Ok(row.map(Author::from))
     }
 
     /// Sets a staff member's byline bio and picture; their author page is purged.

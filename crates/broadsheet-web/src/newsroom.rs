@@ -1665,10 +1665,7 @@ async fn account_page(
     } else {
         broadsheet_app::accounts::otpauth_url(&secret, &staff.username, &web.app.config().name)
     };
-    let profile = match web.app.store().author_by_username(&staff.username).await {
-        Ok(Some(_)) => web.app.store().author_profile(acct.id).await.ok().flatten(),
-        _ => None,
-    };
+    let profile = web.app.store().author_profile(acct.id).await.ok().flatten();
     let (author_url, bio, picture) = match profile {
         Some(a) => (
             format!("/authors/{}", a.slug),

@@ -123,68 +123,45 @@ impl Paper {
         path: &str,
         headers: &[(&str, &str)],
     ) -> Result<Reply, Box<dyn std::error::Error>> {
-        let mut req = Request::builder().uri(path);
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        let res = self
-            .router
-            .clone()
-            .oneshot(req.body(Body::empty())?)
-            .await?;
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = res.into_body().collect().await?.to_bytes();
-        Ok(Reply {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        })
+        self.send("GET", path, Body::empty(), headers).await
     }
 
+    /// POSTs a URL-encoded form body.
     pub async fn post(
         &self,
         path: &str,
         body: &str,
         headers: &[(&str, &str)],
     ) -> Result<Reply, Box<dyn std::error::Error>> {
-        let mut req = Request::builder()
-            .method("POST")
-            .uri(path)
-            .header("content-type", "application/x-www-form-urlencoded");
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        let res = self
-            .router
-            .clone()
-            .oneshot(req.body(Body::from(body.to_string()))?)
-            .await?;
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = res.into_body().collect().await?.to_bytes();
-        Ok(Reply {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        })
+        let mut all = vec![("content-type", "application/x-www-form-urlencoded")];
+        all.extend_from_slice(headers);
+        self.send("POST", path, Body::from(body.to_string()), &all)
+            .await
     }
 
+    /// POSTs raw bytes; `headers` must name the content type.
     pub async fn post_bytes(
         &self,
         path: &str,
         body: Vec<u8>,
         headers: &[(&str, &str)],
     ) -> Result<Reply, Box<dyn std::error::Error>> {
-        let mut req = Request::builder().method("POST").uri(path);
+        self.send("POST", path, Body::from(body), headers).await
+    }
+
+    /// One request through the router, in-process.
+    async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Body,
+        headers: &[(&str, &str)],
+    ) -> Result<Reply, Box<dyn std::error::Error>> {
+        let mut req = Request::builder().method(method).uri(path);
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
-        let res = self
-            .router
-            .clone()
-            .oneshot(req.body(Body::from(body))?)
-            .await?;
+        let res = self.router.clone().oneshot(req.body(body)?).await?;
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = res.into_body().collect().await?.to_bytes();

@@ -19,6 +19,10 @@ pub struct PaperConfig {
     pub page_size: i64,
     /// Paragraphs of a subscribers-only story shown to readers not entitled to it.
     pub preview_paragraphs: usize,
+    /// How many reverse proxies (CDN, load balancer) in front of us append to
+    /// `X-Forwarded-For`. 0: the peer address is the client. The client
+    /// address is taken only through these hops (SECURITY.md rule 9).
+    pub trusted_proxy_hops: usize,
 }
 
 impl PaperConfig {
@@ -33,6 +37,7 @@ impl PaperConfig {
             view_queue: 100_000,
             page_size: 20,
             preview_paragraphs: 2,
+            trusted_proxy_hops: 0,
         })
     }
 }
@@ -49,6 +54,7 @@ impl Default for PaperConfig {
             view_queue: 100_000,
             page_size: 20,
             preview_paragraphs: 2,
+            trusted_proxy_hops: 0,
         }
     }
 }

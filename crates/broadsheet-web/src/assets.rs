@@ -1,16 +1,16 @@
 //! Everything that is not a page: static assets, pictures, the view beacon,
 //! and the operational endpoints.
 
-use std::net::SocketAddr;
 use std::sync::LazyLock;
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
 use crate::Web;
+use crate::client::ClientIp;
 use crate::error::WebError;
 
 const CSS: &str = include_str!("../assets/site.css");
@@ -172,7 +172,12 @@ const READER_COOKIE: &str = "bsr";
 /// not in the page handler, keeps Most Read right when pages come from a CDN
 /// or the page cache. Bots are ignored; the reader is known by a cookie, or
 /// (without cookies) by a hash of address and browser.
-pub async fn beacon(State(web): State<Web>, Path(file): Path<String>, req: Request) -> Response {
+pub async fn beacon(
+    State(web): State<Web>,
+    Path(file): Path<String>,
+    ClientIp(ip): ClientIp,
+    req: Request,
+) -> Response {
     let id = file
         .strip_suffix(".gif")
         .and_then(|s| s.parse::<i64>().ok());
@@ -195,11 +200,6 @@ pub async fn beacon(State(web): State<Web>, Path(file): Path<String>, req: Reque
         let reader = match cookie {
             Some(c) => c,
             None => {
-                let ip = req
-                    .extensions()
-                    .get::<ConnectInfo<SocketAddr>>()
-                    .map(|c| c.0.ip().to_string())
-                    .unwrap_or_default();
                 let d = Sha256::digest(format!("{ip}|{}", ua.unwrap_or("")).as_bytes());
                 let r = hex::encode(&d[..16]);
                 set_cookie = Some(format!(

@@ -8,6 +8,7 @@
 
 mod assets;
 pub mod cache;
+pub mod client;
 mod error;
 mod layers;
 mod newsroom;
@@ -28,6 +29,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use serde::Deserialize;
 
 pub use cache::PageCache;
+pub use client::ClientIp;
 pub use error::WebError;
 pub use layers::RequestId;
 

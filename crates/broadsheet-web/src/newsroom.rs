@@ -4,11 +4,10 @@
 //! table, not here.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{ConnectInfo, FromRequest, Path, Request, State};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use broadsheet_app::newsroom::{self, SignInError, Staff};
@@ -17,6 +16,7 @@ use broadsheet_domain::{Access, Story, StoryStatus};
 use broadsheet_store::{Saved, StoryEdit};
 
 use crate::Web;
+use crate::client::ClientIp;
 use crate::error::WebError;
 
 const SESSION_COOKIE: &str = "bs_staff";
@@ -127,12 +127,8 @@ pub async fn sign_in_form(State(web): State<Web>, headers: HeaderMap) -> Respons
     sign_in_page(&web, StatusCode::OK, "", "")
 }
 
-pub async fn sign_in(State(web): State<Web>, req: Request) -> Response {
-    let client = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_default();
+pub async fn sign_in(State(web): State<Web>, ClientIp(client): ClientIp, req: Request) -> Response {
+    let client = client.to_string();
     let headers = req.headers().clone();
     let Form(form): Form<HashMap<String, String>> = match Form::from_request(req, &()).await {
         Ok(f) => f,

@@ -15,7 +15,7 @@ use clap::{Args, Parser, Subcommand};
         Settings come from, in order: options, BROADSHEET_* environment variables, the TOML file \
         named by --config, then defaults. The file may hold: data_dir, database_url, listen, \
         paper_name, base_url, time_zone, most_read_window_hours, most_commented_window_hours, \
-        page_cache_mb, max_connections. Unknown keys are refused.\n\n\
+        page_cache_mb, max_connections, trusted_proxy_hops. Unknown keys are refused.\n\n\
         Logging: BROADSHEET_LOG (or RUST_LOG) sets the filter, e.g. `info` or `warn`; \
         BROADSHEET_LOG_FORMAT=json writes JSON lines."
 )]
@@ -89,6 +89,16 @@ pub struct Common {
         value_name = "N"
     )]
     pub max_connections: Option<u32>,
+    /// Reverse proxies in front of every node (CDN, load balancer) that append
+    /// to X-Forwarded-For; the client address is read through this many hops
+    /// and no further [default: 0, the peer is the client].
+    #[arg(
+        long,
+        global = true,
+        env = "BROADSHEET_TRUSTED_PROXY_HOPS",
+        value_name = "N"
+    )]
+    pub trusted_proxy_hops: Option<u8>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -24,6 +24,7 @@ pub struct FileConfig {
     pub most_commented_window_hours: Option<u32>,
     pub page_cache_mb: Option<u64>,
     pub max_connections: Option<u32>,
+    pub trusted_proxy_hops: Option<u8>,
 }
 
 /// Settings after merging every source.
@@ -119,6 +120,16 @@ impl Settings {
             ));
         }
         paper.most_commented_window_secs = i64::from(hours) * 3600;
+        let hops = c
+            .trusted_proxy_hops
+            .or(file.trusted_proxy_hops)
+            .unwrap_or(0);
+        if hops > 8 {
+            return Err(format!(
+                "trusted proxy hops of {hops} is out of range: use 0 (no proxy) to 8"
+            ));
+        }
+        paper.trusted_proxy_hops = usize::from(hops);
         let mb = c.page_cache_mb.or(file.page_cache_mb).unwrap_or(256);
         let max_connections = c.max_connections.or(file.max_connections).unwrap_or(16);
         Ok(Settings {

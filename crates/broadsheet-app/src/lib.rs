@@ -8,23 +8,31 @@ pub mod accounts;
 mod changes;
 pub mod config;
 pub mod demo;
+pub mod desk;
 pub mod entitlement;
 pub mod keys;
 pub mod media;
 pub mod newsroom;
 mod rankings;
+pub mod reader;
 pub mod sections;
 mod views;
 
 use std::sync::{Arc, RwLock};
 
 use broadsheet_domain::{Story, StoryCard, StoryStatus};
-use broadsheet_store::{Listing, Store, StoreError};
+use broadsheet_store::{Store, StoreError};
 
 pub use config::PaperConfig;
 pub use rankings::{Ranked, Rankings};
 pub use sections::SectionTree;
 pub use views::ViewCounter;
+
+// The store's plain row types that pages render, re-exported so the web
+// crate names them through the app (it does not depend on the store).
+pub use broadsheet_store::{
+    Correction, DeskItem, LibraryPicture, Listing, Revision, Saved, StoryEdit, TagUse,
+};
 
 /// Errors from the application layer.
 #[derive(Debug, thiserror::Error)]

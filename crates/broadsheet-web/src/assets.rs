@@ -108,7 +108,7 @@ pub async fn robots(State(web): State<Web>) -> Response {
 }
 
 pub async fn healthz(State(web): State<Web>) -> Response {
-    match web.app.store().ping().await {
+    match broadsheet_app::reader::ping(&web.app).await {
         Ok(()) => ([(header::CACHE_CONTROL, "no-store")], "ok\n").into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "health check: database unavailable");

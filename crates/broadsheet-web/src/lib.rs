@@ -10,6 +10,7 @@ mod assets;
 pub mod cache;
 pub mod client;
 mod error;
+mod extract;
 mod layers;
 mod newsroom;
 mod pages;
@@ -274,10 +275,12 @@ async fn tag(
     page(&web, key, &headers, || async move {
         match pages::tag(&app, &slug, n).await {
             // A merged tag's old address leads to the tag it went into.
-            Err(WebError::NotFound) => match app.store().tag_redirect(&slug).await? {
-                Some(to) => Ok(pages::Outcome::Moved(format!("/tags/{to}"))),
-                None => Err(WebError::NotFound),
-            },
+            Err(WebError::NotFound) => {
+                match broadsheet_app::reader::tag_redirect(&app, &slug).await? {
+                    Some(to) => Ok(pages::Outcome::Moved(format!("/tags/{to}"))),
+                    None => Err(WebError::NotFound),
+                }
+            }
             r => r.map(pages::Outcome::Page),
         }
     })

@@ -1,37 +1,29 @@
-//! The newsroom under `/newsroom`: sign-in, the dashboard and the story
-//! editor. Pages are never cached (`no-store`); every form carries the
-//! session's CSRF token; every check is made by the app layer's permission
-//! table, not here.
+//! The newsroom under `/newsroom`: sign-in, the dashboard, the story
+//! editor, pictures, picks, sections and the account page. Pages are never
+//! cached (`no-store`). Handlers are extractors plus one app-layer call: who
+//! is signed in ([`SignedIn`]), a form whose CSRF token was checked before
+//! its body was used ([`StaffForm`], [`StaffUpload`]); every permission is
+//! decided by the app layer, and buttons follow the capability sets it
+//! computes ([`StaffCaps`], [`StoryCaps`]).
 
 use std::collections::HashMap;
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{FromRequest, Path, Request, State};
+use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use broadsheet_app::desk::{self, StaffCaps, StoryCaps};
 use broadsheet_app::newsroom::{self, SignInError, Staff};
-use broadsheet_domain::permissions::{self, Action};
+use broadsheet_app::{AppError, DeskItem, Revision, Saved, StoryEdit, TagUse};
 use broadsheet_domain::{Access, Story, StoryStatus};
-use broadsheet_store::{Saved, StoryEdit};
 
 use crate::Web;
 use crate::client::ClientIp;
 use crate::error::WebError;
+use crate::extract::{Posted, SESSION_COOKIE, SignedIn, StaffForm, StaffUpload, cookie};
 
-const SESSION_COOKIE: &str = "bs_staff";
 const SIGNIN_CSRF_COOKIE: &str = "bs_signin";
-
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
-}
 
 fn set_cookie(web: &Web, name: &str, value: &str, path: &str, max_age: i64) -> HeaderValue {
     let secure = if web.hsts { "; Secure" } else { "" };
@@ -53,15 +45,7 @@ fn html(status: StatusCode, body: String) -> Response {
 }
 
 async fn current(web: &Web, headers: &HeaderMap) -> Result<Option<(Staff, String)>, WebError> {
-    let Some(token) = cookie(headers, SESSION_COOKIE) else {
-        return Ok(None);
-    };
-    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Ok(None);
-    }
-    Ok(newsroom::session(&web.app, token)
-        .await?
-        .map(|s| (s, token.to_string())))
+    crate::extract::session(web, headers).await
 }
 
 /// The signed-in staff member, or a redirect to sign in.
@@ -87,24 +71,22 @@ fn check_csrf(staff: &Staff, form: &HashMap<String, String>) -> Result<(), WebEr
 #[derive(Template)]
 #[template(path = "nr_sign_in.html")]
 struct SignInPage {
-    title: String,
-    paper: String,
-    staff: Option<Staff>,
-    notice: String,
-    problem: String,
-    csrf: String,
+    frame: Frame,
     username: String,
 }
 
 fn sign_in_page(web: &Web, status: StatusCode, problem: &str, username: &str) -> Response {
     let csrf = newsroom::random_token();
     let page = SignInPage {
-        title: "Sign in".into(),
-        paper: web.app.config().name.clone(),
-        staff: None,
-        notice: String::new(),
-        problem: problem.to_string(),
-        csrf: csrf.clone(),
+        frame: Frame {
+            title: "Sign in".into(),
+            paper: web.app.config().name.clone(),
+            staff: None,
+            caps: StaffCaps::default(),
+            notice: String::new(),
+            problem: problem.to_string(),
+            csrf: csrf.clone(),
+        },
         username: username.to_string(),
     };
     match page.render() {
@@ -192,26 +174,68 @@ pub async fn sign_in(State(web): State<Web>, ClientIp(client): ClientIp, req: Re
 
 pub async fn sign_out(
     State(web): State<Web>,
-    headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
-) -> Response {
-    let (staff, token) = match require(&web, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    if let Err(e) = check_csrf(&staff, &form) {
-        return e.into_response();
-    }
-    let everywhere = form.get("everywhere").is_some_and(|v| v == "1");
-    if let Err(e) = newsroom::sign_out(&web.app, &token, everywhere.then_some(&staff)).await {
-        return WebError::from(e).into_response();
-    }
+    StaffForm { staff, token, form }: StaffForm,
+) -> Result<Response, WebError> {
+    let everywhere = form.raw("everywhere") == "1";
+    newsroom::sign_out(&web.app, &token, everywhere.then_some(&staff)).await?;
     let mut r = Redirect::to("/newsroom/sign-in").into_response();
     r.headers_mut().append(
         header::SET_COOKIE,
         set_cookie(&web, SESSION_COOKIE, "", "/newsroom", 0),
     );
-    r
+    Ok(r)
+}
+
+// ----- the page frame ------------------------------------------------------------------
+
+/// What every newsroom page shows around its content: title, the signed-in
+/// person and the menu their capabilities allow, a notice and a problem.
+pub struct Frame {
+    pub title: String,
+    pub paper: String,
+    pub staff: Option<Staff>,
+    pub caps: StaffCaps,
+    pub notice: String,
+    pub problem: String,
+    pub csrf: String,
+}
+
+impl Frame {
+    fn new(web: &Web, staff: &Staff, title: &str) -> Frame {
+        Frame {
+            title: title.to_string(),
+            paper: web.app.config().name.clone(),
+            caps: staff.caps(),
+            csrf: staff.csrf.clone(),
+            staff: Some(staff.clone()),
+            notice: String::new(),
+            problem: String::new(),
+        }
+    }
+
+    fn notice(mut self, notice: &str) -> Frame {
+        self.notice = notice.to_string();
+        self
+    }
+
+    fn problem(mut self, problem: &str) -> Frame {
+        self.problem = problem.to_string();
+        self
+    }
+}
+
+/// Renders a newsroom page: never cached, never stored.
+fn render(page: &impl Template, status: StatusCode) -> Result<Response, WebError> {
+    Ok(html(status, page.render()?))
+}
+
+/// An app-layer refusal the person can fix is shown on the page they were
+/// on (`Ok(message)`); anything else becomes the error page.
+fn fixable(e: AppError) -> Result<String, WebError> {
+    match e {
+        AppError::Invalid(m) => Ok(m),
+        other => Err(other.into()),
+    }
 }
 
 // ----- dashboard ------------------------------------------------------------------
@@ -238,11 +262,7 @@ struct LiveRank {
 #[derive(Template)]
 #[template(path = "nr_dashboard.html")]
 struct DashboardPage {
-    title: String,
-    paper: String,
-    staff: Option<Staff>,
-    notice: String,
-    problem: String,
+    frame: Frame,
     lists: Vec<DeskList>,
     most_read: Vec<LiveRank>,
 }
@@ -251,17 +271,13 @@ fn when(web: &Web, t: i64) -> String {
     broadsheet_domain::time::show(t, &web.app.config().time_zone).text
 }
 
-pub async fn dashboard(State(web): State<Web>, headers: HeaderMap) -> Response {
-    let (staff, _) = match require(&web, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let desk = match newsroom::desk(&web.app, &staff).await {
-        Ok(d) => d,
-        Err(e) => return WebError::from(e).into_response(),
-    };
+pub async fn dashboard(
+    State(web): State<Web>,
+    SignedIn { staff, .. }: SignedIn,
+) -> Result<Response, WebError> {
+    let desk = newsroom::desk(&web.app, &staff).await?;
     let sections = web.app.sections();
-    let lines = |items: Vec<broadsheet_store::DeskItem>| -> Vec<DeskLine> {
+    let lines = |items: Vec<DeskItem>| -> Vec<DeskLine> {
         items
             .into_iter()
             .map(|i| DeskLine {
@@ -309,18 +325,11 @@ pub async fn dashboard(State(web): State<Web>, headers: HeaderMap) -> Response {
         })
         .collect();
     let page = DashboardPage {
-        title: "Dashboard".into(),
-        paper: web.app.config().name.clone(),
-        staff: Some(staff),
-        notice: String::new(),
-        problem: String::new(),
+        frame: Frame::new(&web, &staff, "Dashboard"),
         lists,
         most_read,
     };
-    match page.render() {
-        Ok(b) => html(StatusCode::OK, b),
-        Err(e) => WebError::from(e).into_response(),
-    }
+    render(&page, StatusCode::OK)
 }
 
 // ----- the story editor ---------------------------------------------------------------
@@ -334,12 +343,7 @@ struct SectionOption {
 #[derive(Template)]
 #[template(path = "nr_story.html")]
 struct StoryPage {
-    title: String,
-    paper: String,
-    staff: Option<Staff>,
-    notice: String,
-    problem: String,
-    csrf: String,
+    frame: Frame,
     id: i64,
     version: i64,
     status: String,
@@ -353,11 +357,7 @@ struct StoryPage {
     breaking: bool,
     sections: Vec<SectionOption>,
     accesses: Vec<(&'static str, &'static str, bool)>,
-    editable: bool,
-    can_submit: bool,
-    can_publish: bool,
-    can_withdraw: bool,
-    can_correct: bool,
+    caps: StoryCaps,
     zone: String,
     tags: String,
     preview: String,
@@ -380,26 +380,116 @@ fn notice_text(code: Option<&str>) -> &'static str {
     }
 }
 
-#[allow(
-    clippy::too_many_arguments,
-    reason = "one call site per operation; a struct would only rename the same fields"
-)]
-fn story_page(
+fn edit_of(s: &Story) -> StoryEdit {
+    StoryEdit {
+        section_id: s.section_id,
+        headline: s.headline.clone(),
+        standfirst: s.standfirst.clone(),
+        body: s.body.clone(),
+        byline_text: s.byline_text.clone(),
+        access: s.access,
+        breaking: s.breaking,
+        seo_title: s.seo_title.clone(),
+        seo_description: s.seo_description.clone(),
+        tags: s.tags.iter().map(|t| t.id).collect(),
+        authors: s.authors.iter().map(|a| a.id).collect(),
+        lead_picture_id: s.lead_picture.as_ref().map(|p| p.id),
+    }
+}
+
+fn blank_edit(web: &Web) -> StoryEdit {
+    StoryEdit {
+        section_id: web.app.sections().top().next().map(|s| s.id).unwrap_or(0),
+        headline: String::new(),
+        standfirst: String::new(),
+        body: String::new(),
+        byline_text: None,
+        access: Access::Free,
+        breaking: false,
+        seo_title: String::new(),
+        seo_description: String::new(),
+        tags: Vec::new(),
+        authors: Vec::new(),
+        lead_picture_id: None,
+    }
+}
+
+/// Reads the editor form into an edit. Tags are resolved by the app layer.
+async fn edit_from_form(web: &Web, f: &Posted) -> Result<StoryEdit, WebError> {
+    let section_id = f
+        .get("section")
+        .parse::<i64>()
+        .map_err(|_| WebError::BadRequest("Choose a section for the story.".into()))?;
+    let access = f
+        .get("access")
+        .parse::<Access>()
+        .map_err(|_| WebError::BadRequest("Choose free, metered or subscribers only.".into()))?;
+    let byline = f.get("byline");
+    let mut authors = Vec::new();
+    for a in &f.authors {
+        let id = a.trim().parse::<i64>().map_err(|_| {
+            WebError::BadRequest(format!(
+                "Byline {a:?} is not a member of staff: choose from the list."
+            ))
+        })?;
+        authors.push(id);
+    }
+    let tags = newsroom::tag_ids(&web.app, &f.get("tags")).await?;
+    Ok(StoryEdit {
+        section_id,
+        headline: f.get("headline"),
+        standfirst: f.get("standfirst"),
+        body: f.raw("body").replace("\r\n", "\n"),
+        byline_text: (!byline.is_empty()).then_some(byline),
+        access,
+        breaking: f.raw("breaking") == "1",
+        seo_title: f.get("seo_title"),
+        seo_description: f.get("seo_description"),
+        tags,
+        authors,
+        lead_picture_id: match f.get("lead_picture").trim_start_matches('#') {
+            "" => None,
+            v => Some(v.parse::<i64>().map_err(|_| {
+                WebError::BadRequest(
+                    "The lead picture is a picture number from the media library, such as 42."
+                        .into(),
+                )
+            })?),
+        },
+    })
+}
+
+/// Everything the editor page shows besides the story itself.
+struct Shown<'a> {
+    edit: Option<&'a StoryEdit>,
+    tags: Option<&'a str>,
+    version: i64,
+    notice: &'a str,
+    problem: &'a str,
+    status: StatusCode,
+}
+
+fn shown<'a>(version: i64, problem: &'a str, status: StatusCode) -> Shown<'a> {
+    Shown {
+        edit: None,
+        tags: None,
+        version,
+        notice: "",
+        problem,
+        status,
+    }
+}
+
+/// The editor page for `story` (or a new story), as `shown` says.
+async fn render_story(
     web: &Web,
     staff: &Staff,
     story: Option<&Story>,
-    edit: Option<&StoryEdit>,
-    edit_tags: Option<&str>,
-    corrections: Vec<(String, String)>,
-    writers: &[(i64, String)],
-    preview: String,
-    version: i64,
-    notice: &str,
-    problem: &str,
-    status: StatusCode,
-) -> Response {
+    shown: Shown<'_>,
+) -> Result<Response, WebError> {
+    let ctx = desk::editor_context(&web.app, staff, story).await?;
     let sections = web.app.sections();
-    let tags_text = match (edit_tags, story) {
+    let tags_text = match (shown.tags, story) {
         (Some(t), _) => t.to_string(),
         (None, Some(s)) => s
             .tags
@@ -409,34 +499,11 @@ fn story_page(
             .join(", "),
         (None, None) => String::new(),
     };
-    let e = edit
+    let e = shown
+        .edit
         .cloned()
         .or_else(|| story.map(edit_of))
-        .unwrap_or(StoryEdit {
-            section_id: sections.top().next().map(|s| s.id).unwrap_or(0),
-            headline: String::new(),
-            standfirst: String::new(),
-            body: String::new(),
-            byline_text: None,
-            access: Access::Free,
-            breaking: false,
-            seo_title: String::new(),
-            seo_description: String::new(),
-            tags: Vec::new(),
-            authors: Vec::new(),
-            lead_picture_id: None,
-        });
-    let (editable, can_submit, can_publish, can_withdraw) = match story {
-        None => (true, false, false, false),
-        Some(s) => (
-            newsroom::may_edit(staff, s),
-            s.status == StoryStatus::Draft
-                && newsroom::may_edit(staff, s)
-                && permissions::allows(staff.role, Action::SubmitForReview),
-            s.status != StoryStatus::Published && newsroom::may_publish(staff, s),
-            s.status == StoryStatus::Published && permissions::allows(staff.role, Action::Withdraw),
-        ),
-    };
+        .unwrap_or_else(|| blank_edit(web));
     let chosen: Vec<i64> = if e.authors.is_empty() {
         story
             .map(|s| s.authors.iter().map(|a| a.id).collect())
@@ -459,19 +526,18 @@ fn story_page(
             });
         }
     }
+    let preview = preview_html(web, staff, &e.body).await?;
+    let title = if story.is_some() {
+        "Edit story"
+    } else {
+        "New story"
+    };
     let page = StoryPage {
-        title: if story.is_some() {
-            "Edit story".into()
-        } else {
-            "New story".into()
-        },
-        paper: web.app.config().name.clone(),
-        staff: Some(staff.clone()),
-        notice: notice.to_string(),
-        problem: problem.to_string(),
-        csrf: staff.csrf.clone(),
+        frame: Frame::new(web, staff, title)
+            .notice(shown.notice)
+            .problem(shown.problem),
         id: story.map(|s| s.id).unwrap_or(0),
-        version,
+        version: shown.version,
         status: story
             .map(|s| s.status.as_str().to_string())
             .unwrap_or_default(),
@@ -498,17 +564,13 @@ fn story_page(
                 e.access == Access::Subscribers,
             ),
         ],
-        editable,
-        can_submit,
-        can_publish,
-        can_withdraw,
+        caps: desk::story_caps(staff, story),
         zone: web.app.config().time_zone_name.clone(),
-        can_correct: story.is_some_and(|s| s.status == StoryStatus::Published)
-            && permissions::allows(staff.role, Action::Correct),
         tags: tags_text,
         preview,
         lead_picture: e.lead_picture_id.map(|p| p.to_string()).unwrap_or_default(),
-        writers: writers
+        writers: ctx
+            .writers
             .iter()
             .map(|(id, name)| SectionOption {
                 id: *id,
@@ -516,216 +578,40 @@ fn story_page(
                 selected: chosen.contains(id),
             })
             .collect(),
-        corrections,
+        corrections: ctx
+            .corrections
+            .into_iter()
+            .map(|c| (when(web, c.at), c.text))
+            .collect(),
     };
-    match page.render() {
-        Ok(b) => html(status, b),
-        Err(e) => WebError::from(e).into_response(),
-    }
+    render(&page, shown.status)
 }
 
-fn edit_of(s: &Story) -> StoryEdit {
-    StoryEdit {
-        section_id: s.section_id,
-        headline: s.headline.clone(),
-        standfirst: s.standfirst.clone(),
-        body: s.body.clone(),
-        byline_text: s.byline_text.clone(),
-        access: s.access,
-        breaking: s.breaking,
-        seo_title: s.seo_title.clone(),
-        seo_description: s.seo_description.clone(),
-        tags: s.tags.iter().map(|t| t.id).collect(),
-        authors: s.authors.iter().map(|a| a.id).collect(),
-        lead_picture_id: s.lead_picture.as_ref().map(|p| p.id),
-    }
-}
-
-/// A posted form: the last value of each field, and every value of `authors`.
-struct Posted {
-    map: HashMap<String, String>,
-    authors: Vec<i64>,
-}
-
-fn posted(pairs: Vec<(String, String)>) -> Posted {
-    let authors = pairs
-        .iter()
-        .filter(|(k, _)| k == "authors")
-        .filter_map(|(_, v)| v.parse().ok())
-        .collect();
-    Posted {
-        map: pairs.into_iter().collect(),
-        authors,
-    }
-}
-
-async fn edit_from_form(web: &Web, f: &Posted) -> Result<StoryEdit, WebError> {
-    let form = &f.map;
-    let get = |k: &str| {
-        form.get(k)
-            .map(|v| v.trim().to_string())
-            .unwrap_or_default()
-    };
-    let section_id = get("section")
-        .parse::<i64>()
-        .map_err(|_| WebError::BadRequest("Choose a section for the story.".into()))?;
-    let access = get("access")
-        .parse::<Access>()
-        .map_err(|_| WebError::BadRequest("Choose free, metered or subscribers only.".into()))?;
-    let byline = get("byline");
-    let tags = newsroom::tag_ids(&web.app, &get("tags")).await?;
-    let staff_ids: Vec<i64> = web
-        .app
-        .store()
-        .staff_ids()
-        .await?
-        .into_iter()
-        .map(|(id, _)| id)
-        .collect();
-    if let Some(bad) = f.authors.iter().find(|a| !staff_ids.contains(a)) {
-        return Err(WebError::BadRequest(format!(
-            "Byline {bad} is not a member of staff: choose from the list."
-        )));
-    }
-    Ok(StoryEdit {
-        section_id,
-        headline: get("headline"),
-        standfirst: get("standfirst"),
-        body: form
-            .get("body")
-            .map(|b| b.replace("\r\n", "\n"))
-            .unwrap_or_default(),
-        byline_text: (!byline.is_empty()).then_some(byline),
-        access,
-        breaking: form.get("breaking").is_some_and(|v| v == "1"),
-        seo_title: get("seo_title"),
-        seo_description: get("seo_description"),
-        tags,
-        authors: f.authors.clone(),
-        lead_picture_id: match get("lead_picture").trim_start_matches('#') {
-            "" => None,
-            v => Some(v.parse::<i64>().map_err(|_| {
-                WebError::BadRequest(
-                    "The lead picture is a picture number from the media library, such as 42."
-                        .into(),
-                )
-            })?),
-        },
-    })
-}
-
-/// Everything the editor page shows besides the story itself.
-struct Shown<'a> {
-    edit: Option<&'a StoryEdit>,
-    tags: Option<&'a str>,
-    version: i64,
-    notice: &'a str,
-    problem: &'a str,
-    status: StatusCode,
-}
-
-async fn render_story(
-    web: &Web,
-    staff: &Staff,
-    story: Option<&Story>,
-    shown: Shown<'_>,
-) -> Response {
-    let store = web.app.store();
-    let writers: Vec<(i64, String)> = match store.staff().await {
-        Ok(all) => {
-            let ids = store.staff_ids().await.unwrap_or_default();
-            all.into_iter()
-                .filter(|(_, _, role)| {
-                    role.parse::<broadsheet_domain::permissions::Role>()
-                        .is_ok_and(|r| permissions::allows(r, Action::CreateStory))
-                })
-                .filter_map(|(_, name, _)| ids.iter().find(|(_, n)| *n == name).cloned())
-                .collect()
-        }
-        Err(e) => return WebError::from(e).into_response(),
-    };
-    let corrections = match story {
-        Some(s) => match store.corrections_of(s.id).await {
-            Ok(c) => c.into_iter().map(|c| (when(web, c.at), c.text)).collect(),
-            Err(e) => return WebError::from(e).into_response(),
-        },
-        None => Vec::new(),
-    };
-    story_page(
-        web,
-        staff,
-        story,
-        shown.edit,
-        shown.tags,
-        corrections,
-        &writers,
-        preview_html(
-            web,
-            &shown
-                .edit
-                .map(|e| e.body.clone())
-                .or_else(|| story.map(|s| s.body.clone()))
-                .unwrap_or_default(),
-        )
-        .await,
-        shown.version,
-        shown.notice,
-        shown.problem,
-        shown.status,
-    )
-}
-
-fn shown<'a>(version: i64, problem: &'a str, status: StatusCode) -> Shown<'a> {
-    Shown {
-        edit: None,
-        tags: None,
-        version,
-        notice: "",
-        problem,
-        status,
-    }
-}
-
-pub async fn new_story(State(web): State<Web>, headers: HeaderMap) -> Response {
-    let (staff, _) = match require(&web, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    if !permissions::allows(staff.role, Action::CreateStory) {
-        return WebError::Forbidden("Your role does not allow you to write stories.".into())
-            .into_response();
-    }
+pub async fn new_story(
+    State(web): State<Web>,
+    SignedIn { staff, .. }: SignedIn,
+) -> Result<Response, WebError> {
+    desk::may_write(&staff)?;
     render_story(&web, &staff, None, shown(0, "", StatusCode::OK)).await
 }
 
 pub async fn create_story(
     State(web): State<Web>,
-    headers: HeaderMap,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
-    let (staff, _) = match require(&web, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let f = posted(pairs);
-    if let Err(e) = check_csrf(&staff, &f.map) {
-        return e.into_response();
-    }
-    if !permissions::allows(staff.role, Action::CreateStory) {
-        return WebError::Forbidden("Your role does not allow you to write stories.".into())
-            .into_response();
-    }
-    let tags_text = f.map.get("tags").cloned().unwrap_or_default();
+    StaffForm { staff, form: f, .. }: StaffForm,
+) -> Result<Response, WebError> {
+    desk::may_write(&staff)?;
+    let tags_text = f.raw("tags").to_string();
     let edit = match edit_from_form(&web, &f).await {
         Ok(e) => e,
         Err(WebError::BadRequest(m)) => {
             return render_story(&web, &staff, None, shown(0, &m, StatusCode::BAD_REQUEST)).await;
         }
-        Err(e) => return e.into_response(),
+        Err(e) => return Err(e),
     };
     match newsroom::create(&web.app, &staff, &edit).await {
-        Ok(id) => Redirect::to(&format!("/newsroom/stories/{id}?m=created")).into_response(),
-        Err(broadsheet_app::AppError::Invalid(m)) => {
+        Ok(id) => Ok(Redirect::to(&format!("/newsroom/stories/{id}?m=created")).into_response()),
+        Err(e) => {
+            let m = fixable(e)?;
             let sh = Shown {
                 edit: Some(&edit),
                 tags: Some(&tags_text),
@@ -733,31 +619,21 @@ pub async fn create_story(
             };
             render_story(&web, &staff, None, sh).await
         }
-        Err(e) => WebError::from(e).into_response(),
     }
 }
 
 pub async fn edit_story(
     State(web): State<Web>,
     Path(id): Path<i64>,
-    headers: HeaderMap,
-    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
-) -> Response {
-    let (staff, _) = match require(&web, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
+    SignedIn { staff, .. }: SignedIn,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    let story = newsroom::open(&web.app, &staff, id).await?;
+    let sh = Shown {
+        notice: notice_text(q.get("m").map(String::as_str)),
+        ..shown(story.version, "", StatusCode::OK)
     };
-    match newsroom::open(&web.app, &staff, id).await {
-        Ok(story) => {
-            let notice = notice_text(q.get("m").map(String::as_str));
-            let sh = Shown {
-                notice,
-                ..shown(story.version, "", StatusCode::OK)
-            };
-            render_story(&web, &staff, Some(&story), sh).await
-        }
-        Err(e) => WebError::from(e).into_response(),
-    }
+    render_story(&web, &staff, Some(&story), sh).await
 }
 
 /// Parses `datetime-local` input in the paper's zone.
@@ -779,94 +655,94 @@ fn parse_local(web: &Web, s: &str) -> Result<Option<i64>, WebError> {
     Ok(Some(z.timestamp().as_second()))
 }
 
+/// A save from the editor: JSON for autosave, else the page again.
+async fn save_story(
+    web: &Web,
+    staff: &Staff,
+    story: &Story,
+    f: &Posted,
+    version: i64,
+    json_wanted: bool,
+) -> Result<Result<&'static str, Response>, WebError> {
+    let tags_text = f.raw("tags").to_string();
+    let edit = match edit_from_form(web, f).await {
+        Ok(e) => e,
+        Err(WebError::BadRequest(m)) if json_wanted => {
+            return Ok(Err(json(
+                StatusCode::BAD_REQUEST,
+                serde_json::json!({ "error": m }),
+            )));
+        }
+        Err(WebError::BadRequest(m)) => {
+            return render_story(
+                web,
+                staff,
+                Some(story),
+                shown(version, &m, StatusCode::BAD_REQUEST),
+            )
+            .await
+            .map(Err);
+        }
+        Err(e) => return Err(e),
+    };
+    let saved = newsroom::save(&web.app, staff, story.id, version, &edit).await;
+    if json_wanted {
+        return Ok(Err(match saved {
+            Ok(Saved::Ok(v)) => json(StatusCode::OK, serde_json::json!({ "version": v })),
+            Ok(Saved::Conflict { current }) => json(
+                StatusCode::CONFLICT,
+                serde_json::json!({ "error": format!("Not saved: someone else saved this story (now version {current}). Copy your text, reload, and apply it again."), "version": current }),
+            ),
+            Err(e) => {
+                let m = fixable(e)?;
+                json(StatusCode::BAD_REQUEST, serde_json::json!({ "error": m }))
+            }
+        }));
+    }
+    let (problem, status) = match saved {
+        Ok(Saved::Ok(_)) => return Ok(Ok("saved")),
+        Ok(Saved::Conflict { current }) => (
+            format!(
+                "Not saved: someone else saved this story while you were editing (it is now at version {current}). \
+                 Your text is below and is kept in the history; open the story again to see theirs, then apply your changes to it."
+            ),
+            StatusCode::CONFLICT,
+        ),
+        Err(e) => (fixable(e)?, StatusCode::BAD_REQUEST),
+    };
+    let sh = Shown {
+        edit: Some(&edit),
+        tags: Some(&tags_text),
+        ..shown(version, &problem, status)
+    };
+    render_story(web, staff, Some(story), sh).await.map(Err)
+}
+
 pub async fn update_story(
     State(web): State<Web>,
     Path(id): Path<i64>,
     headers: HeaderMap,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
-    let (staff, _) = match require(&web, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
+    StaffForm { staff, form: f, .. }: StaffForm,
+) -> Result<Response, WebError> {
+    let story = newsroom::open(&web.app, &staff, id).await?;
+    let action = match f.raw("do") {
+        "" => "save",
+        a => a,
     };
-    let f = posted(pairs);
-    if let Err(e) = check_csrf(&staff, &f.map) {
-        return e.into_response();
-    }
-    let story = match newsroom::open(&web.app, &staff, id).await {
-        Ok(s) => s,
-        Err(e) => return WebError::from(e).into_response(),
-    };
-    let form = &f.map;
-    let action = form.get("do").map(String::as_str).unwrap_or("save");
-    let version = form
-        .get("version")
-        .and_then(|v| v.parse::<i64>().ok())
-        .unwrap_or(0);
+    let version = f.get("version").parse::<i64>().unwrap_or(0);
     let app = &web.app;
-    let tags_text = form.get("tags").cloned().unwrap_or_default();
-    let result: Result<&str, broadsheet_app::AppError> = match action {
+    let result: Result<&str, AppError> = match action {
         "save" => {
-            let edit = match edit_from_form(&web, &f).await {
-                Ok(e) => e,
-                Err(WebError::BadRequest(m)) => {
-                    return render_story(
-                        &web,
-                        &staff,
-                        Some(&story),
-                        shown(version, &m, StatusCode::BAD_REQUEST),
-                    )
-                    .await;
-                }
-                Err(e) => return e.into_response(),
-            };
-            let saved = newsroom::save(app, &staff, id, version, &edit).await;
-            if wants_json(&headers) {
-                return match saved {
-                    Ok(Saved::Ok(v)) => json(StatusCode::OK, serde_json::json!({ "version": v })),
-                    Ok(Saved::Conflict { current }) => json(
-                        StatusCode::CONFLICT,
-                        serde_json::json!({ "error": format!("Not saved: someone else saved this story (now version {current}). Copy your text, reload, and apply it again."), "version": current }),
-                    ),
-                    Err(broadsheet_app::AppError::Invalid(m)) => {
-                        json(StatusCode::BAD_REQUEST, serde_json::json!({ "error": m }))
-                    }
-                    Err(e) => WebError::from(e).into_response(),
-                };
-            }
-            match saved {
-                Ok(Saved::Ok(_)) => Ok("saved"),
-                Ok(Saved::Conflict { current }) => {
-                    let msg = format!(
-                        "Not saved: someone else saved this story while you were editing (it is now at version {current}). \
-                         Your text is below and is kept in the history; open the story again to see theirs, then apply your changes to it."
-                    );
-                    let sh = Shown {
-                        edit: Some(&edit),
-                        tags: Some(&tags_text),
-                        ..shown(version, &msg, StatusCode::CONFLICT)
-                    };
-                    return render_story(&web, &staff, Some(&story), sh).await;
-                }
-                Err(broadsheet_app::AppError::Invalid(m)) => {
-                    let sh = Shown {
-                        edit: Some(&edit),
-                        tags: Some(&tags_text),
-                        ..shown(version, &m, StatusCode::BAD_REQUEST)
-                    };
-                    return render_story(&web, &staff, Some(&story), sh).await;
-                }
-                Err(e) => Err(e),
+            match save_story(&web, &staff, &story, &f, version, wants_json(&headers)).await? {
+                Ok(code) => Ok(code),
+                Err(page) => return Ok(page),
             }
         }
         "submit" => newsroom::submit(app, &staff, id)
             .await
             .map(|()| "submitted"),
         "publish" => {
-            let at = match parse_local(
-                &web,
-                form.get("publish_at").map(String::as_str).unwrap_or(""),
-            ) {
+            let at = match parse_local(&web, f.raw("publish_at")) {
                 Ok(at) => at,
                 Err(WebError::BadRequest(m)) => {
                     return render_story(
@@ -877,7 +753,7 @@ pub async fn update_story(
                     )
                     .await;
                 }
-                Err(e) => return e.into_response(),
+                Err(e) => return Err(e),
             };
             newsroom::publish(app, &staff, id, at).await.map(|s| {
                 if s == StoryStatus::Scheduled {
@@ -890,34 +766,27 @@ pub async fn update_story(
         "withdraw" => newsroom::withdraw(app, &staff, id)
             .await
             .map(|()| "withdrawn"),
-        "correct" => newsroom::correct(
-            app,
-            &staff,
-            id,
-            form.get("correction").map(String::as_str).unwrap_or(""),
-        )
-        .await
-        .map(|()| "corrected"),
+        "correct" => newsroom::correct(app, &staff, id, f.raw("correction"))
+            .await
+            .map(|()| "corrected"),
         "restore" => {
-            let rev = form
-                .get("revision")
-                .and_then(|r| r.parse::<i64>().ok())
-                .unwrap_or(0);
+            let rev = f.get("revision").parse::<i64>().unwrap_or(0);
             match newsroom::restore(app, &staff, id, rev, version).await {
                 Ok(Saved::Ok(_)) => Ok("restored"),
-                Ok(Saved::Conflict { .. }) => Err(broadsheet_app::AppError::Invalid(
+                Ok(Saved::Conflict { .. }) => Err(AppError::Invalid(
                     "Not restored: the story changed since you opened its history. Open the history again.".into(),
                 )),
                 Err(e) => Err(e),
             }
         }
-        other => Err(broadsheet_app::AppError::Invalid(format!(
-            "Unknown action {other:?}."
+        other => Err(AppError::Invalid(format!(
+            "Unknown action {other:?}: use the editor's buttons."
         ))),
     };
     match result {
-        Ok(code) => Redirect::to(&format!("/newsroom/stories/{id}?m={code}")).into_response(),
-        Err(broadsheet_app::AppError::Invalid(m)) => {
+        Ok(code) => Ok(Redirect::to(&format!("/newsroom/stories/{id}?m={code}")).into_response()),
+        Err(e) => {
+            let m = fixable(e)?;
             render_story(
                 &web,
                 &staff,
@@ -926,7 +795,6 @@ pub async fn update_story(
             )
             .await
         }
-        Err(e) => WebError::from(e).into_response(),
     }
 }
 
@@ -950,60 +818,38 @@ struct AuditLine {
 #[derive(Template)]
 #[template(path = "nr_history.html")]
 struct HistoryPage {
-    title: String,
-    paper: String,
-    staff: Option<Staff>,
-    notice: String,
-    problem: String,
+    frame: Frame,
     id: i64,
     headline: String,
-    csrf: String,
     version: i64,
     can_restore: bool,
     revisions: Vec<RevLine>,
     audit: Vec<AuditLine>,
 }
 
-pub async fn history(State(web): State<Web>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
-    let (staff, _) = match require(&web, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let story = match newsroom::open(&web.app, &staff, id).await {
-        Ok(s) => s,
-        Err(e) => return WebError::from(e).into_response(),
-    };
-    let store = web.app.store();
-    let (revs, audit, staff_list) = match (
-        store.revisions(id).await,
-        store.audit_of(id).await,
-        store.staff_ids().await,
-    ) {
-        (Ok(r), Ok(a), Ok(s)) => (r, a, s),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
-            return WebError::from(e).into_response();
-        }
-    };
+pub async fn history(
+    State(web): State<Web>,
+    Path(id): Path<i64>,
+    SignedIn { staff, .. }: SignedIn,
+) -> Result<Response, WebError> {
+    let story = newsroom::open(&web.app, &staff, id).await?;
+    let h = desk::history(&web.app, &staff, &story).await?;
     let who = |id: Option<i64>| -> String {
         id.and_then(|i| {
-            staff_list
+            h.names
                 .iter()
                 .find(|(sid, _)| *sid == i)
                 .map(|(_, n)| n.clone())
         })
         .unwrap_or_else(|| "the scheduler".into())
     };
+    let revs = &h.revisions;
     let page = HistoryPage {
-        title: "History".into(),
-        paper: web.app.config().name.clone(),
-        staff: Some(staff.clone()),
-        notice: String::new(),
-        problem: String::new(),
+        frame: Frame::new(&web, &staff, "History"),
         id,
         headline: story.headline.clone(),
-        csrf: staff.csrf.clone(),
         version: story.version,
-        can_restore: permissions::allows(staff.role, Action::RestoreRevision),
+        can_restore: desk::story_caps(&staff, Some(&story)).restore_revision,
         revisions: revs
             .iter()
             .enumerate()
@@ -1021,23 +867,21 @@ pub async fn history(State(web): State<Web>, Path(id): Path<i64>, headers: Heade
                 headline: r.headline.clone(),
             })
             .collect(),
-        audit: audit
-            .into_iter()
+        audit: h
+            .audit
+            .iter()
             .map(|(action, actor, at, detail)| AuditLine {
-                when: when(&web, at),
-                action,
-                who: who(actor),
-                detail,
+                when: when(&web, *at),
+                action: action.clone(),
+                who: who(*actor),
+                detail: detail.clone(),
             })
             .collect(),
     };
-    match page.render() {
-        Ok(b) => html(StatusCode::OK, b),
-        Err(e) => WebError::from(e).into_response(),
-    }
+    render(&page, StatusCode::OK)
 }
 
-fn text_of(r: &broadsheet_store::Revision) -> String {
+fn text_of(r: &Revision) -> String {
     format!("{}\n\n{}\n\n{}", r.headline, r.standfirst, r.body)
 }
 
@@ -1080,23 +924,12 @@ fn escape(s: &str) -> String {
 #[derive(Template)]
 #[template(path = "nr_picks.html")]
 struct PicksPage {
-    title: String,
-    paper: String,
-    staff: Option<Staff>,
-    notice: String,
-    problem: String,
-    csrf: String,
+    frame: Frame,
     /// (story id, reader URL, headline)
     picks: Vec<(i64, String, String)>,
 }
 
-async fn picks_page(
-    web: &Web,
-    staff: Staff,
-    notice: &str,
-    problem: &str,
-    status: StatusCode,
-) -> Response {
+fn picks_page(web: &Web, frame: Frame, status: StatusCode) -> Result<Response, WebError> {
     let sections = web.app.sections();
     let picks = web
         .app
@@ -1111,107 +944,42 @@ async fn picks_page(
             )
         })
         .collect();
-    let page = PicksPage {
-        title: "Editor's Picks".into(),
-        paper: web.app.config().name.clone(),
-        csrf: staff.csrf.clone(),
-        staff: Some(staff),
-        notice: notice.to_string(),
-        problem: problem.to_string(),
-        picks,
-    };
-    match page.render() {
-        Ok(b) => html(status, b),
-        Err(e) => WebError::from(e).into_response(),
-    }
+    render(&PicksPage { frame, picks }, status)
 }
 
-pub async fn picks(State(web): State<Web>, headers: HeaderMap) -> Response {
-    let (staff, _) = match require(&web, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    if !permissions::allows(staff.role, Action::CurateFront) {
-        return WebError::Forbidden(
-            "Your role does not allow you to curate Editor's Picks.".into(),
-        )
-        .into_response();
-    }
-    picks_page(&web, staff, "", "", StatusCode::OK).await
+pub async fn picks(
+    State(web): State<Web>,
+    SignedIn { staff, .. }: SignedIn,
+) -> Result<Response, WebError> {
+    desk::may_curate(&staff)?;
+    picks_page(
+        &web,
+        Frame::new(&web, &staff, "Editor's Picks"),
+        StatusCode::OK,
+    )
 }
 
 pub async fn update_picks(
     State(web): State<Web>,
-    headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
-) -> Response {
-    let (staff, _) = match require(&web, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    if let Err(e) = check_csrf(&staff, &form) {
-        return e.into_response();
-    }
-    if !permissions::allows(staff.role, Action::CurateFront) {
-        return WebError::Forbidden(
-            "Your role does not allow you to curate Editor's Picks.".into(),
-        )
-        .into_response();
-    }
-    let Some(story) = form.get("story").and_then(|s| s.trim().parse::<i64>().ok()) else {
+    StaffForm { staff, form, .. }: StaffForm,
+) -> Result<Response, WebError> {
+    desk::may_curate(&staff)?;
+    let frame = Frame::new(&web, &staff, "Editor's Picks");
+    let Ok(story) = form.get("story").parse::<i64>() else {
         return picks_page(
             &web,
-            staff,
-            "",
-            "Give the story's number (the digits at the end of its address).",
+            frame.problem("Give the story's number (the digits at the end of its address)."),
             StatusCode::BAD_REQUEST,
-        )
-        .await;
+        );
     };
-    // Start from the stored order (not the rankings snapshot) so nothing is lost.
-    let mut ids = match web.app.store().editors_picks().await {
-        Ok(ids) => ids,
-        Err(e) => return WebError::from(e).into_response(),
+    let change = form.raw("do").parse::<desk::PickChange>();
+    let done = match change {
+        Ok(c) => desk::change_picks(&web.app, &staff, story, c).await,
+        Err(e) => Err(e),
     };
-    ids.retain(|id| web.app.rankings().picks.iter().any(|p| p.card.id == *id) || *id == story);
-    let pos = ids.iter().position(|id| *id == story);
-    match (form.get("do").map(String::as_str), pos) {
-        (Some("add"), None) => ids.push(story),
-        (Some("add"), Some(_)) => {
-            return picks_page(
-                &web,
-                staff,
-                "",
-                "That story is already in Editor's Picks.",
-                StatusCode::BAD_REQUEST,
-            )
-            .await;
-        }
-        (Some("up"), Some(i)) if i > 0 => ids.swap(i, i - 1),
-        (Some("down"), Some(i)) if i + 1 < ids.len() => ids.swap(i, i + 1),
-        (Some("remove"), Some(i)) => {
-            ids.remove(i);
-        }
-        _ => {
-            return picks_page(
-                &web,
-                staff,
-                "",
-                "That change cannot be made to the list.",
-                StatusCode::BAD_REQUEST,
-            )
-            .await;
-        }
-    }
-    match web.app.set_editors_picks(&ids).await {
-        Ok(()) => {
-            tracing::info!(user = %staff.username, picks = ?ids, "editor's picks changed");
-            Redirect::to("/newsroom/picks").into_response()
-        }
-        Err(broadsheet_app::AppError::Invalid(m)) => {
-            picks_page(&web, staff, "", &m, StatusCode::BAD_REQUEST).await
-        }
-        Err(e) => WebError::from(e).into_response(),
+    match done {
+        Ok(()) => Ok(Redirect::to("/newsroom/picks").into_response()),
+        Err(e) => picks_page(&web, frame.problem(&fixable(e)?), StatusCode::BAD_REQUEST),
     }
 }
 
@@ -1230,12 +998,7 @@ struct LibraryItem {
 #[derive(Template)]
 #[template(path = "nr_pictures.html")]
 struct PicturesPage {
-    title: String,
-    paper: String,
-    staff: Option<Staff>,
-    notice: String,
-    problem: String,
-    csrf: String,
+    frame: Frame,
     q: String,
     total: i64,
     max_mb: usize,
@@ -1244,27 +1007,14 @@ struct PicturesPage {
 
 async fn pictures_page(
     web: &Web,
-    staff: Staff,
+    frame: Frame,
+    staff: &Staff,
     q: &str,
-    notice: &str,
-    problem: &str,
     status: StatusCode,
-) -> Response {
-    let store = web.app.store();
-    let (list, total) = match (
-        store.search_pictures(q, 60).await,
-        store.picture_count().await,
-    ) {
-        (Ok(l), Ok(t)) => (l, t),
-        (Err(e), _) | (_, Err(e)) => return WebError::from(e).into_response(),
-    };
+) -> Result<Response, WebError> {
+    let (list, total) = desk::media_library(&web.app, staff, q).await?;
     let page = PicturesPage {
-        title: "Media library".into(),
-        paper: web.app.config().name.clone(),
-        csrf: staff.csrf.clone(),
-        staff: Some(staff),
-        notice: notice.to_string(),
-        problem: problem.to_string(),
+        frame,
         q: q.to_string(),
         total,
         max_mb: broadsheet_app::media::MAX_UPLOAD_BYTES / 1_048_576,
@@ -1281,27 +1031,14 @@ async fn pictures_page(
             })
             .collect(),
     };
-    match page.render() {
-        Ok(b) => html(status, b),
-        Err(e) => WebError::from(e).into_response(),
-    }
+    render(&page, status)
 }
 
 pub async fn pictures(
     State(web): State<Web>,
-    headers: HeaderMap,
-    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
-) -> Response {
-    let (staff, _) = match require(&web, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    if !permissions::allows(staff.role, Action::UploadPicture) {
-        return WebError::Forbidden(
-            "Your role does not allow you to use the media library.".into(),
-        )
-        .into_response();
-    }
+    SignedIn { staff, .. }: SignedIn,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, WebError> {
     let notice = match q.get("m").map(String::as_str) {
         Some("uploaded") => {
             "Picture uploaded. Use its number as the lead picture, or place it with [picture:NUMBER]."
@@ -1309,73 +1046,82 @@ pub async fn pictures(
         _ => "",
     };
     let query = q.get("q").map(|s| s.trim().to_string()).unwrap_or_default();
-    pictures_page(&web, staff, &query, notice, "", StatusCode::OK).await
+    let frame = Frame::new(&web, &staff, "Media library").notice(notice);
+    pictures_page(&web, frame, &staff, &query, StatusCode::OK).await
 }
+
+const UPLOAD_CUT_OFF: &str = "The upload did not complete (the file was cut off or too large): nothing was stored. Try again.";
 
 pub async fn upload_picture(
     State(web): State<Web>,
-    headers: HeaderMap,
-    mut multipart: axum::extract::Multipart,
-) -> Response {
-    let (staff, _) = match require(&web, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    StaffUpload {
+        staff,
+        mut multipart,
+    }: StaffUpload,
+) -> Result<Response, WebError> {
+    let problem = |m: &str| Frame::new(&web, &staff, "Media library").problem(m);
     let mut fields: HashMap<String, String> = HashMap::new();
     let mut file: Option<(String, Vec<u8>)> = None;
     loop {
-        match multipart.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or("").to_string();
-                if name == "file" {
-                    let declared = field
-                        .file_name()
-                        .map(str::to_string)
-                        .or_else(|| field.content_type().map(str::to_string))
-                        .unwrap_or_default();
-                    match field.bytes().await {
-                        Ok(b) => file = Some((declared, b.to_vec())),
-                        Err(_) => {
-                            return pictures_page(
-                                &web,
-                                staff,
-                                "",
-                                "",
-                                "The upload did not complete (the file was cut off or too large): nothing was stored. Try again.",
-                                StatusCode::BAD_REQUEST,
-                            )
-                            .await;
-                        }
-                    }
-                } else {
-                    let text = field.text().await.unwrap_or_default();
-                    fields.insert(name, text);
-                }
-            }
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
             Ok(None) => break,
             Err(_) => {
                 return pictures_page(
                     &web,
-                    staff,
+                    problem(UPLOAD_CUT_OFF),
+                    &staff,
                     "",
-                    "",
-                    "The upload did not complete (the file was cut off or too large): nothing was stored. Try again.",
                     StatusCode::BAD_REQUEST,
                 )
                 .await;
             }
+        };
+        let name = field.name().unwrap_or("").to_string();
+        if name == "file" {
+            let declared = field
+                .file_name()
+                .map(str::to_string)
+                .or_else(|| field.content_type().map(str::to_string))
+                .unwrap_or_default();
+            match field.bytes().await {
+                Ok(b) => file = Some((declared, b.to_vec())),
+                Err(_) => {
+                    return pictures_page(
+                        &web,
+                        problem(UPLOAD_CUT_OFF),
+                        &staff,
+                        "",
+                        StatusCode::BAD_REQUEST,
+                    )
+                    .await;
+                }
+            }
+        } else {
+            // An unreadable text part is a broken upload, not an empty field.
+            match field.text().await {
+                Ok(text) => {
+                    fields.insert(name, text);
+                }
+                Err(_) => {
+                    return pictures_page(
+                        &web,
+                        problem(UPLOAD_CUT_OFF),
+                        &staff,
+                        "",
+                        StatusCode::BAD_REQUEST,
+                    )
+                    .await;
+                }
+            }
         }
-    }
-    if let Err(e) = check_csrf(&staff, &fields) {
-        return e.into_response();
     }
     let Some((declared, bytes)) = file else {
         return pictures_page(
             &web,
-            staff,
+            problem("Choose a picture file to upload."),
+            &staff,
             "",
-            "",
-            "Choose a picture file to upload.",
             StatusCode::BAD_REQUEST,
         )
         .await;
@@ -1394,49 +1140,56 @@ pub async fn upload_picture(
     {
         Ok(id) => {
             tracing::info!(user = %staff.username, picture = id, "picture uploaded");
-            Redirect::to("/newsroom/pictures?m=uploaded").into_response()
+            Ok(Redirect::to("/newsroom/pictures?m=uploaded").into_response())
         }
-        Err(broadsheet_app::AppError::Invalid(m)) => {
-            pictures_page(&web, staff, "", "", &m, StatusCode::UNPROCESSABLE_ENTITY).await
+        Err(e) => {
+            let m = fixable(e)?;
+            pictures_page(
+                &web,
+                problem(&m),
+                &staff,
+                "",
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
-        Err(e) => WebError::from(e).into_response(),
     }
 }
 
 /// The body as readers will see it (sanitised), for the editor's preview.
-async fn preview_html(web: &Web, body: &str) -> String {
+async fn preview_html(web: &Web, staff: &Staff, body: &str) -> Result<String, WebError> {
     let ids = broadsheet_domain::markup::picture_ids(body);
-    let pictures = web.app.store().pictures(&ids).await.unwrap_or_default();
-    broadsheet_domain::markup::render(body, |pid| {
+    let pictures = if ids.is_empty() {
+        Vec::new()
+    } else {
+        desk::pictures_for_preview(&web.app, staff, &ids).await?
+    };
+    Ok(broadsheet_domain::markup::render(body, |pid| {
         pictures
             .iter()
             .find(|p| p.id == pid)
             .map(crate::pages::figure_html)
-    })
+    }))
 }
 
 /// `POST /newsroom/preview`: the sanitised HTML of a body, for live preview.
 pub async fn preview(
     State(web): State<Web>,
-    headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
-) -> Response {
-    let (staff, _) = match require(&web, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    if let Err(e) = check_csrf(&staff, &form) {
-        return e.into_response();
-    }
-    let body = form.get("body").map(String::as_str).unwrap_or("");
+    StaffForm { staff, form, .. }: StaffForm,
+) -> Result<Response, WebError> {
+    let body = form.raw("body");
     if body.len() > 200_000 {
-        return (
+        return Ok((
             StatusCode::PAYLOAD_TOO_LARGE,
+            [(header::CACHE_CONTROL, "no-store")],
             "The body is too long to preview.",
         )
-            .into_response();
+            .into_response());
     }
-    html(StatusCode::OK, preview_html(&web, body).await)
+    Ok(html(
+        StatusCode::OK,
+        preview_html(&web, &staff, body).await?,
+    ))
 }
 
 fn wants_json(headers: &HeaderMap) -> bool {
@@ -1469,23 +1222,18 @@ struct SectionLine {
 #[derive(Template)]
 #[template(path = "nr_taxonomy.html")]
 struct TaxonomyPage {
-    title: String,
-    paper: String,
-    staff: Option<Staff>,
-    notice: String,
-    problem: String,
-    csrf: String,
+    frame: Frame,
     sections: Vec<SectionLine>,
-    tags: Vec<broadsheet_store::TagUse>,
+    tags: Vec<TagUse>,
 }
 
 async fn taxonomy_page(
     web: &Web,
-    staff: Staff,
-    notice: &str,
-    problem: &str,
+    staff: &Staff,
+    frame: Frame,
     status: StatusCode,
-) -> Response {
+) -> Result<Response, WebError> {
+    let tags = desk::tags(&web.app, staff).await?;
     let tree = web.app.sections();
     let mut sections = Vec::new();
     for top in tree.top() {
@@ -1504,119 +1252,84 @@ async fn taxonomy_page(
             });
         }
     }
-    let tags = match web.app.store().tag_uses().await {
-        Ok(t) => t,
-        Err(e) => return WebError::from(e).into_response(),
-    };
-    let page = TaxonomyPage {
-        title: "Sections and tags".into(),
-        paper: web.app.config().name.clone(),
-        csrf: staff.csrf.clone(),
-        staff: Some(staff),
-        notice: notice.to_string(),
-        problem: problem.to_string(),
-        sections,
-        tags,
-    };
-    match page.render() {
-        Ok(b) => html(status, b),
-        Err(e) => WebError::from(e).into_response(),
-    }
+    render(
+        &TaxonomyPage {
+            frame,
+            sections,
+            tags,
+        },
+        status,
+    )
 }
 
 pub async fn taxonomy(
     State(web): State<Web>,
-    headers: HeaderMap,
-    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
-) -> Response {
-    let (staff, _) = match require(&web, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    if !permissions::allows(staff.role, Action::ManageTaxonomy) {
-        return WebError::Forbidden(
-            "Your role does not allow you to manage sections and tags.".into(),
-        )
-        .into_response();
-    }
+    SignedIn { staff, .. }: SignedIn,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    desk::may_manage_taxonomy(&staff)?;
     let notice = match q.get("m").map(String::as_str) {
         Some("sections") => "Sections updated; every page shows the change now.",
         Some("merged") => "Tags merged.",
         _ => "",
     };
-    taxonomy_page(&web, staff, notice, "", StatusCode::OK).await
+    let frame = Frame::new(&web, &staff, "Sections and tags").notice(notice);
+    taxonomy_page(&web, &staff, frame, StatusCode::OK).await
 }
 
 async fn taxonomy_result(
     web: &Web,
-    staff: Staff,
-    r: Result<&str, broadsheet_app::AppError>,
-) -> Response {
+    staff: &Staff,
+    r: Result<&str, AppError>,
+) -> Result<Response, WebError> {
     match r {
-        Ok(code) => Redirect::to(&format!("/newsroom/sections?m={code}")).into_response(),
-        Err(broadsheet_app::AppError::Invalid(m)) => {
-            taxonomy_page(web, staff, "", &m, StatusCode::BAD_REQUEST).await
+        Ok(code) => Ok(Redirect::to(&format!("/newsroom/sections?m={code}")).into_response()),
+        Err(e) => {
+            let frame = Frame::new(web, staff, "Sections and tags").problem(&fixable(e)?);
+            taxonomy_page(web, staff, frame, StatusCode::BAD_REQUEST).await
         }
-        Err(e) => WebError::from(e).into_response(),
     }
 }
 
 pub async fn update_sections(
     State(web): State<Web>,
-    headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
-) -> Response {
-    let (staff, _) = match require(&web, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    if let Err(e) = check_csrf(&staff, &form) {
-        return e.into_response();
-    }
+    StaffForm { staff, form, .. }: StaffForm,
+) -> Result<Response, WebError> {
     let app = &web.app;
-    let name = form.get("name").map(String::as_str).unwrap_or("");
-    let section = form
-        .get("section")
-        .and_then(|s| s.parse::<i64>().ok())
-        .unwrap_or(0);
-    let r = match form.get("do").map(String::as_str) {
-        Some("add") => {
-            let parent = form.get("parent").and_then(|p| p.parse::<i64>().ok());
+    let name = form.raw("name");
+    let section = form.get("section").parse::<i64>().unwrap_or(0);
+    let r = match form.raw("do") {
+        "add" => {
+            let parent = form.get("parent").parse::<i64>().ok();
             newsroom::add_section(app, &staff, name, parent)
                 .await
                 .map(|_| "sections")
         }
-        Some("rename") => newsroom::rename_section(app, &staff, section, name)
+        "rename" => newsroom::rename_section(app, &staff, section, name)
             .await
             .map(|()| "sections"),
-        Some("up") => newsroom::move_section(app, &staff, section, true)
+        "up" => newsroom::move_section(app, &staff, section, true)
             .await
             .map(|()| "sections"),
-        Some("down") => newsroom::move_section(app, &staff, section, false)
+        "down" => newsroom::move_section(app, &staff, section, false)
             .await
             .map(|()| "sections"),
-        _ => Err(broadsheet_app::AppError::Invalid("Unknown change.".into())),
+        _ => Err(AppError::Invalid(
+            "Unknown change: use the page's buttons.".into(),
+        )),
     };
-    taxonomy_result(&web, staff, r).await
+    taxonomy_result(&web, &staff, r).await
 }
 
 pub async fn merge_tags(
     State(web): State<Web>,
-    headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
-) -> Response {
-    let (staff, _) = match require(&web, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    if let Err(e) = check_csrf(&staff, &form) {
-        return e.into_response();
-    }
-    let id = |k: &str| form.get(k).and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+    StaffForm { staff, form, .. }: StaffForm,
+) -> Result<Response, WebError> {
+    let id = |k: &str| form.get(k).parse::<i64>().unwrap_or(0);
     let r = newsroom::merge_tags(&web.app, &staff, id("from"), id("into"))
         .await
         .map(|()| "merged");
-    taxonomy_result(&web, staff, r).await
+    taxonomy_result(&web, &staff, r).await
 }
 
 // ----- your account: two-factor sign-in and password ------------------------------------------
@@ -1624,12 +1337,7 @@ pub async fn merge_tags(
 #[derive(Template)]
 #[template(path = "nr_account.html")]
 struct AccountPage {
-    title: String,
-    paper: String,
-    staff: Option<Staff>,
-    notice: String,
-    problem: String,
-    csrf: String,
+    frame: Frame,
     two_factor: bool,
     secret: String,
     otpauth: String,
@@ -1645,12 +1353,11 @@ async fn account_page(
     problem: &str,
     status: StatusCode,
 ) -> Response {
-    let acct = match web.app.store().author_by_username(&staff.username).await {
-        Ok(Some(a)) => a,
-        Ok(None) => return WebError::NotFound.into_response(),
+    let acct = match desk::account(&web.app, &staff).await {
+        Ok(a) => a,
         Err(e) => return WebError::from(e).into_response(),
     };
-    let two_factor = acct.totp_secret.as_deref().is_some_and(|s| !s.is_empty());
+    let two_factor = acct.two_factor;
     let secret = if two_factor {
         String::new()
     } else {
@@ -1661,25 +1368,16 @@ async fn account_page(
     } else {
         broadsheet_app::accounts::otpauth_url(&secret, &staff.username, &web.app.config().name)
     };
-    let profile = web.app.store().author_profile(acct.id).await.ok().flatten();
-    let (author_url, bio, picture) = match profile {
-        Some(a) => (
-            format!("/authors/{}", a.slug),
-            a.bio,
-            a.picture_id.map(|p| p.to_string()).unwrap_or_default(),
-        ),
-        None => (String::new(), String::new(), String::new()),
-    };
     let page = AccountPage {
-        author_url,
-        bio,
-        picture,
-        title: "Your account".into(),
-        paper: web.app.config().name.clone(),
-        csrf: staff.csrf.clone(),
-        staff: Some(staff),
-        notice: notice.to_string(),
-        problem: problem.to_string(),
+        author_url: acct
+            .author_slug
+            .map(|s| format!("/authors/{s}"))
+            .unwrap_or_default(),
+        bio: acct.bio,
+        picture: acct.picture_id.map(|p| p.to_string()).unwrap_or_default(),
+        frame: Frame::new(web, &staff, "Your account")
+            .notice(notice)
+            .problem(problem),
         two_factor,
         secret,
         otpauth,

@@ -7,10 +7,10 @@ use std::collections::HashSet;
 use askama::Template;
 use axum::http::StatusCode;
 use broadsheet_app::entitlement::{self, Reader};
-use broadsheet_app::{App, SectionTree, StoryLookup, keys};
+use broadsheet_app::reader::{self, StoryPage as StoryLoad};
+use broadsheet_app::{App, Listing, SectionTree, keys};
 use broadsheet_domain::time::{ShownTime, show};
 use broadsheet_domain::{PictureRef, StoryCard, markup, permalink};
-use broadsheet_store::Listing;
 
 use crate::error::WebError;
 use crate::view::{self, CardView, Chrome, NavItem, Pager, PicView, Rails};
@@ -204,7 +204,7 @@ struct FrontSpec<'a> {
 async fn front(app: &App, spec: FrontSpec<'_>, page: i64) -> Result<Rendered, WebError> {
     let sections = app.sections();
     let per = app.config().page_size;
-    let total = app.store().count(spec.listing).await?;
+    let total = reader::count(app, spec.listing).await?;
     let pager = view::pager(&spec.path, page, total, per);
     if page > pager.pages {
         return Err(WebError::NotFound);
@@ -296,18 +296,10 @@ pub async fn section(app: &App, path: &str, page: i64) -> Result<Rendered, WebEr
 }
 
 pub async fn author(app: &App, slug: &str, page: i64) -> Result<Rendered, WebError> {
-    let Some(a) = app.store().author_by_slug(slug).await? else {
+    let Some((a, portrait)) = reader::author(app, slug).await? else {
         return Err(WebError::NotFound);
     };
-    let portrait = match a.picture_id {
-        Some(pid) => app
-            .store()
-            .pictures(&[pid])
-            .await?
-            .first()
-            .map(view::picture),
-        None => None,
-    };
+    let portrait = portrait.as_ref().map(view::picture);
     let spec = FrontSpec {
         portrait,
         title: a.display_name.clone(),
@@ -323,7 +315,7 @@ pub async fn author(app: &App, slug: &str, page: i64) -> Result<Rendered, WebErr
 }
 
 pub async fn tag(app: &App, slug: &str, page: i64) -> Result<Rendered, WebError> {
-    let Some(t) = app.store().tag_by_slug(slug).await? else {
+    let Some(t) = reader::tag(app, slug).await? else {
         return Err(WebError::NotFound);
     };
     let spec = FrontSpec {
@@ -366,11 +358,14 @@ struct StoryPage {
 }
 
 pub async fn story(app: &App, requested_path: &str, id: i64) -> Result<Outcome, WebError> {
-    let story = match app.published_story(id).await? {
-        StoryLookup::Found(s) => s,
-        StoryLookup::Withdrawn => return Ok(Outcome::Page(gone(app, id)?)),
-        StoryLookup::Missing => return Err(WebError::NotFound),
+    // The entitlement gate (inside `reader::story`) decides what text leaves the building.
+    let read = match reader::story(app, id, &Reader::default()).await? {
+        StoryLoad::Found(r) => r,
+        StoryLoad::Withdrawn => return Ok(Outcome::Page(gone(app, id)?)),
+        StoryLoad::Missing => return Err(WebError::NotFound),
     };
+    let story = read.story;
+    let gated = read.gated;
     let sections = app.sections();
     let path = permalink::story_path(sections.path(story.section_id), &story.slug, story.id);
     if path != requested_path {
@@ -387,24 +382,19 @@ pub async fn story(app: &App, requested_path: &str, id: i64) -> Result<Outcome, 
         })
         .collect();
 
-    // The entitlement gate decides what text leaves the building.
-    let gated = entitlement::gate(&story, &Reader::default(), app.config().preview_paragraphs);
-    let inline_ids = markup::picture_ids(&gated.markup);
-    let pictures: Vec<PictureRef> = app.store().pictures(&inline_ids).await?;
+    let pictures: Vec<PictureRef> = read.pictures;
     let body = markup::render(&gated.markup, |pid| {
         pictures.iter().find(|p| p.id == pid).map(figure_html)
     });
 
     let published_at = story.published_at.unwrap_or(story.modified_at);
     let updated = story.updated_at.filter(|u| *u >= published_at);
-    let corrections: Vec<(ShownTime, String)> = app
-        .store()
-        .corrections_of(story.id)
-        .await?
+    let corrections: Vec<(ShownTime, String)> = read
+        .corrections
         .into_iter()
         .map(|c| (show(c.at, tz), c.text))
         .collect();
-    let latest = app.cards(Listing::All, 12, 0).await?;
+    let latest = read.latest;
     let exclude: HashSet<i64> = [story.id].into_iter().collect();
     let rails = rails(app, &sections, &latest, &exclude);
 
@@ -629,22 +619,19 @@ struct CorrectionsPage {
 
 pub async fn corrections(app: &App) -> Result<Rendered, WebError> {
     let sections = app.sections();
-    let list = app.store().recent_corrections(100, 0).await?;
-    let ids: Vec<i64> = list.iter().map(|c| c.story_id).collect();
-    let cards = app.store().cards_by_ids(&ids).await?;
+    let list = reader::corrections(app, 100).await?;
     let tz = &app.config().time_zone;
     let mut keys_out = vec![keys::CORRECTIONS.to_string(), keys::RANKINGS.to_string()];
     let items = list
         .into_iter()
-        .filter_map(|c| {
-            let card = cards.iter().find(|k| k.id == c.story_id)?;
+        .map(|(c, card)| {
             keys_out.push(keys::story(card.id));
-            Some(CorrectionItem {
+            CorrectionItem {
                 time: show(c.at, tz),
-                url: view::story_url(&sections, card),
-                headline: card.headline.clone(),
+                url: view::story_url(&sections, &card),
+                headline: card.headline,
                 text: c.text,
-            })
+            }
         })
         .collect();
     let mut chrome = view::chrome(

@@ -1,0 +1,296 @@
+//! What newsroom pages show besides the story use cases: the editor's
+//! context (who may be bylined, a story's corrections), the media library,
+//! the tag list, the picks list, and the capability sets that decide which
+//! buttons and menu entries a staff member sees.
+//!
+//! Every function takes the signed-in [`Staff`] and checks the permission
+//! table here, so the web crate renders what it is given and decides nothing.
+
+use broadsheet_domain::permissions::{self, Action, Role, StoryFacts};
+use broadsheet_domain::{PictureRef, Story, StoryStatus};
+use broadsheet_store::{Correction, LibraryPicture, Revision, TagUse};
+
+use crate::newsroom::Staff;
+use crate::{App, AppError, Result};
+
+/// What a staff member may reach in the newsroom (menu entries, pages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StaffCaps {
+    pub write: bool,
+    pub pictures: bool,
+    pub taxonomy: bool,
+    pub picks: bool,
+    pub moderate: bool,
+    pub staff: bool,
+    pub settings: bool,
+}
+
+impl StaffCaps {
+    pub fn of(role: Role) -> StaffCaps {
+        StaffCaps {
+            write: permissions::allows(role, Action::CreateStory),
+            pictures: permissions::allows(role, Action::UploadPicture),
+            taxonomy: permissions::allows(role, Action::ManageTaxonomy),
+            picks: permissions::allows(role, Action::CurateFront),
+            moderate: permissions::allows(role, Action::ModerateComments),
+            staff: permissions::allows(role, Action::ManageStaff),
+            settings: permissions::allows(role, Action::ManageSettings),
+        }
+    }
+}
+
+/// What a staff member may do to one story (the editor's buttons).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StoryCaps {
+    /// Change its text and fields.
+    pub edit: bool,
+    /// Send it for review.
+    pub submit: bool,
+    /// Publish or schedule it.
+    pub publish: bool,
+    /// Take it down (410 for readers).
+    pub withdraw: bool,
+    /// Add a dated correction.
+    pub correct: bool,
+    /// Read its revisions and audit log.
+    pub history: bool,
+    /// Make an old revision current.
+    pub restore_revision: bool,
+    /// Set or clear the site-wide breaking flag.
+    pub breaking: bool,
+}
+
+/// The facts the object-level rules need about one story and one person.
+pub fn facts(staff: &Staff, story: &Story) -> StoryFacts {
+    let own = story.created_by == Some(staff.id) || story.authors.iter().any(|a| a.id == staff.id);
+    StoryFacts {
+        own,
+        status: story.status,
+    }
+}
+
+/// The capability set for a story (`None`: a new story not yet saved).
+pub fn story_caps(staff: &Staff, story: Option<&Story>) -> StoryCaps {
+    let role = staff.role;
+    let Some(s) = story else {
+        return StoryCaps {
+            edit: permissions::allows(role, Action::CreateStory),
+            breaking: permissions::allows(role, Action::CurateFront),
+            ..StoryCaps::default()
+        };
+    };
+    let f = facts(staff, s);
+    let edit = permissions::can_edit_story(role, f);
+    StoryCaps {
+        edit,
+        submit: s.status == StoryStatus::Draft
+            && edit
+            && permissions::allows(role, Action::SubmitForReview),
+        publish: s.status != StoryStatus::Published && permissions::can_publish_story(role, f),
+        withdraw: s.status == StoryStatus::Published && permissions::allows(role, Action::Withdraw),
+        correct: s.status == StoryStatus::Published && permissions::allows(role, Action::Correct),
+        history: permissions::allows(role, Action::ViewAuditLog),
+        restore_revision: edit && permissions::allows(role, Action::RestoreRevision),
+        breaking: permissions::allows(role, Action::CurateFront),
+    }
+}
+
+fn require(staff: &Staff, action: Action, what: &str) -> Result<()> {
+    if permissions::allows(staff.role, action) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "Your role does not allow you to {what}."
+        )))
+    }
+}
+
+/// The editor page may open: the person may write stories.
+pub fn may_write(staff: &Staff) -> Result<()> {
+    require(staff, Action::CreateStory, "write stories")
+}
+
+/// Everything the story editor shows besides the story itself.
+pub struct EditorContext {
+    /// Staff who can be bylined (id, display name), in name order.
+    pub writers: Vec<(i64, String)>,
+    /// The story's corrections, oldest first.
+    pub corrections: Vec<Correction>,
+}
+
+/// Staff who may be bylined: everyone whose role writes stories.
+pub async fn writers(app: &App) -> Result<Vec<(i64, String)>> {
+    let all = app.store().staff_roles().await?;
+    Ok(all
+        .into_iter()
+        .filter(|(_, _, role)| {
+            role.parse::<Role>()
+                .is_ok_and(|r| permissions::allows(r, Action::CreateStory))
+        })
+        .map(|(id, name, _)| (id, name))
+        .collect())
+}
+
+pub async fn editor_context(
+    app: &App,
+    staff: &Staff,
+    story: Option<&Story>,
+) -> Result<EditorContext> {
+    may_write(staff).or_else(|e| match story {
+        // Someone who cannot write may still open a story they can see.
+        Some(_) => Ok(()),
+        None => Err(e),
+    })?;
+    let corrections = match story {
+        Some(s) => app.store().corrections_of(s.id).await?,
+        None => Vec::new(),
+    };
+    Ok(EditorContext {
+        writers: writers(app).await?,
+        corrections,
+    })
+}
+
+/// Pictures a body places, for the editor's live preview.
+pub async fn pictures_for_preview(
+    app: &App,
+    staff: &Staff,
+    ids: &[i64],
+) -> Result<Vec<PictureRef>> {
+    may_write(staff)?;
+    Ok(app.store().pictures(ids).await?)
+}
+
+/// The media library: pictures matching `q` (newest first) and how many there are.
+pub async fn media_library(
+    app: &App,
+    staff: &Staff,
+    q: &str,
+) -> Result<(Vec<LibraryPicture>, i64)> {
+    require(staff, Action::UploadPicture, "use the media library")?;
+    let q: String = q.trim().chars().take(200).collect();
+    Ok((
+        app.store().search_pictures(&q, 60).await?,
+        app.store().picture_count().await?,
+    ))
+}
+
+/// The tags with their use counts, for the sections-and-tags page.
+pub async fn tags(app: &App, staff: &Staff) -> Result<Vec<TagUse>> {
+    require(staff, Action::ManageTaxonomy, "manage sections and tags")?;
+    Ok(app.store().tag_uses().await?)
+}
+
+/// The sections-and-tags page may open.
+pub fn may_manage_taxonomy(staff: &Staff) -> Result<()> {
+    require(staff, Action::ManageTaxonomy, "manage sections and tags")
+}
+
+/// The Editor's Picks page may open.
+pub fn may_curate(staff: &Staff) -> Result<()> {
+    require(staff, Action::CurateFront, "curate Editor's Picks")
+}
+
+/// A change to the Editor's Picks list, as the picks page offers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PickChange {
+    Add,
+    Up,
+    Down,
+    Remove,
+}
+
+impl std::str::FromStr for PickChange {
+    type Err = AppError;
+    fn from_str(s: &str) -> Result<PickChange> {
+        match s {
+            "add" => Ok(PickChange::Add),
+            "up" => Ok(PickChange::Up),
+            "down" => Ok(PickChange::Down),
+            "remove" => Ok(PickChange::Remove),
+            _ => Err(AppError::Invalid(
+                "That change cannot be made to the list.".into(),
+            )),
+        }
+    }
+}
+
+/// Applies one change to Editor's Picks, starting from the stored order (not
+/// a rankings snapshot) so nothing is lost, and stores the new order.
+pub async fn change_picks(app: &App, staff: &Staff, story: i64, change: PickChange) -> Result<()> {
+    may_curate(staff)?;
+    let mut ids = app.store().editors_picks().await?;
+    // Picks whose story is no longer published fall out of the list.
+    let published = app.store().published_ids(&ids).await?;
+    ids.retain(|id| published.contains(id) || *id == story);
+    let pos = ids.iter().position(|id| *id == story);
+    match (change, pos) {
+        (PickChange::Add, None) => ids.push(story),
+        (PickChange::Add, Some(_)) => {
+            return Err(AppError::Invalid(
+                "That story is already in Editor's Picks.".into(),
+            ));
+        }
+        (PickChange::Up, Some(i)) if i > 0 => ids.swap(i, i - 1),
+        (PickChange::Down, Some(i)) if i + 1 < ids.len() => ids.swap(i, i + 1),
+        (PickChange::Remove, Some(i)) => {
+            ids.remove(i);
+        }
+        _ => {
+            return Err(AppError::Invalid(
+                "That change cannot be made to the list.".into(),
+            ));
+        }
+    }
+    app.set_editors_picks(&ids).await?;
+    tracing::info!(user = %staff.username, picks = ?ids, "editor's picks changed");
+    Ok(())
+}
+
+/// A staff member's own account as the account page shows it.
+pub struct AccountView {
+    pub two_factor: bool,
+    pub author_slug: Option<String>,
+    pub bio: String,
+    pub picture_id: Option<i64>,
+}
+
+pub async fn account(app: &App, staff: &Staff) -> Result<AccountView> {
+    let Some(acct) = app.store().author_by_username(&staff.username).await? else {
+        return Err(AppError::NotFound("There is no such account.".into()));
+    };
+    let profile = app.store().author_profile(acct.id).await?;
+    Ok(AccountView {
+        two_factor: acct.totp_secret.as_deref().is_some_and(|s| !s.is_empty()),
+        author_slug: profile.as_ref().map(|a| a.slug.clone()),
+        bio: profile.as_ref().map(|a| a.bio.clone()).unwrap_or_default(),
+        picture_id: profile.and_then(|a| a.picture_id),
+    })
+}
+
+impl Staff {
+    /// What this person may reach in the newsroom (menus, pages).
+    pub fn caps(&self) -> StaffCaps {
+        StaffCaps::of(self.role)
+    }
+}
+
+/// A story's revisions and audit log, with the names of who did what.
+pub struct History {
+    /// Newest first.
+    pub revisions: Vec<Revision>,
+    /// (action, actor id, at, detail), newest first.
+    pub audit: Vec<(String, Option<i64>, i64, String)>,
+    /// (staff id, display name) of everyone who appears.
+    pub names: Vec<(i64, String)>,
+}
+
+/// The history page of a story the person has opened: needs `ViewAuditLog`.
+pub async fn history(app: &App, staff: &Staff, story: &Story) -> Result<History> {
+    require(staff, Action::ViewAuditLog, "read a story's history")?;
+    Ok(History {
+        revisions: app.store().revisions(story.id).await?,
+        audit: app.store().audit_of(story.id).await?,
+        names: app.store().staff_ids().await?,
+    })
+}

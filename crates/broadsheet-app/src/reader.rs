@@ -1,0 +1,100 @@
+//! What reader pages read: one function per page's data, so the web crate
+//! assembles nothing from the store itself. The story page's text comes
+//! only through [`entitlement::gate`] (the one place paid text is cut).
+
+use broadsheet_domain::{Author, PictureRef, Story, StoryCard, TagRef, markup};
+use broadsheet_store::{Correction, Listing};
+
+use crate::entitlement::{self, GatedBody, Reader};
+use crate::{App, Result, StoryLookup};
+
+/// How many published stories a listing holds (for pagination).
+pub async fn count(app: &App, listing: Listing<'_>) -> Result<i64> {
+    Ok(app.store().count(listing).await?)
+}
+
+/// An author page's subject: the author and their byline picture.
+pub async fn author(app: &App, slug: &str) -> Result<Option<(Author, Option<PictureRef>)>> {
+    let Some(a) = app.store().author_by_slug(slug).await? else {
+        return Ok(None);
+    };
+    let portrait = match a.picture_id {
+        Some(pid) => app.store().pictures(&[pid]).await?.into_iter().next(),
+        None => None,
+    };
+    Ok(Some((a, portrait)))
+}
+
+/// A tag page's subject.
+pub async fn tag(app: &App, slug: &str) -> Result<Option<TagRef>> {
+    Ok(app.store().tag_by_slug(slug).await?)
+}
+
+/// Where a merged tag's old address now points (its new slug), if anywhere.
+pub async fn tag_redirect(app: &App, slug: &str) -> Result<Option<String>> {
+    Ok(app.store().tag_redirect(slug).await?)
+}
+
+/// The corrections page: recent corrections with the card of their story.
+pub async fn corrections(app: &App, limit: i64) -> Result<Vec<(Correction, StoryCard)>> {
+    let list = app.store().recent_corrections(limit, 0).await?;
+    let ids: Vec<i64> = list.iter().map(|c| c.story_id).collect();
+    let cards = app.store().cards_by_ids(&ids).await?;
+    Ok(list
+        .into_iter()
+        .filter_map(|c| {
+            let card = cards.iter().find(|k| k.id == c.story_id)?.clone();
+            Some((c, card))
+        })
+        .collect())
+}
+
+/// Everything a story page shows, with its body already through the gate.
+pub struct StoryRead {
+    pub story: Box<Story>,
+    /// The part of the body this reader gets (and whether text was withheld).
+    pub gated: GatedBody,
+    /// Pictures placed in the gated body.
+    pub pictures: Vec<PictureRef>,
+    pub corrections: Vec<Correction>,
+    /// The newest published stories (for "More from").
+    pub latest: Vec<StoryCard>,
+}
+
+/// What a story address leads to for this reader.
+pub enum StoryPage {
+    Found(StoryRead),
+    Withdrawn,
+    Missing,
+}
+
+/// Loads a published story for `reader`: the gate cuts the body before
+/// anything else sees it.
+pub async fn story(app: &App, id: i64, reader: &Reader) -> Result<StoryPage> {
+    let story = match app.published_story(id).await? {
+        StoryLookup::Found(s) => s,
+        StoryLookup::Withdrawn => return Ok(StoryPage::Withdrawn),
+        StoryLookup::Missing => return Ok(StoryPage::Missing),
+    };
+    let gated = entitlement::gate(&story, reader, app.config().preview_paragraphs);
+    let ids = markup::picture_ids(&gated.markup);
+    let pictures = if ids.is_empty() {
+        Vec::new()
+    } else {
+        app.store().pictures(&ids).await?
+    };
+    let corrections = app.store().corrections_of(story.id).await?;
+    let latest = app.cards(Listing::All, 12, 0).await?;
+    Ok(StoryPage::Found(StoryRead {
+        story,
+        gated,
+        pictures,
+        corrections,
+        latest,
+    }))
+}
+
+/// Whether the database answers (for `/healthz`).
+pub async fn ping(app: &App) -> Result<()> {
+    Ok(app.store().ping().await?)
+}

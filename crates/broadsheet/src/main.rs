@@ -1,3 +1,6 @@
+//! The `broadsheet` binary: parses the command line and runs the command
+//! (see `lib.rs`), printing a one-line error and exiting non-zero on failure.
+
 use std::process::ExitCode;
 
 use clap::Parser;

@@ -7,5 +7,7 @@
 mod cli;
 mod newsroom;
 mod pages;
+mod parity;
 mod rankings;
 mod support;
+mod tidy;

@@ -19,7 +19,7 @@ pub struct Paper {
     pub app: App,
     pub web: Web,
     pub router: Router,
-    pub url: String,
+    pub url: TestDb,
     _dir: tempfile::TempDir,
 }
 
@@ -51,9 +51,62 @@ pub fn backend() -> String {
     std::env::var("BROADSHEET_TEST_BACKEND").unwrap_or_else(|_| "sqlite".into())
 }
 
-/// A database URL for one test: a new SQLite file, or a new PostgreSQL database.
-pub async fn database_url(dir: &std::path::Path) -> Result<String, Box<dyn std::error::Error>> {
-    if backend() == "postgres" {
+/// One test's database: a SQLite file in the test's directory, or a fresh
+/// PostgreSQL database that is dropped when this value is (so a run leaves
+/// no databases behind). Derefs to the database URL.
+pub struct TestDb {
+    url: String,
+    /// (admin URL, database name) for PostgreSQL.
+    drop: Option<(String, String)>,
+}
+
+impl std::ops::Deref for TestDb {
+    type Target = String;
+    fn deref(&self) -> &String {
+        &self.url
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((admin, name)) = self.drop.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime: do the async work on a thread
+        // of its own, and wait for it. FORCE ends the pool's connections.
+        let done = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(async {
+                let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await?;
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&mut conn)
+                .await?;
+                Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+            })
+            .map_err(|e| std::io::Error::other(e.to_string()))
+        })
+        .join();
+        if let Ok(Err(e)) = done {
+            eprintln!("could not drop test database: {e}");
+        }
+    }
+}
+
+/// A database for one test: a new SQLite file, or a new PostgreSQL database.
+pub async fn database_url(dir: &std::path::Path) -> Result<TestDb, Box<dyn std::error::Error>> {
+    database_url_for(&backend(), dir).await
+}
+
+/// A database on the named backend (`sqlite` or `postgres`).
+pub async fn database_url_for(
+    backend: &str,
+    dir: &std::path::Path,
+) -> Result<TestDb, Box<dyn std::error::Error>> {
+    if backend == "postgres" {
         let admin = std::env::var("BROADSHEET_TEST_DATABASE_URL")
             .map_err(|_| "BROADSHEET_TEST_BACKEND=postgres needs BROADSHEET_TEST_DATABASE_URL")?;
         let name = format!("bs_test_{:016x}", rand::random::<u64>());
@@ -65,9 +118,15 @@ pub async fn database_url(dir: &std::path::Path) -> Result<String, Box<dyn std::
             .rsplit_once('/')
             .map(|(b, _)| b.to_string())
             .ok_or("bad admin URL")?;
-        Ok(format!("{base}/{name}"))
+        Ok(TestDb {
+            url: format!("{base}/{name}"),
+            drop: Some((admin, name)),
+        })
     } else {
-        Ok(format!("sqlite://{}", dir.join("paper.db").display()))
+        Ok(TestDb {
+            url: format!("sqlite://{}", dir.join("paper.db").display()),
+            drop: None,
+        })
     }
 }
 

@@ -15,7 +15,7 @@ pub fn hash_password(password: &str) -> Result<String> {
     Argon2::default()
         .hash_password(password.as_bytes())
         .map(|h| h.to_string())
-        .map_err(|e| AppError::Invalid(format!("cannot hash the password: {e}")))
+        .map_err(|e| AppError::Internal(format!("cannot hash the password: {e}")))
 }
 
 /// True if `password` matches the stored hash; false for any malformed hash.

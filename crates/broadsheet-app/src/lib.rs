@@ -45,6 +45,10 @@ pub enum AppError {
     Invalid(String),
     #[error("{0}")]
     Forbidden(String),
+    /// Something failed on our side: logged, never shown (the web layer
+    /// answers with its generic "something went wrong").
+    #[error("internal: {0}")]
+    Internal(String),
 }
 
 pub type Result<T> = std::result::Result<T, AppError>;

@@ -514,7 +514,7 @@ pub async fn upload_picture(
     let accepted =
         tokio::task::spawn_blocking(move || crate::media::accept_upload(&bytes, &declared))
             .await
-            .map_err(|e| AppError::Invalid(format!("The picture could not be processed: {e}")))?
+            .map_err(|e| AppError::Internal(format!("picture processing task failed: {e}")))?
             .map_err(AppError::Invalid)?;
     let caption = if caption.trim().is_empty() {
         accepted.iptc_caption.clone().unwrap_or_default()

@@ -13,6 +13,7 @@ pub mod keys;
 pub mod media;
 pub mod newsroom;
 mod rankings;
+pub mod render;
 pub mod sections;
 mod views;
 
@@ -37,6 +38,10 @@ pub enum AppError {
     Invalid(String),
     #[error("{0}")]
     Forbidden(String),
+    /// Rendering a body failed or took longer than its limit; the detail is
+    /// for the log.
+    #[error("render: {0}")]
+    Render(String),
 }
 
 pub type Result<T> = std::result::Result<T, AppError>;

@@ -1405,14 +1405,12 @@ pub async fn upload_picture(
 
 /// The body as readers will see it (sanitised), for the editor's preview.
 async fn preview_html(web: &Web, body: &str) -> String {
-    let ids = broadsheet_domain::markup::picture_ids(body);
-    let pictures = web.app.store().pictures(&ids).await.unwrap_or_default();
-    broadsheet_domain::markup::render(body, |pid| {
-        pictures
-            .iter()
-            .find(|p| p.id == pid)
-            .map(crate::pages::figure_html)
-    })
+    broadsheet_app::render::body_html(&web.app, body, crate::pages::figure_html)
+        .await
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, "preview failed");
+            "<p>The preview could not be made just now; your text is unchanged.</p>".into()
+        })
 }
 
 /// `POST /newsroom/preview`: the sanitised HTML of a body, for live preview.
@@ -1429,14 +1427,22 @@ pub async fn preview(
         return e.into_response();
     }
     let body = form.get("body").map(String::as_str).unwrap_or("");
-    if body.len() > 200_000 {
+    if body.len() > broadsheet_domain::markup::MAX_BODY_BYTES {
         return (
             StatusCode::PAYLOAD_TOO_LARGE,
             "The body is too long to preview.",
         )
             .into_response();
     }
-    html(StatusCode::OK, preview_html(&web, body).await)
+    // Refused with the reason when nested too deeply; rendered off the
+    // async workers with a time limit.
+    match broadsheet_app::render::preview_html(&web.app, body, crate::pages::figure_html).await {
+        Ok(h) => html(StatusCode::OK, h),
+        Err(broadsheet_app::AppError::Invalid(m)) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, m).into_response()
+        }
+        Err(e) => WebError::from(e).into_response(),
+    }
 }
 
 fn wants_json(headers: &HeaderMap) -> bool {

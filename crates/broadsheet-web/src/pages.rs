@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use askama::Template;
 use axum::http::StatusCode;
 use broadsheet_app::entitlement::{self, Reader};
-use broadsheet_app::{App, SectionTree, StoryLookup, keys};
+use broadsheet_app::{App, SectionTree, StoryLookup, keys, render};
 use broadsheet_domain::time::{ShownTime, show};
 use broadsheet_domain::{PictureRef, StoryCard, markup, permalink};
 use broadsheet_store::Listing;
@@ -388,12 +388,9 @@ pub async fn story(app: &App, requested_path: &str, id: i64) -> Result<Outcome, 
         .collect();
 
     // The entitlement gate decides what text leaves the building.
-    let gated = entitlement::gate(&story, &Reader::default(), app.config().preview_paragraphs);
-    let inline_ids = markup::picture_ids(&gated.markup);
-    let pictures: Vec<PictureRef> = app.store().pictures(&inline_ids).await?;
-    let body = markup::render(&gated.markup, |pid| {
-        pictures.iter().find(|p| p.id == pid).map(figure_html)
-    });
+    // It and the rendering run off the async workers, with a time limit.
+    let gated = render::story_body(app, &story, &Reader::default(), figure_html).await?;
+    let body = gated.html;
 
     let published_at = story.published_at.unwrap_or(story.modified_at);
     let updated = story.updated_at.filter(|u| *u >= published_at);

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use broadsheet_app::entitlement::{self, Reader};
 use broadsheet_app::{App, SectionTree, StoryLookup, keys, render};
 use broadsheet_domain::time::{ShownTime, show};
-use broadsheet_domain::{PictureRef, StoryCard, markup, permalink};
+use broadsheet_domain::{PictureRef, StoryCard, permalink};
 use broadsheet_store::Listing;
 
 use crate::error::WebError;

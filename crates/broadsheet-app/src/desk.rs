@@ -7,7 +7,7 @@
 //! table here, so the web crate renders what it is given and decides nothing.
 
 use broadsheet_domain::permissions::{self, Action, Role, StoryFacts};
-use broadsheet_domain::{PictureRef, Story, StoryStatus};
+use broadsheet_domain::{Story, StoryStatus};
 use broadsheet_store::{Correction, LibraryPicture, Revision, TagUse};
 
 use crate::newsroom::Staff;
@@ -149,16 +149,6 @@ pub async fn editor_context(
         writers: writers(app).await?,
         corrections,
     })
-}
-
-/// Pictures a body places, for the editor's live preview.
-pub async fn pictures_for_preview(
-    app: &App,
-    staff: &Staff,
-    ids: &[i64],
-) -> Result<Vec<PictureRef>> {
-    may_write(staff)?;
-    Ok(app.store().pictures(ids).await?)
 }
 
 /// The media library: pictures matching `q` (newest first) and how many there are.

@@ -15,6 +15,7 @@ pub mod media;
 pub mod newsroom;
 mod rankings;
 pub mod reader;
+pub mod render;
 pub mod sections;
 mod views;
 
@@ -49,6 +50,10 @@ pub enum AppError {
     /// answers with its generic "something went wrong").
     #[error("internal: {0}")]
     Internal(String),
+    /// Rendering a body failed or took longer than its limit; the detail is
+    /// for the log.
+    #[error("render: {0}")]
+    Render(String),
 }
 
 pub type Result<T> = std::result::Result<T, AppError>;

@@ -222,12 +222,8 @@ pub async fn validate(app: &App, e: &StoryEdit) -> Result<()> {
             "There is no picture {pic}: choose one from the media library, or leave the lead picture empty."
         )));
     }
-    if e.body.len() > 200_000 {
-        return Err(AppError::Invalid(
-            "The body is longer than 200,000 characters: split the story.".into(),
-        ));
-    }
-    Ok(())
+    // Too long or nested too deeply: refused with what to do.
+    crate::render::check_body(&e.body).await
 }
 
 pub async fn create(app: &App, staff: &Staff, e: &StoryEdit) -> Result<i64> {

@@ -1,11 +1,11 @@
 //! What reader pages read: one function per page's data, so the web crate
-//! assembles nothing from the store itself. The story page's text comes
-//! only through [`entitlement::gate`] (the one place paid text is cut).
+//! assembles nothing from the store itself. The story page's *text* is not
+//! here: it comes only through [`crate::render::story_body`], which runs
+//! [`crate::entitlement::gate`] (the one place paid text is cut).
 
-use broadsheet_domain::{Author, PictureRef, Story, StoryCard, TagRef, markup};
+use broadsheet_domain::{Author, PictureRef, Story, StoryCard, TagRef};
 use broadsheet_store::{Correction, Listing};
 
-use crate::entitlement::{self, GatedBody, Reader};
 use crate::{App, Result, StoryLookup};
 
 /// How many published stories a listing holds (for pagination).
@@ -49,13 +49,10 @@ pub async fn corrections(app: &App, limit: i64) -> Result<Vec<(Correction, Story
         .collect())
 }
 
-/// Everything a story page shows, with its body already through the gate.
+/// Everything a story page shows besides its text (which the page takes
+/// from `render::story_body`, through the gate).
 pub struct StoryRead {
     pub story: Box<Story>,
-    /// The part of the body this reader gets (and whether text was withheld).
-    pub gated: GatedBody,
-    /// Pictures placed in the gated body.
-    pub pictures: Vec<PictureRef>,
     pub corrections: Vec<Correction>,
     /// The newest published stories (for "More from").
     pub latest: Vec<StoryCard>,
@@ -68,27 +65,17 @@ pub enum StoryPage {
     Missing,
 }
 
-/// Loads a published story for `reader`: the gate cuts the body before
-/// anything else sees it.
-pub async fn story(app: &App, id: i64, reader: &Reader) -> Result<StoryPage> {
+/// Loads a published story and what its page shows around it.
+pub async fn story(app: &App, id: i64) -> Result<StoryPage> {
     let story = match app.published_story(id).await? {
         StoryLookup::Found(s) => s,
         StoryLookup::Withdrawn => return Ok(StoryPage::Withdrawn),
         StoryLookup::Missing => return Ok(StoryPage::Missing),
     };
-    let gated = entitlement::gate(&story, reader, app.config().preview_paragraphs);
-    let ids = markup::picture_ids(&gated.markup);
-    let pictures = if ids.is_empty() {
-        Vec::new()
-    } else {
-        app.store().pictures(&ids).await?
-    };
     let corrections = app.store().corrections_of(story.id).await?;
     let latest = app.cards(Listing::All, 12, 0).await?;
     Ok(StoryPage::Found(StoryRead {
         story,
-        gated,
-        pictures,
         corrections,
         latest,
     }))

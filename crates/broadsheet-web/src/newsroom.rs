@@ -526,7 +526,7 @@ async fn render_story(
             });
         }
     }
-    let preview = preview_html(web, staff, &e.body).await?;
+    let preview = preview_html(web, &e.body).await?;
     let title = if story.is_some() {
         "Edit story"
     } else {
@@ -1157,28 +1157,17 @@ pub async fn upload_picture(
 }
 
 /// The body as readers will see it (sanitised), for the editor's preview.
-async fn preview_html(web: &Web, staff: &Staff, body: &str) -> Result<String, WebError> {
-    let ids = broadsheet_domain::markup::picture_ids(body);
-    let pictures = if ids.is_empty() {
-        Vec::new()
-    } else {
-        desk::pictures_for_preview(&web.app, staff, &ids).await?
-    };
-    Ok(broadsheet_domain::markup::render(body, |pid| {
-        pictures
-            .iter()
-            .find(|p| p.id == pid)
-            .map(crate::pages::figure_html)
-    }))
+async fn preview_html(web: &Web, body: &str) -> Result<String, WebError> {
+    Ok(broadsheet_app::render::body_html(&web.app, body, crate::pages::figure_html).await?)
 }
 
 /// `POST /newsroom/preview`: the sanitised HTML of a body, for live preview.
 pub async fn preview(
     State(web): State<Web>,
-    StaffForm { staff, form, .. }: StaffForm,
+    StaffForm { form, .. }: StaffForm,
 ) -> Result<Response, WebError> {
     let body = form.raw("body");
-    if body.len() > 200_000 {
+    if body.len() > broadsheet_domain::markup::MAX_BODY_BYTES {
         return Ok((
             StatusCode::PAYLOAD_TOO_LARGE,
             [(header::CACHE_CONTROL, "no-store")],
@@ -1186,10 +1175,18 @@ pub async fn preview(
         )
             .into_response());
     }
-    Ok(html(
-        StatusCode::OK,
-        preview_html(&web, &staff, body).await?,
-    ))
+    // Refused with the reason when nested too deeply; rendered off the
+    // async workers with a time limit.
+    match broadsheet_app::render::preview_html(&web.app, body, crate::pages::figure_html).await {
+        Ok(h) => Ok(html(StatusCode::OK, h)),
+        Err(AppError::Invalid(m)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            [(header::CACHE_CONTROL, "no-store")],
+            m,
+        )
+            .into_response()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn wants_json(headers: &HeaderMap) -> bool {

@@ -8,9 +8,9 @@ use askama::Template;
 use axum::http::StatusCode;
 use broadsheet_app::entitlement::{self, Reader};
 use broadsheet_app::reader::{self, StoryPage as StoryLoad};
-use broadsheet_app::{App, Listing, SectionTree, keys};
+use broadsheet_app::{App, Listing, SectionTree, keys, render};
 use broadsheet_domain::time::{ShownTime, show};
-use broadsheet_domain::{PictureRef, StoryCard, markup, permalink};
+use broadsheet_domain::{PictureRef, StoryCard, permalink};
 
 use crate::error::WebError;
 use crate::view::{self, CardView, Chrome, NavItem, Pager, PicView, Rails};
@@ -358,14 +358,12 @@ struct StoryPage {
 }
 
 pub async fn story(app: &App, requested_path: &str, id: i64) -> Result<Outcome, WebError> {
-    // The entitlement gate (inside `reader::story`) decides what text leaves the building.
-    let read = match reader::story(app, id, &Reader::default()).await? {
+    let read = match reader::story(app, id).await? {
         StoryLoad::Found(r) => r,
         StoryLoad::Withdrawn => return Ok(Outcome::Page(gone(app, id)?)),
         StoryLoad::Missing => return Err(WebError::NotFound),
     };
     let story = read.story;
-    let gated = read.gated;
     let sections = app.sections();
     let path = permalink::story_path(sections.path(story.section_id), &story.slug, story.id);
     if path != requested_path {
@@ -382,10 +380,10 @@ pub async fn story(app: &App, requested_path: &str, id: i64) -> Result<Outcome, 
         })
         .collect();
 
-    let pictures: Vec<PictureRef> = read.pictures;
-    let body = markup::render(&gated.markup, |pid| {
-        pictures.iter().find(|p| p.id == pid).map(figure_html)
-    });
+    // The entitlement gate decides what text leaves the building.
+    // It and the rendering run off the async workers, with a time limit.
+    let gated = render::story_body(app, &story, &Reader::default(), figure_html).await?;
+    let body = gated.html;
 
     let published_at = story.published_at.unwrap_or(story.modified_at);
     let updated = story.updated_at.filter(|u| *u >= published_at);

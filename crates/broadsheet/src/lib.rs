@@ -13,6 +13,26 @@ use broadsheet_store::{OpenOptions, Store};
 use cli::{Cli, Command, PicksAction, ServeArgs, StoryAction, UserAction};
 use config::Settings;
 
+/// The log filter: `spec` (from `BROADSHEET_LOG` or `RUST_LOG`) or else
+/// `info,sqlx=warn`. The HTML parser under the sanitiser (html5ever, through
+/// the `log` bridge) warns once per element of odd markup (12,000 lines for
+/// one hostile preview), so its targets log errors only unless `spec` names
+/// them.
+pub fn log_filter(spec: Option<&str>) -> tracing_subscriber::EnvFilter {
+    use tracing_subscriber::EnvFilter;
+    const DEFAULT: &str = "info,sqlx=warn";
+    let spec = spec.unwrap_or(DEFAULT);
+    let mut filter = EnvFilter::try_new(spec).unwrap_or_else(|_| EnvFilter::new(DEFAULT));
+    for target in ["html5ever", "markup5ever"] {
+        if !spec.contains(target)
+            && let Ok(d) = format!("{target}=error").parse()
+        {
+            filter = filter.add_directive(d);
+        }
+    }
+    filter
+}
+
 /// Runs a parsed command line. Errors are one line for the operator.
 pub async fn run(cli: Cli) -> Result<(), String> {
     match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {

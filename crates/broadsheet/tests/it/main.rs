@@ -9,5 +9,6 @@ mod newsroom;
 mod pages;
 mod parity;
 mod rankings;
+mod security_markup;
 mod support;
 mod tidy;

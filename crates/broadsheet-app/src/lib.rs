@@ -14,6 +14,7 @@ pub mod media;
 pub mod newsroom;
 mod rankings;
 pub mod sections;
+pub mod signin;
 mod views;
 
 use std::sync::{Arc, RwLock};

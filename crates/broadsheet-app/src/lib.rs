@@ -15,6 +15,7 @@ pub mod newsroom;
 mod rankings;
 pub mod sections;
 pub mod signin;
+pub mod throttle;
 mod views;
 
 use std::sync::{Arc, RwLock};

@@ -9,8 +9,7 @@ use broadsheet_store::{DeskItem, Saved, StoryEdit};
 // Sign-in moved to `signin`; these names stay reachable from here for the
 // handlers that already use them.
 pub use crate::signin::{
-    SESSION_SECS, SignInError, SignInLimiter, Staff, random_token, session, sign_in, sign_out,
-    token_hash,
+    SESSION_SECS, SignInError, Staff, random_token, session, sign_out, token_hash,
 };
 
 use crate::{App, AppError, Result, keys, now};

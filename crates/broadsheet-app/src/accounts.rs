@@ -172,10 +172,37 @@ pub fn new_totp_secret() -> String {
     totp_rs::Secret::Raw(b.to_vec()).to_encoded().to_string()
 }
 
+/// Whether `secret` is a usable two-factor key (base32, at least 128 bits).
+pub fn totp_secret_ok(secret_b32: &str) -> bool {
+    secret_b32.len() <= 128 && totp(secret_b32).is_some()
+}
+
 /// Whether `code` is right for `secret` now (or one step either side).
+/// This alone does not stop a replay: sign-in uses [`totp_step`] and
+/// records the step.
 pub fn totp_ok(secret_b32: &str, code: &str) -> bool {
+    totp_step(secret_b32, code, now()).is_some()
+}
+
+/// The 30-second time step `code` belongs to for `secret` at unix time `t`
+/// (the step of `t`, or one either side), the newest if several match;
+/// `None` if it is not right. Compared in constant time.
+pub fn totp_step(secret_b32: &str, code: &str, t: i64) -> Option<i64> {
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-    code.len() == 6 && totp(secret_b32).is_some_and(|t| t.check(&code, now().max(0) as u64))
+    if code.len() != 6 {
+        return None;
+    }
+    let totp = totp(secret_b32)?;
+    let now_step = t.max(0) / 30;
+    (now_step - 1..=now_step + 1).rev().find(|step| {
+        let want = totp.generate((step.max(&0) * 30) as u64);
+        want.len() == code.len()
+            && want
+                .bytes()
+                .zip(code.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    })
 }
 
 /// The code for `secret` at unix time `t` (tests, and showing the setup works).
@@ -206,27 +233,6 @@ pub fn otpauth_url(secret_b32: &str, username: &str, issuer: &str) -> String {
     )
 }
 
-/// Changes one's own password: the current one must be right. Ends every
-/// session (the caller signs in again).
-pub async fn change_password(
-    store: &Store,
-    username: &str,
-    current: &str,
-    new: &str,
-) -> Result<()> {
-    let Some(acct) = store.author_by_username(username).await? else {
-        return Err(AppError::NotFound("No such account.".into()));
-    };
-    if !verify_password(current, acct.password_hash.as_deref().unwrap_or("")) {
-        return Err(AppError::Invalid(
-            "The current password is not right.".into(),
-        ));
-    }
-    check_password(new)?;
-    reset_password(store, username, Some(new)).await?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,6 +247,23 @@ mod tests {
         assert!(!verify_password("correct horse batterY", &a));
         assert!(!verify_password("anything", "not a hash"));
         Ok(())
+    }
+
+    #[test]
+    fn a_code_names_its_time_step() {
+        let secret = new_totp_secret();
+        assert!(totp_secret_ok(&secret));
+        assert!(!totp_secret_ok("not base32!"));
+        let t = 1_800_000_015;
+        let step = t / 30;
+        assert_eq!(totp_step(&secret, &totp_code(&secret, t), t), Some(step));
+        assert_eq!(
+            totp_step(&secret, &totp_code(&secret, t + 30), t),
+            Some(step + 1),
+            "one step of clock skew either side"
+        );
+        assert_eq!(totp_step(&secret, &totp_code(&secret, t + 95), t), None);
+        assert_eq!(totp_step(&secret, "12345", t), None);
     }
 
     #[test]

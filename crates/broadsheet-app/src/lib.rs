@@ -17,6 +17,8 @@ mod rankings;
 pub mod reader;
 pub mod render;
 pub mod sections;
+pub mod signin;
+pub mod throttle;
 mod views;
 
 use std::sync::{Arc, RwLock};

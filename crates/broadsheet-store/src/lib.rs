@@ -12,6 +12,7 @@ mod corrections;
 mod error;
 mod newsroom;
 mod queries;
+mod signin;
 mod taxonomy;
 
 pub use corrections::*;

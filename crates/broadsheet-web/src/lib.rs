@@ -44,7 +44,7 @@ pub struct Web {
     hsts: bool,
     hits: Arc<AtomicU64>,
     misses: Arc<AtomicU64>,
-    limiter: Arc<broadsheet_app::newsroom::SignInLimiter>,
+    signin: Arc<broadsheet_app::signin::SignInGuard>,
 }
 
 /// Options for the web layer.
@@ -77,15 +77,21 @@ impl Web {
             hsts,
             hits: Arc::new(AtomicU64::new(0)),
             misses: Arc::new(AtomicU64::new(0)),
-            limiter: Arc::new(broadsheet_app::newsroom::SignInLimiter::default()),
+            signin: Arc::new(broadsheet_app::signin::SignInGuard::default()),
             app,
         };
+        web.signin.start_sweeper();
         let cache = web.cache.clone();
         web.app.on_purge(move |keys| {
             let n = cache.purge(keys);
             tracing::debug!(purged = n, keys = %keys.join(" "), "page cache purge");
         });
         web
+    }
+
+    /// The sign-in throttle and keys (tests read its counters).
+    pub fn sign_in_guard(&self) -> &broadsheet_app::signin::SignInGuard {
+        &self.signin
     }
 
     /// The router with every route and layer.

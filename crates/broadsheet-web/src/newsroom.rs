@@ -15,6 +15,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use broadsheet_app::desk::{self, StaffCaps, StoryCaps};
 use broadsheet_app::newsroom::{self, SignInError, Staff};
+use broadsheet_app::signin;
 use broadsheet_app::{AppError, DeskItem, Revision, Saved, StoryEdit, TagUse};
 use broadsheet_domain::{Access, Story, StoryStatus};
 
@@ -24,6 +25,8 @@ use crate::error::WebError;
 use crate::extract::{Posted, SESSION_COOKIE, SignedIn, StaffForm, StaffUpload, cookie};
 
 const SIGNIN_CSRF_COOKIE: &str = "bs_signin";
+/// The trusted-device cookie (see `broadsheet_app::signin`), sent only to the sign-in form.
+const DEVICE_COOKIE: &str = "bs_device";
 
 fn set_cookie(web: &Web, name: &str, value: &str, path: &str, max_age: i64) -> HeaderValue {
     let secure = if web.hsts { "; Secure" } else { "" };
@@ -48,24 +51,6 @@ async fn current(web: &Web, headers: &HeaderMap) -> Result<Option<(Staff, String
     crate::extract::session(web, headers).await
 }
 
-/// The signed-in staff member, or a redirect to sign in.
-async fn require(web: &Web, headers: &HeaderMap) -> Result<(Staff, String), Response> {
-    match current(web, headers).await {
-        Ok(Some(s)) => Ok(s),
-        Ok(None) => Err(Redirect::to("/newsroom/sign-in").into_response()),
-        Err(e) => Err(e.into_response()),
-    }
-}
-
-fn check_csrf(staff: &Staff, form: &HashMap<String, String>) -> Result<(), WebError> {
-    match form.get("csrf") {
-        Some(t) if !t.is_empty() && *t == staff.csrf => Ok(()),
-        _ => Err(WebError::Forbidden(
-            "This form has expired or did not come from the newsroom. Reload the page and try again.".into(),
-        )),
-    }
-}
-
 // ----- sign-in -----------------------------------------------------------------
 
 #[derive(Template)]
@@ -75,8 +60,17 @@ struct SignInPage {
     username: String,
 }
 
-fn sign_in_page(web: &Web, status: StatusCode, problem: &str, username: &str) -> Response {
-    let csrf = newsroom::random_token();
+async fn sign_in_page(web: &Web, status: StatusCode, problem: &str, username: &str) -> Response {
+    let csrf = match web.signin.signin_csrf_token(&web.app).await {
+        Ok(t) => t,
+        Err(e) => return sign_in_failure(e),
+    };
+    // Never echo back a field longer than any real username.
+    let username = if username.len() <= signin::MAX_USERNAME {
+        username
+    } else {
+        ""
+    };
     let page = SignInPage {
         frame: Frame {
             title: "Sign in".into(),
@@ -94,7 +88,13 @@ fn sign_in_page(web: &Web, status: StatusCode, problem: &str, username: &str) ->
             let mut r = html(status, body);
             r.headers_mut().append(
                 header::SET_COOKIE,
-                set_cookie(web, SIGNIN_CSRF_COOKIE, &csrf, "/newsroom", 3600),
+                set_cookie(
+                    web,
+                    SIGNIN_CSRF_COOKIE,
+                    &csrf,
+                    "/newsroom",
+                    signin::SIGNIN_CSRF_SECS,
+                ),
             );
             r
         }
@@ -102,15 +102,30 @@ fn sign_in_page(web: &Web, status: StatusCode, problem: &str, username: &str) ->
     }
 }
 
+/// A sign-in error that is not the person's to fix.
+fn sign_in_failure(e: SignInError) -> Response {
+    match e {
+        SignInError::Internal(detail) => WebError::Internal(detail).into_response(),
+        SignInError::Busy(m) => {
+            let mut r = html(StatusCode::SERVICE_UNAVAILABLE, m);
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            r
+        }
+        SignInError::Mismatch(m) | SignInError::Limited(m) | SignInError::Invalid(m) => {
+            WebError::BadRequest(m).into_response()
+        }
+    }
+}
+
 pub async fn sign_in_form(State(web): State<Web>, headers: HeaderMap) -> Response {
     if let Ok(Some(_)) = current(&web, &headers).await {
         return Redirect::to("/newsroom").into_response();
     }
-    sign_in_page(&web, StatusCode::OK, "", "")
+    sign_in_page(&web, StatusCode::OK, "", "").await
 }
 
 pub async fn sign_in(State(web): State<Web>, ClientIp(client): ClientIp, req: Request) -> Response {
-    let client = client.to_string();
     let headers = req.headers().clone();
     let Form(form): Form<HashMap<String, String>> = match Form::from_request(req, &()).await {
         Ok(f) => f,
@@ -120,55 +135,80 @@ pub async fn sign_in(State(web): State<Web>, ClientIp(client): ClientIp, req: Re
                 StatusCode::BAD_REQUEST,
                 "The form could not be read. Try again.",
                 "",
-            );
+            )
+            .await;
         }
     };
-    let username = form.get("username").map(String::as_str).unwrap_or("");
-    let password = form.get("password").map(String::as_str).unwrap_or("");
-    let expected = cookie(&headers, SIGNIN_CSRF_COOKIE).unwrap_or("");
-    if expected.is_empty() || form.get("csrf").map(String::as_str) != Some(expected) {
-        return sign_in_page(
-            &web,
-            StatusCode::FORBIDDEN,
-            "This form has expired. It has been refreshed: sign in again.",
-            username,
-        );
-    }
-    let limiter = web.limiter.clone();
-    match newsroom::sign_in(
-        &web.app,
-        &limiter,
-        username,
-        password,
-        form.get("code").map(String::as_str).unwrap_or(""),
-        &client,
-    )
-    .await
+    let get = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
+    let username = get("username");
+    // The form's token must repeat the cookie, and the cookie must be one
+    // this installation signed and that has not expired.
+    let cookie_token = cookie(&headers, SIGNIN_CSRF_COOKIE).unwrap_or("");
+    match web
+        .signin
+        .signin_csrf_ok(&web.app, cookie_token, get("csrf"))
+        .await
     {
-        Ok((staff, token)) => {
-            tracing::info!(user = %staff.username, "newsroom sign-in");
+        Ok(true) => {}
+        Ok(false) => {
+            return sign_in_page(
+                &web,
+                StatusCode::FORBIDDEN,
+                "This form has expired. It has been refreshed: sign in again.",
+                username,
+            )
+            .await;
+        }
+        Err(e) => return sign_in_failure(e),
+    }
+    let attempt = signin::Attempt {
+        username,
+        password: get("password"),
+        code: get("code"),
+        client,
+        device: cookie(&headers, DEVICE_COOKIE),
+    };
+    match signin::sign_in(&web.app, &web.signin, &attempt).await {
+        Ok(done) => {
+            tracing::info!(user = %done.staff.username, "newsroom sign-in");
             let mut r = Redirect::to("/newsroom").into_response();
-            r.headers_mut().append(
+            let h = r.headers_mut();
+            h.append(
                 header::SET_COOKIE,
                 set_cookie(
                     &web,
                     SESSION_COOKIE,
-                    &token,
+                    &done.session,
                     "/newsroom",
                     newsroom::SESSION_SECS,
                 ),
             );
-            r.headers_mut().append(
+            h.append(
                 header::SET_COOKIE,
                 set_cookie(&web, SIGNIN_CSRF_COOKIE, "", "/newsroom", 0),
             );
+            h.append(
+                header::SET_COOKIE,
+                set_cookie(
+                    &web,
+                    DEVICE_COOKIE,
+                    &done.device,
+                    "/newsroom/sign-in",
+                    signin::DEVICE_SECS,
+                ),
+            );
             r
         }
-        Err(SignInError::Mismatch(m)) => sign_in_page(&web, StatusCode::UNAUTHORIZED, &m, username),
-        Err(SignInError::Limited(m)) => {
-            sign_in_page(&web, StatusCode::TOO_MANY_REQUESTS, &m, username)
+        Err(SignInError::Mismatch(m)) => {
+            sign_in_page(&web, StatusCode::UNAUTHORIZED, &m, username).await
         }
-        Err(SignInError::Internal(e)) => WebError::from(e).into_response(),
+        Err(SignInError::Limited(m)) => {
+            sign_in_page(&web, StatusCode::TOO_MANY_REQUESTS, &m, username).await
+        }
+        Err(SignInError::Invalid(m)) => {
+            sign_in_page(&web, StatusCode::BAD_REQUEST, &m, username).await
+        }
+        Err(e) => sign_in_failure(e),
     }
 }
 
@@ -1355,16 +1395,10 @@ async fn account_page(
         Err(e) => return WebError::from(e).into_response(),
     };
     let two_factor = acct.two_factor;
-    let secret = if two_factor {
-        String::new()
-    } else {
-        broadsheet_app::accounts::new_totp_secret()
-    };
-    let otpauth = if two_factor {
-        String::new()
-    } else {
-        broadsheet_app::accounts::otpauth_url(&secret, &staff.username, &web.app.config().name)
-    };
+    // A fresh key to turn two-factor on with, or to replace the current one.
+    let secret = broadsheet_app::accounts::new_totp_secret();
+    let otpauth =
+        broadsheet_app::accounts::otpauth_url(&secret, &staff.username, &web.app.config().name);
     let page = AccountPage {
         author_url: acct
             .author_slug
@@ -1387,13 +1421,9 @@ async fn account_page(
 
 pub async fn account(
     State(web): State<Web>,
-    headers: HeaderMap,
-    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
+    SignedIn { staff, .. }: SignedIn,
+    Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let (staff, _) = match require(&web, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let notice = match q.get("m").map(String::as_str) {
         Some("on") => "Two-factor sign-in is on.",
         Some("off") => "Two-factor sign-in is off.",
@@ -1405,53 +1435,55 @@ pub async fn account(
 
 pub async fn update_account(
     State(web): State<Web>,
-    headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    ClientIp(client): ClientIp,
+    StaffForm { staff, form, .. }: StaffForm,
 ) -> Response {
-    let (staff, _) = match require(&web, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    if let Err(e) = check_csrf(&staff, &form) {
-        return e.into_response();
-    }
-    let get = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
-    let store = web.app.store();
-    let acct = match store.author_by_username(&staff.username).await {
-        Ok(Some(a)) => a,
-        Ok(None) => return WebError::NotFound.into_response(),
-        Err(e) => return WebError::from(e).into_response(),
-    };
-    use broadsheet_app::accounts;
-    match get("do") {
-        "totp-on" => {
-            let secret = get("secret");
-            if !accounts::totp_ok(secret, get("code")) {
-                return account_page(&web, staff, "", "That code is not right: enter the code the app shows now, for the key on this page.", StatusCode::BAD_REQUEST).await;
+    let get = |k: &str| form.raw(k);
+    // A refusal the person can fix is shown on the account page.
+    async fn refused(web: &Web, staff: Staff, e: SignInError) -> Response {
+        match e {
+            SignInError::Mismatch(m) | SignInError::Invalid(m) => {
+                account_page(web, staff, "", &m, StatusCode::BAD_REQUEST).await
             }
-            if let Err(e) = store.set_totp_secret(acct.id, Some(secret)).await {
-                return WebError::from(e).into_response();
+            SignInError::Limited(m) => {
+                account_page(web, staff, "", &m, StatusCode::TOO_MANY_REQUESTS).await
             }
-            tracing::info!(user = %staff.username, "two-factor sign-in turned on");
-            Redirect::to("/newsroom/account?m=on").into_response()
+            other => sign_in_failure(other),
         }
-        "totp-off" => {
-            let on = acct.totp_secret.as_deref().unwrap_or("");
-            if on.is_empty() || !accounts::totp_ok(on, get("code")) {
-                return account_page(
-                    &web,
-                    staff,
-                    "",
-                    "That code is not right: enter the code your authenticator app shows now.",
-                    StatusCode::BAD_REQUEST,
-                )
-                .await;
+    }
+    match get("do") {
+        "totp-on" | "totp-off" => {
+            let change = if get("do") == "totp-on" {
+                signin::TwoFactorChange::On {
+                    secret: get("secret"),
+                    code: get("code"),
+                }
+            } else {
+                signin::TwoFactorChange::Off
+            };
+            match signin::change_two_factor(
+                &web.app,
+                &web.signin,
+                &staff,
+                client,
+                get("password"),
+                get("current_code"),
+                change,
+            )
+            .await
+            {
+                Ok(()) => {
+                    let on = matches!(change, signin::TwoFactorChange::On { .. });
+                    tracing::info!(user = %staff.username, on, "two-factor sign-in changed");
+                    Redirect::to(if on {
+                        "/newsroom/account?m=on"
+                    } else {
+                        "/newsroom/account?m=off"
+                    })
+                    .into_response()
+                }
+                Err(e) => refused(&web, staff, e).await,
             }
-            if let Err(e) = store.set_totp_secret(acct.id, None).await {
-                return WebError::from(e).into_response();
-            }
-            tracing::info!(user = %staff.username, "two-factor sign-in turned off");
-            Redirect::to("/newsroom/account?m=off").into_response()
         }
         "profile" => {
             let picture = match get("picture").trim() {
@@ -1479,8 +1511,15 @@ pub async fn update_account(
             }
         }
         "password" => {
-            match accounts::change_password(store, &staff.username, get("current"), get("new"))
-                .await
+            match signin::change_password(
+                &web.app,
+                &web.signin,
+                &staff,
+                client,
+                get("current"),
+                get("new"),
+            )
+            .await
             {
                 Ok(()) => {
                     tracing::info!(user = %staff.username, "password changed; sessions ended");
@@ -1491,10 +1530,7 @@ pub async fn update_account(
                     );
                     r
                 }
-                Err(broadsheet_app::AppError::Invalid(m)) => {
-                    account_page(&web, staff, "", &m, StatusCode::BAD_REQUEST).await
-                }
-                Err(e) => WebError::from(e).into_response(),
+                Err(e) => refused(&web, staff, e).await,
             }
         }
         _ => account_page(&web, staff, "", "Unknown change.", StatusCode::BAD_REQUEST).await,

@@ -10,5 +10,6 @@ mod pages;
 mod parity;
 mod rankings;
 mod security_markup;
+mod security_signin;
 mod support;
 mod tidy;

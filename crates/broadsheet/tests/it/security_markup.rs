@@ -7,31 +7,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::http::StatusCode;
 use broadsheet_app::AppError;
-use broadsheet_app::newsroom::{self, SignInLimiter, Staff};
+use broadsheet_app::newsroom::{self, Staff};
 use broadsheet_domain::Access;
 use broadsheet_store::StoryEdit;
 
 use crate::support::{Paper, Reply, TestResult, between};
 
-/// An editor signed in through the app layer.
+/// An editor, as the app layer's use cases take one.
 async fn editor(p: &Paper) -> Result<Staff, Box<dyn std::error::Error>> {
-    let staff = p.app.store().staff().await?;
-    let user = staff
-        .into_iter()
-        .find(|(_, _, r)| r == "editor")
-        .map(|(u, _, _)| u)
-        .ok_or("no editor")?;
-    let (s, _) = newsroom::sign_in(
-        &p.app,
-        &SignInLimiter::default(),
-        &user,
-        &broadsheet_app::accounts::demo_password(&user),
-        "",
-        "test",
-    )
-    .await
-    .map_err(|_| "sign-in failed")?;
-    Ok(s)
+    crate::support::staff_of_role(p, "editor").await
 }
 
 async fn edit(

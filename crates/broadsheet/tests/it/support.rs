@@ -276,3 +276,33 @@ pub fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
     let j = rest.find(end).unwrap_or(rest.len());
     &rest[..j]
 }
+
+/// A staff member of `role` as the app layer's use cases take one (for
+/// tests that call use cases directly rather than through a signed-in
+/// browser session).
+pub async fn staff_of_role(
+    p: &Paper,
+    role: &str,
+) -> Result<broadsheet_app::newsroom::Staff, Box<dyn std::error::Error>> {
+    let (username, _, _) = p
+        .app
+        .store()
+        .staff()
+        .await?
+        .into_iter()
+        .find(|(_, _, r)| r == role)
+        .ok_or_else(|| format!("the demo has no {role}"))?;
+    let acct = p
+        .app
+        .store()
+        .author_by_username(&username)
+        .await?
+        .ok_or("no such account")?;
+    Ok(broadsheet_app::newsroom::Staff {
+        id: acct.id,
+        username: acct.username,
+        display_name: acct.display_name,
+        role: acct.role.parse()?,
+        csrf: String::new(),
+    })
+}

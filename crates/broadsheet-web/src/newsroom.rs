@@ -256,7 +256,7 @@ pub async fn dashboard(State(web): State<Web>, headers: HeaderMap) -> Response {
         Ok(s) => s,
         Err(r) => return r,
     };
-    let desk = match newsroom::desk(&web.app, &staff).await {
+    let desk = match newsroom::desk(&web.app, &staff.actor()).await {
         Ok(d) => d,
         Err(e) => return WebError::from(e).into_response(),
     };
@@ -357,6 +357,7 @@ struct StoryPage {
     can_submit: bool,
     can_publish: bool,
     can_withdraw: bool,
+    can_reinstate: bool,
     can_correct: bool,
     zone: String,
     tags: String,
@@ -374,6 +375,7 @@ fn notice_text(code: Option<&str>) -> &'static str {
         Some("published") => "Published: it is on the reader site now.",
         Some("scheduled") => "Scheduled.",
         Some("withdrawn") => "Withdrawn: readers get a 410 page.",
+        Some("reinstated") => "Reinstated: it is on the reader site again.",
         Some("corrected") => "Correction published.",
         Some("restored") => "Revision restored (as a new version).",
         _ => "",
@@ -426,17 +428,21 @@ fn story_page(
             authors: Vec::new(),
             lead_picture_id: None,
         });
+    let actor = staff.actor();
     let (editable, can_submit, can_publish, can_withdraw) = match story {
         None => (true, false, false, false),
         Some(s) => (
-            newsroom::may_edit(staff, s),
+            newsroom::may_edit(&actor, s),
             s.status == StoryStatus::Draft
-                && newsroom::may_edit(staff, s)
+                && newsroom::may_edit(&actor, s)
                 && permissions::allows(staff.role, Action::SubmitForReview),
-            s.status != StoryStatus::Published && newsroom::may_publish(staff, s),
+            !matches!(s.status, StoryStatus::Published | StoryStatus::Withdrawn)
+                && newsroom::may_publish(&actor, s),
             s.status == StoryStatus::Published && permissions::allows(staff.role, Action::Withdraw),
         ),
     };
+    let can_reinstate = story.is_some_and(|s| s.status == StoryStatus::Withdrawn)
+        && permissions::allows(staff.role, Action::Withdraw);
     let chosen: Vec<i64> = if e.authors.is_empty() {
         story
             .map(|s| s.authors.iter().map(|a| a.id).collect())
@@ -502,6 +508,7 @@ fn story_page(
         can_submit,
         can_publish,
         can_withdraw,
+        can_reinstate,
         zone: web.app.config().time_zone_name.clone(),
         can_correct: story.is_some_and(|s| s.status == StoryStatus::Published)
             && permissions::allows(staff.role, Action::Correct),
@@ -535,7 +542,7 @@ fn edit_of(s: &Story) -> StoryEdit {
         breaking: s.breaking,
         seo_title: s.seo_title.clone(),
         seo_description: s.seo_description.clone(),
-        tags: s.tags.iter().map(|t| t.id).collect(),
+        tags: s.tags.iter().map(|t| t.name.clone()).collect(),
         authors: s.authors.iter().map(|a| a.id).collect(),
         lead_picture_id: s.lead_picture.as_ref().map(|p| p.id),
     }
@@ -573,7 +580,7 @@ async fn edit_from_form(web: &Web, f: &Posted) -> Result<StoryEdit, WebError> {
         .parse::<Access>()
         .map_err(|_| WebError::BadRequest("Choose free, metered or subscribers only.".into()))?;
     let byline = get("byline");
-    let tags = newsroom::tag_ids(&web.app, &get("tags")).await?;
+    let tags = newsroom::tag_names(&get("tags"))?;
     let staff_ids: Vec<i64> = web
         .app
         .store()
@@ -723,7 +730,7 @@ pub async fn create_story(
         }
         Err(e) => return e.into_response(),
     };
-    match newsroom::create(&web.app, &staff, &edit).await {
+    match newsroom::create(&web.app, &staff.actor(), &edit).await {
         Ok(id) => Redirect::to(&format!("/newsroom/stories/{id}?m=created")).into_response(),
         Err(broadsheet_app::AppError::Invalid(m)) => {
             let sh = Shown {
@@ -747,7 +754,7 @@ pub async fn edit_story(
         Ok(s) => s,
         Err(r) => return r,
     };
-    match newsroom::open(&web.app, &staff, id).await {
+    match newsroom::open(&web.app, &staff.actor(), id).await {
         Ok(story) => {
             let notice = notice_text(q.get("m").map(String::as_str));
             let sh = Shown {
@@ -793,7 +800,7 @@ pub async fn update_story(
     if let Err(e) = check_csrf(&staff, &f.map) {
         return e.into_response();
     }
-    let story = match newsroom::open(&web.app, &staff, id).await {
+    let story = match newsroom::open(&web.app, &staff.actor(), id).await {
         Ok(s) => s,
         Err(e) => return WebError::from(e).into_response(),
     };
@@ -820,7 +827,7 @@ pub async fn update_story(
                 }
                 Err(e) => return e.into_response(),
             };
-            let saved = newsroom::save(app, &staff, id, version, &edit).await;
+            let saved = newsroom::save(app, &staff.actor(), id, version, &edit).await;
             if wants_json(&headers) {
                 return match saved {
                     Ok(Saved::Ok(v)) => json(StatusCode::OK, serde_json::json!({ "version": v })),
@@ -859,7 +866,7 @@ pub async fn update_story(
                 Err(e) => Err(e),
             }
         }
-        "submit" => newsroom::submit(app, &staff, id)
+        "submit" => newsroom::submit(app, &staff.actor(), id)
             .await
             .map(|()| "submitted"),
         "publish" => {
@@ -879,7 +886,7 @@ pub async fn update_story(
                 }
                 Err(e) => return e.into_response(),
             };
-            newsroom::publish(app, &staff, id, at).await.map(|s| {
+            newsroom::publish(app, &staff.actor(), id, version, at).await.map(|s| {
                 if s == StoryStatus::Scheduled {
                     "scheduled"
                 } else {
@@ -887,12 +894,15 @@ pub async fn update_story(
                 }
             })
         }
-        "withdraw" => newsroom::withdraw(app, &staff, id)
+        "withdraw" => newsroom::withdraw(app, &staff.actor(), id)
             .await
             .map(|()| "withdrawn"),
+        "reinstate" => newsroom::reinstate(app, &staff.actor(), id)
+            .await
+            .map(|()| "reinstated"),
         "correct" => newsroom::correct(
             app,
-            &staff,
+            &staff.actor(),
             id,
             form.get("correction").map(String::as_str).unwrap_or(""),
         )
@@ -903,7 +913,7 @@ pub async fn update_story(
                 .get("revision")
                 .and_then(|r| r.parse::<i64>().ok())
                 .unwrap_or(0);
-            match newsroom::restore(app, &staff, id, rev, version).await {
+            match newsroom::restore(app, &staff.actor(), id, rev, version).await {
                 Ok(Saved::Ok(_)) => Ok("restored"),
                 Ok(Saved::Conflict { .. }) => Err(broadsheet_app::AppError::Invalid(
                     "Not restored: the story changed since you opened its history. Open the history again.".into(),
@@ -969,20 +979,14 @@ pub async fn history(State(web): State<Web>, Path(id): Path<i64>, headers: Heade
         Ok(s) => s,
         Err(r) => return r,
     };
-    let story = match newsroom::open(&web.app, &staff, id).await {
-        Ok(s) => s,
+    let newsroom::History {
+        story,
+        revisions: revs,
+        audit,
+        staff: staff_list,
+    } = match newsroom::history(&web.app, &staff.actor(), id).await {
+        Ok(h) => h,
         Err(e) => return WebError::from(e).into_response(),
-    };
-    let store = web.app.store();
-    let (revs, audit, staff_list) = match (
-        store.revisions(id).await,
-        store.audit_of(id).await,
-        store.staff_ids().await,
-    ) {
-        (Ok(r), Ok(a), Ok(s)) => (r, a, s),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
-            return WebError::from(e).into_response();
-        }
     };
     let who = |id: Option<i64>| -> String {
         id.and_then(|i| {
@@ -991,7 +995,7 @@ pub async fn history(State(web): State<Web>, Path(id): Path<i64>, headers: Heade
                 .find(|(sid, _)| *sid == i)
                 .map(|(_, n)| n.clone())
         })
-        .unwrap_or_else(|| "the scheduler".into())
+        .unwrap_or_else(|| "a former member of staff".into())
     };
     let page = HistoryPage {
         title: "History".into(),
@@ -1023,11 +1027,16 @@ pub async fn history(State(web): State<Web>, Path(id): Path<i64>, headers: Heade
             .collect(),
         audit: audit
             .into_iter()
-            .map(|(action, actor, at, detail)| AuditLine {
-                when: when(&web, at),
-                action,
-                who: who(actor),
-                detail,
+            .map(|a| AuditLine {
+                when: when(&web, a.at),
+                who: match a.actor.as_str() {
+                    "staff" => who(a.actor_id),
+                    "scheduler" => "the scheduler".into(),
+                    "operator" => "the operator (command line)".into(),
+                    other => other.to_string(),
+                },
+                action: a.action,
+                detail: a.detail,
             })
             .collect(),
     };
@@ -1203,7 +1212,7 @@ pub async fn update_picks(
             .await;
         }
     }
-    match web.app.set_editors_picks(&ids).await {
+    match web.app.set_editors_picks(&staff.actor(), &ids).await {
         Ok(()) => {
             tracing::info!(user = %staff.username, picks = ?ids, "editor's picks changed");
             Redirect::to("/newsroom/picks").into_response()
@@ -1582,17 +1591,17 @@ pub async fn update_sections(
     let r = match form.get("do").map(String::as_str) {
         Some("add") => {
             let parent = form.get("parent").and_then(|p| p.parse::<i64>().ok());
-            newsroom::add_section(app, &staff, name, parent)
+            newsroom::add_section(app, &staff.actor(), name, parent)
                 .await
                 .map(|_| "sections")
         }
-        Some("rename") => newsroom::rename_section(app, &staff, section, name)
+        Some("rename") => newsroom::rename_section(app, &staff.actor(), section, name)
             .await
             .map(|()| "sections"),
-        Some("up") => newsroom::move_section(app, &staff, section, true)
+        Some("up") => newsroom::move_section(app, &staff.actor(), section, true)
             .await
             .map(|()| "sections"),
-        Some("down") => newsroom::move_section(app, &staff, section, false)
+        Some("down") => newsroom::move_section(app, &staff.actor(), section, false)
             .await
             .map(|()| "sections"),
         _ => Err(broadsheet_app::AppError::Invalid("Unknown change.".into())),
@@ -1613,7 +1622,7 @@ pub async fn merge_tags(
         return e.into_response();
     }
     let id = |k: &str| form.get(k).and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
-    let r = newsroom::merge_tags(&web.app, &staff, id("from"), id("into"))
+    let r = newsroom::merge_tags(&web.app, &staff.actor(), id("from"), id("into"))
         .await
         .map(|()| "merged");
     taxonomy_result(&web, staff, r).await
@@ -1775,7 +1784,7 @@ pub async fn update_account(
                     }
                 },
             };
-            match newsroom::set_profile(&web.app, &staff, get("bio"), picture).await {
+            match newsroom::set_profile(&web.app, &staff.actor(), get("bio"), picture).await {
                 Ok(()) => Redirect::to("/newsroom/account?m=profile").into_response(),
                 Err(broadsheet_app::AppError::Invalid(m)) => {
                     account_page(&web, staff, "", &m, StatusCode::BAD_REQUEST).await

@@ -147,6 +147,10 @@ pub async fn add_user(
     {
         Err(StoreError::Conflict(c)) if c == "authors_username_key" => return Err(taken()),
         Err(StoreError::Conflict(c)) if c == "authors_slug_key" => {
+            drop(tx);
+            if store.author_by_username(username).await?.is_some() {
+                return Err(taken());
+            }
             return Err(AppError::Invalid(format!(
                 "there is already an author page at /authors/{slug}: give a different display name"
             )));

@@ -62,9 +62,7 @@ impl From<StoreError> for AppError {
                     "There is already an author page at that address: give a different display name.",
                 ),
                 "tags_slug_key" => said("There is already a tag with that name."),
-                "story_authors_pkey" => {
-                    said("A byline is listed twice: list each person once.")
-                }
+                "story_authors_pkey" => said("A byline is listed twice: list each person once."),
                 "editors_picks_pkey" => said(
                     "Editor's Picks were changed by someone else at the same moment: reload the page and try again.",
                 ),

@@ -207,9 +207,9 @@ impl Staff {
 
 /// Whether the actor wrote the story (is among its bylines or created it).
 fn own(actor: &Actor, story: &Story) -> bool {
-    actor.staff_id().is_some_and(|me| {
-        story.created_by == Some(me) || story.authors.iter().any(|a| a.id == me)
-    })
+    actor
+        .staff_id()
+        .is_some_and(|me| story.created_by == Some(me) || story.authors.iter().any(|a| a.id == me))
 }
 
 fn facts(actor: &Actor, story: &Story) -> StoryFacts {
@@ -421,11 +421,7 @@ pub async fn save(
             )
             .await?;
         }
-        let current = tx
-            .story_state(id)
-            .await?
-            .map(|s| s.version)
-            .unwrap_or(from_version + 1);
+        let current = current_version(&mut tx, id).await?;
         tx.revision(id, current, actor.staff_id(), &e, "saved", t)
             .await?;
         tx.audit(actor, "save", Some(id), "saved", t).await?;
@@ -436,12 +432,9 @@ pub async fn save(
         }
         Saved::Ok(current)
     } else {
-        let current = tx
-            .story_state(id)
-            .await?
-            .map(|s| s.version)
-            .unwrap_or(from_version);
-        let note = format!("not applied: started from version {from_version}, story was at {current}");
+        let current = current_version(&mut tx, id).await?;
+        let note =
+            format!("not applied: started from version {from_version}, story was at {current}");
         tx.revision(id, from_version, actor.staff_id(), &e, &note, t)
             .await?;
         tx.audit(actor, "save-conflict", Some(id), &note, t).await?;
@@ -452,6 +445,13 @@ pub async fn save(
         app.apply_changes().await?;
     }
     Ok(outcome)
+}
+
+async fn current_version(tx: &mut Tx, id: i64) -> Result<i64> {
+    match tx.story_state(id).await? {
+        Some(s) => Ok(s.version),
+        None => Err(AppError::NotFound(format!("There is no story {id}."))),
+    }
 }
 
 fn refused(r: workflow::Refusal) -> AppError {
@@ -469,7 +469,9 @@ async fn changed_since(app: &App, was: &Story, to: StoryStatus) -> AppError {
         Err(e) => return e.into(),
     };
     if now_is.status == to && to == StoryStatus::Published {
-        AppError::Invalid("The story is already published (someone published it a moment ago).".into())
+        AppError::Invalid(
+            "The story is already published (someone published it a moment ago).".into(),
+        )
     } else if now_is.status != was.status {
         AppError::Invalid(format!(
             "The story changed since you opened it: it is now {}. Open it again.",
@@ -583,7 +585,16 @@ pub async fn publish(
         StoryStatus::Scheduled => (at, format!("for {}; version {reviewed}", at.unwrap_or(t))),
         _ => (None, format!("version {reviewed}")),
     };
-    move_story(app, actor, &story, to, Some(reviewed), scheduled_at, &detail).await?;
+    move_story(
+        app,
+        actor,
+        &story,
+        to,
+        Some(reviewed),
+        scheduled_at,
+        &detail,
+    )
+    .await?;
     Ok(to)
 }
 
@@ -689,17 +700,28 @@ fn check_tag_names(names: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// Staff who may write stories, as (id, display name): the byline choices.
+pub async fn writers(app: &App) -> Result<Vec<(i64, String)>> {
+    Ok(app
+        .store()
+        .staff_roles()
+        .await?
+        .into_iter()
+        .filter(|(_, _, role)| {
+            role.parse::<Role>()
+                .is_ok_and(|r| permissions::allows(r, Action::CreateStory))
+        })
+        .map(|(id, name, _)| (id, name))
+        .collect())
+}
+
 /// Turns "Floods, Local politics" into tag names, checked. Nothing is made
 /// here: the save makes new tags, in its transaction, once it is allowed.
 pub fn tag_names(text: &str) -> Result<Vec<String>> {
     let mut names: Vec<String> = Vec::new();
     for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
         let slug = permalink::slugify(name, 60);
-        if slug.is_empty()
-            || names
-                .iter()
-                .any(|n| permalink::slugify(n, 60) == slug)
-        {
+        if slug.is_empty() || names.iter().any(|n| permalink::slugify(n, 60) == slug) {
             continue;
         }
         names.push(name.to_string());
@@ -753,7 +775,9 @@ pub struct History {
 pub async fn history(app: &App, actor: &Actor, id: i64) -> Result<History> {
     let story = open(app, actor, id).await?;
     if !actor.allows(Action::ViewAuditLog) {
-        return Err(denied("read a story's history (its revisions and audit log)"));
+        return Err(denied(
+            "read a story's history (its revisions and audit log)",
+        ));
     }
     let store = app.store();
     Ok(History {
@@ -921,7 +945,11 @@ pub async fn add_section(app: &App, actor: &Actor, name: &str, parent: Option<i6
         }
         None => slug.clone(),
     };
-    let taken = || AppError::Invalid(format!("There is already a page at /{path}: choose another name."));
+    let taken = || {
+        AppError::Invalid(format!(
+            "There is already a page at /{path}: choose another name."
+        ))
+    };
     if sections.by_path(&path).is_some() || RESERVED_PATHS.contains(&path.as_str()) {
         return Err(taken());
     }
@@ -956,8 +984,14 @@ pub async fn rename_section(app: &App, actor: &Actor, id: i64, name: &str) -> Re
     let t = now();
     let mut tx = app.store().begin().await?;
     tx.rename_section(id, name).await?;
-    tx.audit(actor, "rename-section", None, &format!("section {id} to {name}"), t)
-        .await?;
+    tx.audit(
+        actor,
+        "rename-section",
+        None,
+        &format!("section {id} to {name}"),
+        t,
+    )
+    .await?;
     tx.change(keys::SECTIONS, t).await?;
     tx.commit().await?;
     app.apply_changes().await?;
@@ -1030,8 +1064,14 @@ pub async fn merge_tags(app: &App, actor: &Actor, from: i64, into: i64) -> Resul
     let t = now();
     let mut tx = app.store().begin().await?;
     tx.merge_tags(from, into).await?;
-    tx.audit(actor, "merge-tags", None, &format!("tag {from} into {into}"), t)
-        .await?;
+    tx.audit(
+        actor,
+        "merge-tags",
+        None,
+        &format!("tag {from} into {into}"),
+        t,
+    )
+    .await?;
     tx.change(&k.join(" "), t).await?;
     tx.commit().await?;
     app.apply_changes().await?;

@@ -44,15 +44,16 @@ pub enum Move {
 }
 
 impl Move {
-    /// The audit log's name for the move.
+    /// The audit log's name for the move (the names older rows used for
+    /// the same moves: the status reached).
     pub fn as_str(self) -> &'static str {
         match self {
-            Move::Submit => "submit",
-            Move::Publish => "publish",
-            Move::Schedule => "schedule",
-            Move::ReturnToDraft => "return-to-draft",
-            Move::Withdraw => "withdraw",
-            Move::Reinstate => "reinstate",
+            Move::Submit => "submitted",
+            Move::Publish => "published",
+            Move::Schedule => "scheduled",
+            Move::ReturnToDraft => "returned-to-draft",
+            Move::Withdraw => "withdrawn",
+            Move::Reinstate => "reinstated",
         }
     }
 

@@ -282,6 +282,14 @@ impl Store {
         Ok(rows)
     }
 
+    /// Staff as (id, display name, role).
+    pub async fn staff_roles(&self) -> Result<Vec<(i64, String, String)>> {
+        let rows: Vec<(i64, String, String)> = with_pool!(&self.db, p => sqlx::query_as(
+            "SELECT id, display_name, role FROM authors ORDER BY id"
+        ).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
     /// Staff as (username, display name, role), for the start-up banner.
     pub async fn staff(&self) -> Result<Vec<(String, String, String)>> {
         let rows: Vec<(String, String, String)> = with_pool!(&self.db, p => sqlx::query_as(

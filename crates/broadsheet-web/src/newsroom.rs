@@ -638,17 +638,8 @@ async fn render_story(
     shown: Shown<'_>,
 ) -> Response {
     let store = web.app.store();
-    let writers: Vec<(i64, String)> = match store.staff().await {
-        Ok(all) => {
-            let ids = store.staff_ids().await.unwrap_or_default();
-            all.into_iter()
-                .filter(|(_, _, role)| {
-                    role.parse::<broadsheet_domain::permissions::Role>()
-                        .is_ok_and(|r| permissions::allows(r, Action::CreateStory))
-                })
-                .filter_map(|(_, name, _)| ids.iter().find(|(_, n)| *n == name).cloned())
-                .collect()
-        }
+    let writers = match newsroom::writers(&web.app).await {
+        Ok(w) => w,
         Err(e) => return WebError::from(e).into_response(),
     };
     let corrections = match story {
@@ -886,13 +877,15 @@ pub async fn update_story(
                 }
                 Err(e) => return e.into_response(),
             };
-            newsroom::publish(app, &staff.actor(), id, version, at).await.map(|s| {
-                if s == StoryStatus::Scheduled {
-                    "scheduled"
-                } else {
-                    "published"
-                }
-            })
+            newsroom::publish(app, &staff.actor(), id, version, at)
+                .await
+                .map(|s| {
+                    if s == StoryStatus::Scheduled {
+                        "scheduled"
+                    } else {
+                        "published"
+                    }
+                })
         }
         "withdraw" => newsroom::withdraw(app, &staff.actor(), id)
             .await

@@ -6,8 +6,8 @@ pub mod config;
 mod serve;
 
 use broadsheet_app::{App, AppError};
-use broadsheet_domain::{Actor, StoryStatus};
 use broadsheet_domain::permissions::Role;
+use broadsheet_domain::{Actor, StoryStatus};
 use broadsheet_store::{OpenOptions, Store};
 
 use cli::{Cli, Command, PicksAction, ServeArgs, StoryAction, UserAction};

@@ -1,12 +1,15 @@
-//! Staff accounts: roles and passwords (argon2id, salted per password).
+//! Staff accounts: roles and passwords (argon2id, salted per password). The
+//! user commands take the actor, check `ManageStaff`, and write an audit row
+//! in the same transaction as the change.
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
-use broadsheet_domain::permissions::Role;
-use broadsheet_store::{NewAuthor, Store};
+use broadsheet_domain::Actor;
+use broadsheet_domain::permissions::{Action, Role};
+use broadsheet_store::{NewAuthor, Store, StoreError};
 use rand::Rng;
 
-use crate::{AppError, Result, now};
+use crate::{App, AppError, Result, now};
 
 /// Shortest password we accept.
 pub const MIN_PASSWORD: usize = 12;
@@ -66,15 +69,36 @@ fn check_username(username: &str) -> Result<()> {
     }
 }
 
-/// Adds a staff member with a password.
+fn may_manage_staff(actor: &Actor) -> Result<()> {
+    if actor.allows(Action::ManageStaff) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "Your role does not allow you to manage staff accounts.".into(),
+        ))
+    }
+}
+
+async fn user_named(store: &Store, username: &str) -> Result<broadsheet_store::StaffAccount> {
+    store.author_by_username(username).await?.ok_or_else(|| {
+        AppError::NotFound(format!(
+            "there is no user called {username}: see `broadsheet user list`"
+        ))
+    })
+}
+
+/// Adds a staff member with a password (needs `ManageStaff`; audited).
 pub async fn add_user(
-    store: &Store,
+    app: &App,
+    actor: &Actor,
     username: &str,
     name: &str,
     email: &str,
     role: Role,
     password: &str,
 ) -> Result<i64> {
+    may_manage_staff(actor)?;
+    let store = app.store();
     check_username(username)?;
     check_password(password)?;
     if name.trim().is_empty() {
@@ -87,10 +111,13 @@ pub async fn add_user(
             "{email:?} is not an email address"
         )));
     }
-    if store.author_by_username(username).await?.is_some() {
-        return Err(AppError::Invalid(format!(
+    let taken = || {
+        AppError::Invalid(format!(
             "there is already a user called {username}: choose another username"
-        )));
+        ))
+    };
+    if store.author_by_username(username).await?.is_some() {
+        return Err(taken());
     }
     let mut slug = broadsheet_domain::permalink::slugify(name, 60);
     if store.author_by_slug(&slug).await?.is_some() {
@@ -99,56 +126,115 @@ pub async fn add_user(
             broadsheet_domain::permalink::slugify(username, 20)
         );
     }
-    let id = store
+    let hash = hash_password(password)?;
+    let t = now();
+    let mut tx = store.begin().await?;
+    // The checks above can lose a race with another `user add`: the
+    // database's unique keys settle it, and the loser gets words, not a 500.
+    let id = match tx
         .insert_author(
             &NewAuthor {
                 username: username.to_string(),
-                slug,
+                slug: slug.clone(),
                 display_name: name.trim().to_string(),
                 email: email.trim().to_string(),
                 role: role.as_str().to_string(),
                 bio: String::new(),
             },
-            now(),
+            t,
         )
+        .await
+    {
+        Err(StoreError::Conflict(c)) if c == "authors_username_key" => return Err(taken()),
+        Err(StoreError::Conflict(c)) if c == "authors_slug_key" => {
+            drop(tx);
+            if store.author_by_username(username).await?.is_some() {
+                return Err(taken());
+            }
+            return Err(AppError::Invalid(format!(
+                "there is already an author page at /authors/{slug}: give a different display name"
+            )));
+        }
+        r => r?,
+    };
+    tx.set_author_password(id, &hash).await?;
+    tx.audit(actor, "add-user", None, &format!("{username} as {role}"), t)
         .await?;
-    store
-        .set_author_password(id, &hash_password(password)?)
-        .await?;
+    tx.commit().await?;
     Ok(id)
 }
 
-pub async fn set_role(store: &Store, username: &str, role: Role) -> Result<()> {
-    let Some(user) = store.author_by_username(username).await? else {
-        return Err(AppError::NotFound(format!(
-            "there is no user called {username}: see `broadsheet user list`"
-        )));
-    };
-    store.set_author_role(user.id, role.as_str()).await?;
+/// Changes a staff member's role (needs `ManageStaff`; audited).
+pub async fn set_role(app: &App, actor: &Actor, username: &str, role: Role) -> Result<()> {
+    may_manage_staff(actor)?;
+    let user = user_named(app.store(), username).await?;
+    let t = now();
+    let mut tx = app.store().begin().await?;
+    tx.set_author_role(user.id, role.as_str()).await?;
+    tx.audit(
+        actor,
+        "set-role",
+        None,
+        &format!("{username}: {} to {role}", user.role),
+        t,
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 
-/// Sets a new password (a generated one if `password` is None) and returns it.
-pub async fn reset_password(
+/// Sets the password and ends the sessions, with the audit row, in one transaction.
+async fn set_password(
     store: &Store,
+    actor: &Actor,
+    user: &broadsheet_store::StaffAccount,
+    password: &str,
+    action: &str,
+) -> Result<()> {
+    check_password(password)?;
+    let hash = hash_password(password)?;
+    let t = now();
+    let mut tx = store.begin().await?;
+    tx.set_author_password(user.id, &hash).await?;
+    // A new password ends every session signed in with the old one.
+    tx.end_sessions_of(user.id).await?;
+    tx.audit(actor, action, None, &user.username, t).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets a new password (a generated one if `password` is None) and returns
+/// it; ends the person's sessions (needs `ManageStaff`; audited).
+pub async fn reset_password(
+    app: &App,
+    actor: &Actor,
     username: &str,
     password: Option<&str>,
 ) -> Result<String> {
-    let Some(user) = store.author_by_username(username).await? else {
-        return Err(AppError::NotFound(format!(
-            "there is no user called {username}: see `broadsheet user list`"
-        )));
-    };
+    may_manage_staff(actor)?;
+    let user = user_named(app.store(), username).await?;
     let password = password
         .map(str::to_string)
         .unwrap_or_else(generate_password);
-    check_password(&password)?;
-    store
-        .set_author_password(user.id, &hash_password(&password)?)
-        .await?;
-    // A new password ends every session signed in with the old one.
-    store.delete_sessions_of(user.id).await?;
+    set_password(app.store(), actor, &user, &password, "reset-password").await?;
     Ok(password)
+}
+
+/// Turns two-factor sign-in off for `username`: the one door for it (the
+/// CLI's `user reset --clear-two-factor`, and the account page when someone
+/// turns off their own). Needs `ManageStaff`, or to be that person; audited.
+pub async fn clear_two_factor(app: &App, actor: &Actor, username: &str) -> Result<()> {
+    let user = user_named(app.store(), username).await?;
+    if actor.staff_id() != Some(user.id) {
+        may_manage_staff(actor)?;
+    }
+    let t = now();
+    let mut tx = app.store().begin().await?;
+    tx.clear_two_factor(user.id).await?;
+    tx.audit(actor, "clear-two-factor", None, username, t)
+        .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// The demo password of a demo staff member (printed at start-up; demo only).

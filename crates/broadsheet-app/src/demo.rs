@@ -199,8 +199,10 @@ pub async fn load(store: &Store, spec: DemoSpec) -> Result<DemoSummary> {
         .take(6)
         .copied()
         .collect();
-    store.set_editors_picks(&picks, spec.now).await?;
-    store.append_change(crate::keys::ALL, spec.now).await?;
+    let mut tx = store.begin().await?;
+    tx.set_editors_picks(&picks).await?;
+    tx.change(crate::keys::ALL, spec.now).await?;
+    tx.commit().await?;
 
     Ok(DemoSummary {
         stories: n_stories,

@@ -6,9 +6,9 @@
 //! Every function takes the signed-in [`Staff`] and checks the permission
 //! table here, so the web crate renders what it is given and decides nothing.
 
-use broadsheet_domain::permissions::{self, Action, Role, StoryFacts};
+use broadsheet_domain::permissions::{self, Action, Role};
 use broadsheet_domain::{Story, StoryStatus};
-use broadsheet_store::{Correction, LibraryPicture, Revision, TagUse};
+use broadsheet_store::{Correction, LibraryPicture, TagUse};
 
 use crate::newsroom::Staff;
 use crate::{App, AppError, Result};
@@ -50,6 +50,8 @@ pub struct StoryCaps {
     pub publish: bool,
     /// Take it down (410 for readers).
     pub withdraw: bool,
+    /// Put a withdrawn story back before readers.
+    pub reinstate: bool,
     /// Add a dated correction.
     pub correct: bool,
     /// Read its revisions and audit log.
@@ -60,38 +62,34 @@ pub struct StoryCaps {
     pub breaking: bool,
 }
 
-/// The facts the object-level rules need about one story and one person.
-pub fn facts(staff: &Staff, story: &Story) -> StoryFacts {
-    let own = story.created_by == Some(staff.id) || story.authors.iter().any(|a| a.id == staff.id);
-    StoryFacts {
-        own,
-        status: story.status,
-    }
-}
-
-/// The capability set for a story (`None`: a new story not yet saved).
+/// The capability set for a story (`None`: a new story not yet saved),
+/// from the same rules the use cases apply (`newsroom::may_edit`,
+/// `may_publish`, the state machine).
 pub fn story_caps(staff: &Staff, story: Option<&Story>) -> StoryCaps {
     let role = staff.role;
+    let actor = staff.actor();
     let Some(s) = story else {
         return StoryCaps {
             edit: permissions::allows(role, Action::CreateStory),
-            breaking: permissions::allows(role, Action::CurateFront),
+            breaking: permissions::may_set_breaking(&actor),
             ..StoryCaps::default()
         };
     };
-    let f = facts(staff, s);
-    let edit = permissions::can_edit_story(role, f);
+    let edit = crate::newsroom::may_edit(&actor, s);
     StoryCaps {
         edit,
         submit: s.status == StoryStatus::Draft
             && edit
             && permissions::allows(role, Action::SubmitForReview),
-        publish: s.status != StoryStatus::Published && permissions::can_publish_story(role, f),
+        publish: !matches!(s.status, StoryStatus::Published | StoryStatus::Withdrawn)
+            && crate::newsroom::may_publish(&actor, s),
         withdraw: s.status == StoryStatus::Published && permissions::allows(role, Action::Withdraw),
+        reinstate: s.status == StoryStatus::Withdrawn
+            && permissions::allows(role, Action::Withdraw),
         correct: s.status == StoryStatus::Published && permissions::allows(role, Action::Correct),
         history: permissions::allows(role, Action::ViewAuditLog),
         restore_revision: edit && permissions::allows(role, Action::RestoreRevision),
-        breaking: permissions::allows(role, Action::CurateFront),
+        breaking: permissions::may_set_breaking(&actor),
     }
 }
 
@@ -118,19 +116,6 @@ pub struct EditorContext {
     pub corrections: Vec<Correction>,
 }
 
-/// Staff who may be bylined: everyone whose role writes stories.
-pub async fn writers(app: &App) -> Result<Vec<(i64, String)>> {
-    let all = app.store().staff_roles().await?;
-    Ok(all
-        .into_iter()
-        .filter(|(_, _, role)| {
-            role.parse::<Role>()
-                .is_ok_and(|r| permissions::allows(r, Action::CreateStory))
-        })
-        .map(|(id, name, _)| (id, name))
-        .collect())
-}
-
 pub async fn editor_context(
     app: &App,
     staff: &Staff,
@@ -146,7 +131,7 @@ pub async fn editor_context(
         None => Vec::new(),
     };
     Ok(EditorContext {
-        writers: writers(app).await?,
+        writers: crate::newsroom::writers(app).await?,
         corrections,
     })
 }
@@ -232,7 +217,7 @@ pub async fn change_picks(app: &App, staff: &Staff, story: i64, change: PickChan
             ));
         }
     }
-    app.set_editors_picks(&ids).await?;
+    app.set_editors_picks(&staff.actor(), &ids).await?;
     tracing::info!(user = %staff.username, picks = ?ids, "editor's picks changed");
     Ok(())
 }
@@ -263,24 +248,4 @@ impl Staff {
     pub fn caps(&self) -> StaffCaps {
         StaffCaps::of(self.role)
     }
-}
-
-/// A story's revisions and audit log, with the names of who did what.
-pub struct History {
-    /// Newest first.
-    pub revisions: Vec<Revision>,
-    /// (action, actor id, at, detail), newest first.
-    pub audit: Vec<(String, Option<i64>, i64, String)>,
-    /// (staff id, display name) of everyone who appears.
-    pub names: Vec<(i64, String)>,
-}
-
-/// The history page of a story the person has opened: needs `ViewAuditLog`.
-pub async fn history(app: &App, staff: &Staff, story: &Story) -> Result<History> {
-    require(staff, Action::ViewAuditLog, "read a story's history")?;
-    Ok(History {
-        revisions: app.store().revisions(story.id).await?,
-        audit: app.store().audit_of(story.id).await?,
-        names: app.store().staff_ids().await?,
-    })
 }

@@ -23,7 +23,8 @@ mod views;
 
 use std::sync::{Arc, RwLock};
 
-use broadsheet_domain::{Story, StoryCard, StoryStatus};
+use broadsheet_domain::permissions::Action;
+use broadsheet_domain::{Actor, Story, StoryCard, StoryStatus};
 use broadsheet_store::{Store, StoreError};
 
 pub use config::PaperConfig;
@@ -40,8 +41,9 @@ pub use broadsheet_store::{
 /// Errors from the application layer.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
+    /// Internal: logged, never shown.
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -59,6 +61,39 @@ pub enum AppError {
 }
 
 pub type Result<T> = std::result::Result<T, AppError>;
+
+/// Store errors a person can act on become `Invalid` with words saying what
+/// to do: a unique constraint lost to a concurrent change (the check before
+/// the insert saw nothing), or a row referred to that no longer exists. The
+/// rest stay internal.
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> AppError {
+        let said = |m: &str| AppError::Invalid(m.to_string());
+        match &e {
+            StoreError::Conflict(c) => match c.as_str() {
+                "sections_path_key" => {
+                    said("There is already a section at that address: choose another name.")
+                }
+                "authors_username_key" => {
+                    said("There is already a user with that username: choose another.")
+                }
+                "authors_slug_key" => said(
+                    "There is already an author page at that address: give a different display name.",
+                ),
+                "tags_slug_key" => said("There is already a tag with that name."),
+                "story_authors_pkey" => said("A byline is listed twice: list each person once."),
+                "editors_picks_pkey" => said(
+                    "Editor's Picks were changed by someone else at the same moment: reload the page and try again.",
+                ),
+                _ => AppError::Store(e),
+            },
+            StoreError::Reference(_) => said(
+                "Something this change refers to no longer exists (it may have just been deleted): reload the page and try again.",
+            ),
+            _ => AppError::Store(e),
+        }
+    }
+}
 
 /// Unix seconds now.
 pub fn now() -> i64 {
@@ -235,25 +270,39 @@ impl App {
 
     // ----- changing ------------------------------------------------------------
 
-    /// Withdraws (or restores) a published story. Every node purges the pages
-    /// that show it; readers get 410 Gone. Returns false if there is no such story.
-    pub async fn set_story_status(&self, id: i64, status: StoryStatus) -> Result<bool> {
-        let Some(story) = self.store().story(id).await? else {
-            return Ok(false);
+    /// Withdraws a published story, or reinstates a withdrawn one, through
+    /// the newsroom's use cases (state machine, permission check, audit row
+    /// and change event in one transaction). Every node purges the pages
+    /// that show it. Returns false if there is no such story.
+    pub async fn set_story_status(
+        &self,
+        actor: &Actor,
+        id: i64,
+        status: StoryStatus,
+    ) -> Result<bool> {
+        let r = match status {
+            StoryStatus::Withdrawn => newsroom::withdraw(self, actor, id).await,
+            StoryStatus::Published => newsroom::reinstate(self, actor, id).await,
+            other => Err(AppError::Invalid(format!(
+                "A story can be withdrawn or reinstated here, not made {}.",
+                other.as_str()
+            ))),
         };
-        let keys = keys::for_story(&story, &self.sections()).join(" ");
-        let done = self
-            .store()
-            .set_story_status(id, status, now(), &keys)
-            .await?;
-        if done {
-            self.apply_changes().await?;
+        match r {
+            Ok(()) => Ok(true),
+            Err(AppError::NotFound(_)) => Ok(false),
+            Err(e) => Err(e),
         }
-        Ok(done)
     }
 
     /// Replaces the Editor's Picks with these published stories, in order.
-    pub async fn set_editors_picks(&self, ids: &[i64]) -> Result<()> {
+    /// Needs `CurateFront`; audited.
+    pub async fn set_editors_picks(&self, actor: &Actor, ids: &[i64]) -> Result<()> {
+        if !actor.allows(Action::CurateFront) {
+            return Err(AppError::Forbidden(
+                "Your role does not allow you to curate Editor's Picks.".into(),
+            ));
+        }
         let published = self.store().published_ids(ids).await?;
         if let Some(bad) = ids.iter().find(|id| !published.contains(id)) {
             return Err(AppError::Invalid(format!(
@@ -266,7 +315,18 @@ impl App {
                 "story {dup} is listed twice: list each story once"
             )));
         }
-        self.store().set_editors_picks(ids, now()).await?;
+        let t = now();
+        let listed = ids
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut tx = self.store().begin().await?;
+        tx.set_editors_picks(ids).await?;
+        tx.audit(actor, "picks", None, &format!("stories {listed}"), t)
+            .await?;
+        tx.change("picks", t).await?;
+        tx.commit().await?;
         self.apply_changes().await?;
         Ok(())
     }

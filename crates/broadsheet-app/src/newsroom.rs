@@ -2,9 +2,11 @@
 //! stories. Every check goes through `permissions` (one table). Signing in
 //! and sessions live in [`crate::signin`].
 
-use broadsheet_domain::permissions::{self, Action, StoryFacts};
-use broadsheet_domain::{Story, StoryStatus, permalink};
-use broadsheet_store::{DeskItem, Saved, StoryEdit};
+use broadsheet_domain::permissions::{self, Action, Role, StoryFacts};
+use broadsheet_domain::workflow::{self, Move};
+use broadsheet_domain::{Actor, Story, StoryStatus, permalink};
+use broadsheet_store::StoreError;
+use broadsheet_store::{AuditEntry, DeskItem, Revision, Saved, StoryEdit, Tx};
 
 // Sign-in moved to `signin`; these names stay reachable from here for the
 // handlers that already use them.
@@ -18,11 +20,37 @@ fn denied(what: &str) -> AppError {
     AppError::Forbidden(format!("Your role does not allow you to {what}."))
 }
 
-fn facts(staff: &Staff, story: &Story) -> StoryFacts {
-    let own = story.created_by == Some(staff.id) || story.authors.iter().any(|a| a.id == staff.id);
+impl Staff {
+    /// The staff member as the actor of a use case.
+    pub fn actor(&self) -> Actor {
+        Actor::Staff {
+            id: self.id,
+            role: self.role,
+        }
+    }
+}
+
+/// Whether the actor wrote the story (is among its bylines or created it).
+fn own(actor: &Actor, story: &Story) -> bool {
+    actor
+        .staff_id()
+        .is_some_and(|me| story.created_by == Some(me) || story.authors.iter().any(|a| a.id == me))
+}
+
+fn facts(actor: &Actor, story: &Story) -> StoryFacts {
     StoryFacts {
-        own,
+        own: own(actor, story),
         status: story.status,
+    }
+}
+
+/// The object-level rules of `permissions` for any actor: staff by role; the
+/// operator may do anything; the scheduler, readers and agencies nothing here.
+fn may(actor: &Actor, story: &Story, rule: fn(Role, StoryFacts) -> bool) -> bool {
+    match actor {
+        Actor::Staff { role, .. } => rule(*role, facts(actor, story)),
+        Actor::Operator => true,
+        Actor::Scheduler | Actor::Reader { .. } | Actor::Agency { .. } => false,
     }
 }
 
@@ -48,150 +76,398 @@ pub async fn validate(app: &App, e: &StoryEdit) -> Result<()> {
             "There is no picture {pic}: choose one from the media library, or leave the lead picture empty."
         )));
     }
+    check_tag_names(&e.tags)?;
+    if !e.authors.is_empty() {
+        let staff: Vec<i64> = app
+            .store()
+            .staff_ids()
+            .await?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        if let Some(bad) = e.authors.iter().find(|a| !staff.contains(a)) {
+            return Err(AppError::Invalid(format!(
+                "Byline {bad} is not a member of staff: choose from the list."
+            )));
+        }
+    }
     // Too long or nested too deeply: refused with what to do.
     crate::render::check_body(&e.body).await
 }
 
-pub async fn create(app: &App, staff: &Staff, e: &StoryEdit) -> Result<i64> {
-    if !permissions::allows(staff.role, Action::CreateStory) {
+/// The edit as this actor may make it: the breaking flag kept as stored if
+/// they may not curate the front; bylines de-duplicated, and refused if they
+/// would leave someone without `EditAnyStory` off their own story.
+fn as_allowed(actor: &Actor, stored_breaking: bool, e: &StoryEdit) -> Result<StoryEdit> {
+    let mut e = e.clone();
+    if !permissions::may_set_breaking(actor) {
+        e.breaking = stored_breaking;
+    }
+    let mut authors = Vec::with_capacity(e.authors.len());
+    for a in &e.authors {
+        if !authors.contains(a) {
+            authors.push(*a);
+        }
+    }
+    e.authors = authors;
+    if !permissions::may_set_bylines(actor, &e.authors) {
+        return Err(AppError::Invalid(
+            "You can share the byline with colleagues, but your own name must stay on it: add yourself back to the bylines (an editor can change them)."
+                .into(),
+        ));
+    }
+    Ok(e)
+}
+
+/// Turns the tag names of an edit into tag ids inside the use case's
+/// transaction, making new tags as needed (after every check has passed).
+async fn resolve_tags(tx: &mut Tx, names: &[String]) -> Result<Vec<i64>> {
+    let mut ids = Vec::with_capacity(names.len());
+    for name in names {
+        let slug = permalink::slugify(name, 60);
+        if slug.is_empty() {
+            continue;
+        }
+        let id = tx.tag_id(&slug, name).await?;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
+
+pub async fn create(app: &App, actor: &Actor, e: &StoryEdit) -> Result<i64> {
+    if !actor.allows(Action::CreateStory) {
         return Err(denied("write stories"));
     }
     validate(app, e).await?;
+    let e = as_allowed(actor, false, e)?;
     let slug = permalink::slugify(&e.headline, 80);
-    Ok(app.store().create_draft(e, &slug, staff.id, now()).await?)
+    let t = now();
+    let mut tx = app.store().begin().await?;
+    let id = tx.insert_draft(&e, &slug, actor.staff_id(), t).await?;
+    let authors: Vec<i64> = match (e.authors.is_empty(), actor.staff_id()) {
+        (false, _) => e.authors.clone(),
+        (true, Some(me)) => vec![me],
+        (true, None) => Vec::new(),
+    };
+    tx.set_story_authors(id, &authors).await?;
+    let tags = resolve_tags(&mut tx, &e.tags).await?;
+    tx.set_story_tags(id, &tags).await?;
+    tx.revision(id, 1, actor.staff_id(), &e, "created", t)
+        .await?;
+    tx.audit(actor, "create", Some(id), "", t).await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
-/// A story the staff member may see, or NotFound (never "exists but hidden").
-pub async fn open(app: &App, staff: &Staff, id: i64) -> Result<Story> {
+/// A story the actor may see, or NotFound (never "exists but hidden").
+pub async fn open(app: &App, actor: &Actor, id: i64) -> Result<Story> {
     let Some(story) = app.store().story(id).await? else {
         return Err(AppError::NotFound(format!("There is no story {id}.")));
     };
-    if !permissions::can_view_story(staff.role, facts(staff, &story)) {
+    if !may(actor, &story, permissions::can_view_story) {
         return Err(AppError::NotFound(format!("There is no story {id}.")));
     }
     Ok(story)
 }
 
-pub fn may_edit(staff: &Staff, story: &Story) -> bool {
-    permissions::can_edit_story(staff.role, facts(staff, story))
+pub fn may_edit(actor: &Actor, story: &Story) -> bool {
+    may(actor, story, permissions::can_edit_story)
 }
 
-pub fn may_publish(staff: &Staff, story: &Story) -> bool {
-    permissions::can_publish_story(staff.role, facts(staff, story))
+pub fn may_publish(actor: &Actor, story: &Story) -> bool {
+    may(actor, story, permissions::can_publish_story)
 }
 
+/// Saves an edit made from `from_version`. A save by someone without
+/// publish rights on a submitted or scheduled story returns it to draft
+/// (what the editor reviewed is no longer what would go out); the schedule
+/// is cleared and the audit log says why.
 pub async fn save(
     app: &App,
-    staff: &Staff,
+    actor: &Actor,
     id: i64,
     from_version: i64,
     e: &StoryEdit,
 ) -> Result<Saved> {
-    let story = open(app, staff, id).await?;
-    if !may_edit(staff, &story) {
+    let story = open(app, actor, id).await?;
+    if !may_edit(actor, &story) {
         return Err(denied("edit this story"));
     }
     validate(app, e).await?;
+    let e = as_allowed(actor, story.breaking, e)?;
     let published = story.status == StoryStatus::Published;
-    let keys = if published {
-        keys::for_story(&story, &app.sections()).join(" ")
+    let back_to_draft = matches!(
+        story.status,
+        StoryStatus::Submitted | StoryStatus::Scheduled
+    ) && !may_publish(actor, &story);
+    if back_to_draft {
+        workflow::check(actor, own(actor, &story), story.status, StoryStatus::Draft)
+            .map_err(refused)?;
+    }
+    let t = now();
+    let mut tx = app.store().begin().await?;
+    let applied = tx
+        .update_story_text(id, from_version, &e, t, published)
+        .await?;
+    let outcome = if applied {
+        let tags = resolve_tags(&mut tx, &e.tags).await?;
+        tx.set_story_tags(id, &tags).await?;
+        if !e.authors.is_empty() {
+            tx.set_story_authors(id, &e.authors).await?;
+        }
+        if back_to_draft {
+            // Saved from the version we checked, so the status is the one we read.
+            if !tx
+                .move_story(id, story.status, None, StoryStatus::Draft, None, t)
+                .await?
+            {
+                return Err(changed_since(app, &story, StoryStatus::Draft).await);
+            }
+            tx.audit(
+                actor,
+                Move::ReturnToDraft.as_str(),
+                Some(id),
+                &format!(
+                    "was {}: changed by someone without publish rights, so it needs review again{}",
+                    story.status.as_str(),
+                    if story.status == StoryStatus::Scheduled {
+                        "; schedule cleared"
+                    } else {
+                        ""
+                    }
+                ),
+                t,
+            )
+            .await?;
+        }
+        let current = current_version(&mut tx, id).await?;
+        tx.revision(id, current, actor.staff_id(), &e, "saved", t)
+            .await?;
+        tx.audit(actor, "save", Some(id), "saved", t).await?;
+        if published {
+            let mut k = keys::for_story(&story, &app.sections());
+            k.extend(tags.iter().map(|t| keys::tag(*t)));
+            tx.change(&k.join(" "), t).await?;
+        }
+        Saved::Ok(current)
+    } else {
+        let current = current_version(&mut tx, id).await?;
+        let note =
+            format!("not applied: started from version {from_version}, story was at {current}");
+        tx.revision(id, from_version, actor.staff_id(), &e, &note, t)
+            .await?;
+        tx.audit(actor, "save-conflict", Some(id), &note, t).await?;
+        Saved::Conflict { current }
+    };
+    tx.commit().await?;
+    if published && matches!(outcome, Saved::Ok(_)) {
+        app.apply_changes().await?;
+    }
+    Ok(outcome)
+}
+
+async fn current_version(tx: &mut Tx, id: i64) -> Result<i64> {
+    match tx.story_state(id).await? {
+        Some(s) => Ok(s.version),
+        None => Err(AppError::NotFound(format!("There is no story {id}."))),
+    }
+}
+
+fn refused(r: workflow::Refusal) -> AppError {
+    match r {
+        workflow::Refusal::Denied(_) => AppError::Forbidden(r.message()),
+        workflow::Refusal::NoSuchStep { .. } => AppError::Invalid(r.message()),
+    }
+}
+
+/// Why a guarded move found the story no longer as it was read.
+async fn changed_since(app: &App, was: &Story, to: StoryStatus) -> AppError {
+    let now_is = match app.store().story(was.id).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return AppError::NotFound(format!("There is no story {}.", was.id)),
+        Err(e) => return e.into(),
+    };
+    if now_is.status == to && to == StoryStatus::Published {
+        AppError::Invalid(
+            "The story is already published (someone published it a moment ago).".into(),
+        )
+    } else if now_is.status != was.status {
+        AppError::Invalid(format!(
+            "The story changed since you opened it: it is now {}. Open it again.",
+            now_is.status.as_str()
+        ))
+    } else {
+        AppError::Invalid(format!(
+            "The story changed since you opened it (you opened version {}; it is now at version {}): open it again, read the changes, then try again.",
+            was.version, now_is.version
+        ))
+    }
+}
+
+/// Moves `story` (as read) to `to` along the state machine, guarded by its
+/// status (and `version`, if given), with the audit row and change event in
+/// the same transaction. `Ok(None)`: the guard lost a race (nothing changed).
+async fn try_move(
+    app: &App,
+    actor: &Actor,
+    story: &Story,
+    to: StoryStatus,
+    version: Option<i64>,
+    scheduled_at: Option<i64>,
+    detail: &str,
+) -> Result<Option<Move>> {
+    let mv = workflow::check(actor, own(actor, story), story.status, to).map_err(refused)?;
+    let visible = to == StoryStatus::Published || story.status == StoryStatus::Published;
+    let k = if visible {
+        keys::for_story(story, &app.sections()).join(" ")
     } else {
         String::new()
     };
-    let saved = app
-        .store()
-        .save_story(id, from_version, e, staff.id, now(), published, &keys)
-        .await?;
-    if published && matches!(saved, Saved::Ok(_)) {
-        app.apply_changes().await?;
+    let t = now();
+    let mut tx = app.store().begin().await?;
+    if !tx
+        .move_story(story.id, story.status, version, to, scheduled_at, t)
+        .await?
+    {
+        return Ok(None);
     }
-    Ok(saved)
+    tx.audit(actor, mv.as_str(), Some(story.id), detail, t)
+        .await?;
+    tx.change(&k, t).await?;
+    tx.commit().await?;
+    Ok(Some(mv))
 }
 
-pub async fn submit(app: &App, staff: &Staff, id: i64) -> Result<()> {
-    let story = open(app, staff, id).await?;
-    if !permissions::allows(staff.role, Action::SubmitForReview) || !may_edit(staff, &story) {
-        return Err(denied("submit this story"));
+/// [`try_move`], with a lost race explained, and the change applied here at once.
+async fn move_story(
+    app: &App,
+    actor: &Actor,
+    story: &Story,
+    to: StoryStatus,
+    version: Option<i64>,
+    scheduled_at: Option<i64>,
+    detail: &str,
+) -> Result<Move> {
+    match try_move(app, actor, story, to, version, scheduled_at, detail).await? {
+        Some(mv) => {
+            if to == StoryStatus::Published || story.status == StoryStatus::Published {
+                app.apply_changes().await?;
+            }
+            Ok(mv)
+        }
+        None => Err(changed_since(app, story, to).await),
     }
+}
+
+pub async fn submit(app: &App, actor: &Actor, id: i64) -> Result<()> {
+    let story = open(app, actor, id).await?;
     if story.status != StoryStatus::Draft {
         return Err(AppError::Invalid(
             "Only a draft can be submitted for review.".into(),
         ));
     }
-    app.store()
-        .transition(id, StoryStatus::Submitted, staff.id, now(), None, "", "")
-        .await?;
+    move_story(app, actor, &story, StoryStatus::Submitted, None, None, "").await?;
     Ok(())
 }
 
-/// Publishes now, or schedules for `at` if it is in the future.
-pub async fn publish(app: &App, staff: &Staff, id: i64, at: Option<i64>) -> Result<StoryStatus> {
-    let story = open(app, staff, id).await?;
-    if !may_publish(staff, &story) {
-        return Err(denied("publish this story"));
-    }
-    if story.status == StoryStatus::Published {
-        return Err(AppError::Invalid("The story is already published.".into()));
+/// Publishes now, or schedules for `at` if it is in the future. `reviewed`
+/// is the version the person publishing opened (and read): if the story
+/// changed since, nothing is published and they are told to look again.
+pub async fn publish(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    reviewed: i64,
+    at: Option<i64>,
+) -> Result<StoryStatus> {
+    let story = open(app, actor, id).await?;
+    if story.status == StoryStatus::Withdrawn {
+        return Err(AppError::Invalid(
+            "This story was withdrawn. Putting it back before readers is a separate decision: an editor uses Reinstate."
+                .into(),
+        ));
     }
     let t = now();
-    if let Some(at) = at.filter(|at| *at > t + 5) {
-        app.store()
-            .transition(
-                id,
-                StoryStatus::Scheduled,
-                staff.id,
-                t,
-                Some(at),
-                "",
-                &format!("for {at}"),
-            )
-            .await?;
-        return Ok(StoryStatus::Scheduled);
+    let to = match at.filter(|at| *at > t + 5) {
+        Some(_) => StoryStatus::Scheduled,
+        None => StoryStatus::Published,
+    };
+    // Check the right first, so a refusal is not dressed up as a stale page.
+    workflow::check(actor, own(actor, &story), story.status, to).map_err(refused)?;
+    if story.version != reviewed {
+        return Err(AppError::Invalid(format!(
+            "Not published: the story changed since you opened it (you reviewed version {reviewed}; it is now at version {}). Open it again, read the changes, then publish.",
+            story.version
+        )));
     }
-    let keys = keys::for_story(&story, &app.sections()).join(" ");
-    app.store()
-        .transition(id, StoryStatus::Published, staff.id, t, None, &keys, "")
-        .await?;
-    app.apply_changes().await?;
-    Ok(StoryStatus::Published)
+    let (scheduled_at, detail) = match to {
+        StoryStatus::Scheduled => (at, format!("for {}; version {reviewed}", at.unwrap_or(t))),
+        _ => (None, format!("version {reviewed}")),
+    };
+    move_story(
+        app,
+        actor,
+        &story,
+        to,
+        Some(reviewed),
+        scheduled_at,
+        &detail,
+    )
+    .await?;
+    Ok(to)
 }
 
-pub async fn withdraw(app: &App, staff: &Staff, id: i64) -> Result<()> {
-    let story = open(app, staff, id).await?;
-    if !permissions::allows(staff.role, Action::Withdraw) {
-        return Err(denied("withdraw stories"));
-    }
-    let keys = keys::for_story(&story, &app.sections()).join(" ");
-    app.store()
-        .transition(id, StoryStatus::Withdrawn, staff.id, now(), None, &keys, "")
-        .await?;
-    app.apply_changes().await?;
+/// Takes a published story down: readers get 410 Gone on every node.
+pub async fn withdraw(app: &App, actor: &Actor, id: i64) -> Result<()> {
+    let story = open(app, actor, id).await?;
+    move_story(app, actor, &story, StoryStatus::Withdrawn, None, None, "").await?;
     Ok(())
 }
 
-/// Publishes scheduled stories whose time has come. Returns how many.
+/// Puts a withdrawn story back before readers (needs the right to withdraw).
+pub async fn reinstate(app: &App, actor: &Actor, id: i64) -> Result<()> {
+    let story = open(app, actor, id).await?;
+    if story.status != StoryStatus::Withdrawn {
+        return Err(AppError::Invalid(format!(
+            "Only a withdrawn story can be reinstated; this one is {}.",
+            story.status.as_str()
+        )));
+    }
+    move_story(app, actor, &story, StoryStatus::Published, None, None, "").await?;
+    Ok(())
+}
+
+/// Publishes scheduled stories whose time has come. Returns how many this
+/// call published: with several nodes, each due story is published by
+/// exactly one of them (the move is guarded by status and version).
 pub async fn publish_due(app: &App) -> Result<usize> {
     let due = app.store().due_scheduled(now()).await?;
-    for id in &due {
-        if let Some(story) = app.store().story(*id).await? {
-            let keys = keys::for_story(&story, &app.sections()).join(" ");
-            app.store()
-                .transition(
-                    *id,
-                    StoryStatus::Published,
-                    0,
-                    now(),
-                    None,
-                    &keys,
-                    "scheduled",
-                )
-                .await?;
+    let mut published = 0;
+    for (id, version) in due {
+        let Some(story) = app.store().story(id).await? else {
+            continue;
+        };
+        if try_move(
+            app,
+            &Actor::Scheduler,
+            &story,
+            StoryStatus::Published,
+            Some(version),
+            None,
+            &format!("scheduled; version {version}"),
+        )
+        .await?
+        .is_some()
+        {
+            published += 1;
         }
     }
-    if !due.is_empty() {
+    if published > 0 {
         app.apply_changes().await?;
     }
-    Ok(due.len())
+    Ok(published)
 }
 
 /// The dashboard's lists.
@@ -202,11 +478,11 @@ pub struct Desk {
     pub published: Vec<DeskItem>,
 }
 
-pub async fn desk(app: &App, staff: &Staff) -> Result<Desk> {
-    let all = permissions::allows(staff.role, Action::EditAnyStory);
-    let owner = if all { None } else { Some(staff.id) };
+pub async fn desk(app: &App, actor: &Actor) -> Result<Desk> {
+    let all = actor.allows(Action::EditAnyStory);
+    let owner = if all { None } else { actor.staff_id() };
     let store = app.store();
-    if !permissions::allows(staff.role, Action::CreateStory) {
+    if !actor.allows(Action::CreateStory) || (!all && owner.is_none()) {
         return Ok(Desk {
             drafts: vec![],
             submitted: vec![],
@@ -222,37 +498,64 @@ pub async fn desk(app: &App, staff: &Staff) -> Result<Desk> {
     })
 }
 
-/// Turns "Floods, Local politics" into tag ids, making new tags as needed.
-pub async fn tag_ids(app: &App, text: &str) -> Result<Vec<i64>> {
-    let mut ids = Vec::new();
-    for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+fn check_tag_names(names: &[String]) -> Result<()> {
+    for name in names {
         if name.chars().count() > 60 {
             return Err(AppError::Invalid(format!(
                 "The tag {name:?} is longer than 60 characters: shorten it."
             )));
         }
-        let slug = permalink::slugify(name, 60);
-        if slug.is_empty() {
-            continue;
-        }
-        let id = app.store().tag_id(&slug, name).await?;
-        if !ids.contains(&id) {
-            ids.push(id);
-        }
     }
-    if ids.len() > 12 {
+    let mut slugs: Vec<String> = names
+        .iter()
+        .map(|n| permalink::slugify(n, 60))
+        .filter(|s| !s.is_empty())
+        .collect();
+    slugs.sort();
+    slugs.dedup();
+    if slugs.len() > 12 {
         return Err(AppError::Invalid(
             "A story can have at most 12 tags.".into(),
         ));
     }
-    Ok(ids)
+    Ok(())
+}
+
+/// Staff who may write stories, as (id, display name): the byline choices.
+pub async fn writers(app: &App) -> Result<Vec<(i64, String)>> {
+    Ok(app
+        .store()
+        .staff_roles()
+        .await?
+        .into_iter()
+        .filter(|(_, _, role)| {
+            role.parse::<Role>()
+                .is_ok_and(|r| permissions::allows(r, Action::CreateStory))
+        })
+        .map(|(id, name, _)| (id, name))
+        .collect())
+}
+
+/// Turns "Floods, Local politics" into tag names, checked. Nothing is made
+/// here: the save makes new tags, in its transaction, once it is allowed.
+pub fn tag_names(text: &str) -> Result<Vec<String>> {
+    let mut names: Vec<String> = Vec::new();
+    for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let slug = permalink::slugify(name, 60);
+        if slug.is_empty() || names.iter().any(|n| permalink::slugify(n, 60) == slug) {
+            continue;
+        }
+        names.push(name.to_string());
+    }
+    check_tag_names(&names)?;
+    Ok(names)
 }
 
 /// Adds a dated correction to a published story: shown at its foot and on
 /// the corrections page, and the story shows as updated.
-pub async fn correct(app: &App, staff: &Staff, id: i64, text: &str) -> Result<()> {
-    let story = open(app, staff, id).await?;
-    if !permissions::allows(staff.role, Action::Correct) {
+pub async fn correct(app: &App, actor: &Actor, id: i64, text: &str) -> Result<()> {
+    let story = open(app, actor, id).await?;
+    if !actor.allows(Action::Correct) {
         return Err(denied("publish corrections"));
     }
     if story.status != StoryStatus::Published {
@@ -268,24 +571,55 @@ pub async fn correct(app: &App, staff: &Staff, id: i64, text: &str) -> Result<()
     }
     let mut k = keys::for_story(&story, &app.sections());
     k.push(keys::CORRECTIONS.to_string());
-    app.store()
-        .add_correction(id, text, staff.id, now(), &k.join(" "))
-        .await?;
+    let t = now();
+    let mut tx = app.store().begin().await?;
+    tx.insert_correction(id, text, t).await?;
+    tx.mark_updated(id, t).await?;
+    tx.audit(actor, "correct", Some(id), text, t).await?;
+    tx.change(&k.join(" "), t).await?;
+    tx.commit().await?;
     app.apply_changes().await?;
     Ok(())
+}
+
+/// A story's revisions (newest first) and audit rows (newest first), with
+/// the staff names they refer to: for those who may read the audit log.
+pub struct History {
+    pub story: Story,
+    pub revisions: Vec<Revision>,
+    pub audit: Vec<AuditEntry>,
+    /// (id, display name) of every staff member.
+    pub staff: Vec<(i64, String)>,
+}
+
+/// The one door to a story's revisions and audit log: needs `ViewAuditLog`.
+pub async fn history(app: &App, actor: &Actor, id: i64) -> Result<History> {
+    let story = open(app, actor, id).await?;
+    if !actor.allows(Action::ViewAuditLog) {
+        return Err(denied(
+            "read a story's history (its revisions and audit log)",
+        ));
+    }
+    let store = app.store();
+    Ok(History {
+        revisions: store.revisions(id).await?,
+        audit: store.audit_of(id).await?,
+        staff: store.staff_ids().await?,
+        story,
+    })
 }
 
 /// Makes an old revision's text the current text (a new save, so it is
 /// itself a revision and can be undone).
 pub async fn restore(
     app: &App,
-    staff: &Staff,
+    actor: &Actor,
     id: i64,
     revision_id: i64,
     from_version: i64,
 ) -> Result<Saved> {
-    let story = open(app, staff, id).await?;
-    if !permissions::allows(staff.role, Action::RestoreRevision) {
+    let story = open(app, actor, id).await?;
+    if !actor.allows(Action::RestoreRevision) {
         return Err(denied("restore revisions"));
     }
     let revs = app.store().revisions(id).await?;
@@ -304,11 +638,11 @@ pub async fn restore(
         breaking: story.breaking,
         seo_title: story.seo_title.clone(),
         seo_description: story.seo_description.clone(),
-        tags: story.tags.iter().map(|t| t.id).collect(),
+        tags: story.tags.iter().map(|t| t.name.clone()).collect(),
         authors: story.authors.iter().map(|a| a.id).collect(),
         lead_picture_id: story.lead_picture.as_ref().map(|p| p.id),
     };
-    save(app, staff, id, from_version, &e).await
+    save(app, actor, id, from_version, &e).await
 }
 
 /// Stores an uploaded picture for the media library. Alt text is required;
@@ -376,20 +710,41 @@ pub async fn upload_picture(
     Ok(id)
 }
 
-fn may_manage_taxonomy(staff: &Staff) -> Result<()> {
-    if permissions::allows(staff.role, Action::ManageTaxonomy) {
+fn may_manage_taxonomy(actor: &Actor) -> Result<()> {
+    if actor.allows(Action::ManageTaxonomy) {
         Ok(())
     } else {
         Err(denied("manage sections and tags"))
     }
 }
 
+/// Paths that are not sections' to take.
+const RESERVED_PATHS: [&str; 7] = [
+    "newsroom",
+    "authors",
+    "tags",
+    "static",
+    "media",
+    "v",
+    "corrections",
+];
+
+fn check_section_name(name: &str) -> Result<()> {
+    if name.is_empty() || name.chars().count() > 60 {
+        return Err(AppError::Invalid(
+            "A section name has 1 to 60 characters.".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Adds a section at the top level or under `parent`.
-pub async fn add_section(app: &App, staff: &Staff, name: &str, parent: Option<i64>) -> Result<i64> {
-    may_manage_taxonomy(staff)?;
+pub async fn add_section(app: &App, actor: &Actor, name: &str, parent: Option<i64>) -> Result<i64> {
+    may_manage_taxonomy(actor)?;
     let name = name.trim();
+    check_section_name(name)?;
     let slug = permalink::slugify(name, 40);
-    if name.is_empty() || slug.is_empty() {
+    if slug.is_empty() {
         return Err(AppError::Invalid(
             "Give the section a name with at least one letter or digit.".into(),
         ));
@@ -411,49 +766,62 @@ pub async fn add_section(app: &App, staff: &Staff, name: &str, parent: Option<i6
         }
         None => slug.clone(),
     };
-    if sections.by_path(&path).is_some()
-        || [
-            "newsroom",
-            "authors",
-            "tags",
-            "static",
-            "media",
-            "v",
-            "corrections",
-        ]
-        .contains(&path.as_str())
-    {
-        return Err(AppError::Invalid(format!(
+    let taken = || {
+        AppError::Invalid(format!(
             "There is already a page at /{path}: choose another name."
-        )));
+        ))
+    };
+    if sections.by_path(&path).is_some() || RESERVED_PATHS.contains(&path.as_str()) {
+        return Err(taken());
     }
-    let id = app
-        .store()
-        .add_section(&slug, name, parent, &path, now())
+    let t = now();
+    let mut tx = app.store().begin().await?;
+    // The check above reads this node's tree; the database's unique path
+    // settles a race with another editor or node.
+    let id = match tx.insert_section(&slug, name, parent, &path).await {
+        Err(StoreError::Conflict(c)) if c == "sections_path_key" => return Err(taken()),
+        Err(StoreError::Reference(_)) => {
+            return Err(AppError::Invalid(
+                "That parent section no longer exists: reload the page.".into(),
+            ));
+        }
+        r => r?,
+    };
+    tx.audit(actor, "add-section", None, &format!("/{path} ({name})"), t)
         .await?;
+    tx.change(keys::SECTIONS, t).await?;
+    tx.commit().await?;
     app.apply_changes().await?;
     Ok(id)
 }
 
-pub async fn rename_section(app: &App, staff: &Staff, id: i64, name: &str) -> Result<()> {
-    may_manage_taxonomy(staff)?;
+pub async fn rename_section(app: &App, actor: &Actor, id: i64, name: &str) -> Result<()> {
+    may_manage_taxonomy(actor)?;
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > 60 {
-        return Err(AppError::Invalid(
-            "A section name has 1 to 60 characters.".into(),
-        ));
-    }
+    check_section_name(name)?;
     if app.sections().get(id).is_none() {
         return Err(AppError::NotFound(format!("There is no section {id}.")));
     }
-    app.store().rename_section(id, name, now()).await?;
+    let t = now();
+    let mut tx = app.store().begin().await?;
+    tx.rename_section(id, name).await?;
+    tx.audit(
+        actor,
+        "rename-section",
+        None,
+        &format!("section {id} to {name}"),
+        t,
+    )
+    .await?;
+    tx.change(keys::SECTIONS, t).await?;
+    tx.commit().await?;
     app.apply_changes().await?;
     Ok(())
 }
 
 /// Moves a section before (up) or after (down) its neighbour with the same parent.
-pub async fn move_section(app: &App, staff: &Staff, id: i64, up: bool) -> Result<()> {
-    may_manage_taxonomy(staff)?;
+pub async fn move_section(app: &App, actor: &Actor, id: i64, up: bool) -> Result<()> {
+    may_manage_taxonomy(actor)?;
     let sections = app.sections();
     let Some(sec) = sections.get(id) else {
         return Err(AppError::NotFound(format!("There is no section {id}.")));
@@ -475,14 +843,26 @@ pub async fn move_section(app: &App, staff: &Staff, id: i64, up: bool) -> Result
             "The section is already at that end of the list.".into(),
         ));
     };
-    app.store().swap_sections(id, *other, now()).await?;
+    let t = now();
+    let mut tx = app.store().begin().await?;
+    tx.swap_sections(id, *other).await?;
+    tx.audit(
+        actor,
+        "move-section",
+        None,
+        &format!("section {id} {}", if up { "up" } else { "down" }),
+        t,
+    )
+    .await?;
+    tx.change(keys::SECTIONS, t).await?;
+    tx.commit().await?;
     app.apply_changes().await?;
     Ok(())
 }
 
 /// Merges tag `from` into `into`.
-pub async fn merge_tags(app: &App, staff: &Staff, from: i64, into: i64) -> Result<()> {
-    may_manage_taxonomy(staff)?;
+pub async fn merge_tags(app: &App, actor: &Actor, from: i64, into: i64) -> Result<()> {
+    may_manage_taxonomy(actor)?;
     if from == into {
         return Err(AppError::Invalid(
             "Choose two different tags to merge.".into(),
@@ -502,15 +882,30 @@ pub async fn merge_tags(app: &App, staff: &Staff, from: i64, into: i64) -> Resul
             .into_iter()
             .map(keys::story),
     );
-    app.store()
-        .merge_tags(from, into, now(), &k.join(" "))
-        .await?;
+    let t = now();
+    let mut tx = app.store().begin().await?;
+    tx.merge_tags(from, into).await?;
+    tx.audit(
+        actor,
+        "merge-tags",
+        None,
+        &format!("tag {from} into {into}"),
+        t,
+    )
+    .await?;
+    tx.change(&k.join(" "), t).await?;
+    tx.commit().await?;
     app.apply_changes().await?;
     Ok(())
 }
 
 /// A staff member's own byline profile: bio and picture (author page).
-pub async fn set_profile(app: &App, staff: &Staff, bio: &str, picture: Option<i64>) -> Result<()> {
+pub async fn set_profile(app: &App, actor: &Actor, bio: &str, picture: Option<i64>) -> Result<()> {
+    let Some(me) = actor.staff_id() else {
+        return Err(AppError::Invalid(
+            "Only a member of staff has a byline profile.".into(),
+        ));
+    };
     let bio = bio.trim();
     if bio.chars().count() > 1000 {
         return Err(AppError::Invalid(
@@ -524,9 +919,13 @@ pub async fn set_profile(app: &App, staff: &Staff, bio: &str, picture: Option<i6
             "There is no picture {pic} in the media library."
         )));
     }
-    app.store()
-        .set_author_profile(staff.id, bio, picture, now())
+    let t = now();
+    let mut tx = app.store().begin().await?;
+    tx.set_author_profile(me, bio, picture).await?;
+    tx.audit(actor, "profile", None, &format!("author {me}"), t)
         .await?;
+    tx.change(&format!("author-{me}"), t).await?;
+    tx.commit().await?;
     app.apply_changes().await?;
     Ok(())
 }

@@ -3,11 +3,14 @@
 //! Nothing here does IO: no database, no HTTP, no clock (times are passed in as
 //! unix seconds). Everything is testable with plain values.
 
+pub mod actor;
 pub mod markup;
 pub mod model;
 pub mod permalink;
 pub mod permissions;
 pub mod ranking;
 pub mod time;
+pub mod workflow;
 
+pub use actor::Actor;
 pub use model::*;

@@ -5,6 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::StoryStatus;
+use crate::actor::Actor;
 
 /// A staff role, from least to most trusted for content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -205,6 +206,25 @@ pub fn can_publish_story(role: Role, s: StoryFacts) -> bool {
     allows(role, Action::PublishAny) || (s.own && allows(role, Action::PublishOwn))
 }
 
+/// Bylines. Someone who may edit any story may byline it to anyone. Anyone
+/// else must stay among the bylines of a story they save: they may add
+/// colleagues alongside themselves, never put a story out under someone
+/// else's name alone (issue 8 item 13). An empty list keeps the story's
+/// bylines (or, for a new story, makes its creator the byline).
+pub fn may_set_bylines(actor: &Actor, bylines: &[i64]) -> bool {
+    bylines.is_empty()
+        || actor.allows(Action::EditAnyStory)
+        || actor.staff_id().is_some_and(|me| bylines.contains(&me))
+}
+
+/// The site-wide breaking-news banner is front-page curation: setting or
+/// clearing a story's `breaking` flag needs `CurateFront`. A save by someone
+/// without it keeps the stored value (issue 8 item 12): the form's checkbox
+/// is ignored rather than the whole save refused.
+pub fn may_set_breaking(actor: &Actor) -> bool {
+    actor.allows(Action::CurateFront)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -326,5 +346,28 @@ mod tests {
             assert!(!can_edit_story(Role::Moderator, f) && !can_publish_story(Role::Moderator, f));
         }
         assert!(!can_view_story(Role::Moderator, others_draft));
+    }
+
+    #[test]
+    fn bylines_and_breaking() {
+        let staff = |role| Actor::Staff { id: 5, role };
+        for role in ROLES {
+            let a = staff(role);
+            assert!(may_set_bylines(&a, &[]), "empty keeps the bylines");
+            assert!(may_set_bylines(&a, &[5, 9]), "{role} alongside a colleague");
+            assert_eq!(
+                may_set_bylines(&a, &[9]),
+                matches!(role, Role::Editor | Role::Admin),
+                "{role} bylines someone else alone"
+            );
+            assert_eq!(
+                may_set_breaking(&a),
+                matches!(role, Role::Editor | Role::Admin),
+                "{role} breaking"
+            );
+        }
+        assert!(may_set_bylines(&Actor::Operator, &[9]));
+        assert!(may_set_breaking(&Actor::Operator));
+        assert!(!may_set_breaking(&Actor::Scheduler));
     }
 }

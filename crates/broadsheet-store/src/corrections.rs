@@ -14,34 +14,6 @@ pub struct Correction {
 }
 
 impl Store {
-    /// Adds a correction, records it in the audit log and the change events
-    /// (`keys`), and marks the story updated, in one transaction.
-    pub async fn add_correction(
-        &self,
-        story_id: i64,
-        text: &str,
-        actor: i64,
-        now: i64,
-        keys: &str,
-    ) -> Result<i64> {
-        let id = with_pool!(&self.db, p => {
-            let mut tx = p.begin().await?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO corrections (story_id, at, text) VALUES ($1, $2, $3) RETURNING id",
-            )
-            .bind(story_id).bind(now).bind(text).fetch_one(&mut *tx).await?;
-            sqlx::query("UPDATE stories SET updated_at = $1, modified_at = $1, version = version + 1 WHERE id = $2")
-                .bind(now).bind(story_id).execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO audit_log (at, actor_id, action, story_id, detail) VALUES ($1, $2, 'correct', $3, $4)")
-                .bind(now).bind(actor).bind(story_id).bind(text).execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO change_events (at, keys) VALUES ($1, $2)")
-                .bind(now).bind(keys).execute(&mut *tx).await?;
-            tx.commit().await?;
-            Ok::<i64, sqlx::Error>(id)
-        })?;
-        Ok(id)
-    }
-
     pub async fn corrections_of(&self, story_id: i64) -> Result<Vec<Correction>> {
         let rows: Vec<Correction> = with_pool!(&self.db, p => sqlx::query_as(
             "SELECT id, story_id, at, text FROM corrections WHERE story_id = $1 ORDER BY at, id"

@@ -13,9 +13,15 @@ pub enum StoreError {
     Corrupt(String),
     #[error("{0}")]
     Unavailable(String),
-    /// A named constraint was violated (e.g. `tags_slug_key`).
+    /// A unique constraint was violated (e.g. `sections_path_key`): the
+    /// name is PostgreSQL's, and SQLite's columns are mapped to it.
     #[error("constraint {0} violated")]
     Conflict(String),
+    /// A foreign key was violated: the row referred to does not exist (it was
+    /// deleted meanwhile, or never was). The constraint's name on
+    /// PostgreSQL; empty on SQLite, which does not say which key.
+    #[error("foreign key {0:?} violated")]
+    Reference(String),
     #[error("database migration failed: {0}")]
     Migrate(String),
     #[error("database error: {0}")]
@@ -47,22 +53,34 @@ const SQLITE_UNIQUE: &[(&str, &str)] = &[
     ("authors.slug", "authors_slug_key"),
     ("sections.path", "sections_path_key"),
     ("editors_picks.position", "editors_picks_pkey"),
+    ("story_authors.story_id", "story_authors_pkey"),
+    ("story_tags.story_id", "story_tags_pkey"),
+    ("tag_redirects.slug", "tag_redirects_pkey"),
 ];
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> StoreError {
-        if let Some(db) = e.as_database_error() {
-            if let Some(name) = db.constraint() {
-                return StoreError::Conflict(name.to_string());
-            }
-            let msg = db.message();
-            if let Some(cols) = msg.strip_prefix("UNIQUE constraint failed: ") {
-                let first = cols.split(',').next().unwrap_or("").trim();
-                if let Some((_, name)) = SQLITE_UNIQUE.iter().find(|(c, _)| *c == first) {
-                    return StoreError::Conflict((*name).to_string());
+        let Some(db) = e.as_database_error() else {
+            return StoreError::Database(e);
+        };
+        match db.kind() {
+            sqlx::error::ErrorKind::UniqueViolation => {
+                if let Some(name) = db.constraint() {
+                    return StoreError::Conflict(name.to_string());
                 }
+                let msg = db.message();
+                if let Some(cols) = msg.strip_prefix("UNIQUE constraint failed: ") {
+                    let first = cols.split(',').next().unwrap_or("").trim();
+                    if let Some((_, name)) = SQLITE_UNIQUE.iter().find(|(c, _)| *c == first) {
+                        return StoreError::Conflict((*name).to_string());
+                    }
+                }
+                StoreError::Database(e)
             }
+            sqlx::error::ErrorKind::ForeignKeyViolation => {
+                StoreError::Reference(db.constraint().unwrap_or("").to_string())
+            }
+            _ => StoreError::Database(e),
         }
-        StoreError::Database(e)
     }
 }

@@ -4,9 +4,11 @@
 //! SQLite and PostgreSQL coexist through [`Db`], an enum of the two native
 //! sqlx pools. Queries are written once in portable SQL (`$1` placeholders,
 //! which SQLite also reads by number; integers for times and flags) and run
-//! on whichever pool is open via the [`with_pool!`] macro, which expands the
+//! on whichever pool is open via the `with_pool!` macro, which expands the
 //! same code once per backend so each arm is type-checked against its own
 //! driver. Where the dialects differ, a query matches on [`Db`] itself.
+//! Writes that belong together are composed by the app on one [`Tx`]
+//! (`Store::begin`), where the audit row and change event are written once.
 
 mod corrections;
 mod error;
@@ -14,12 +16,14 @@ mod newsroom;
 mod queries;
 mod signin;
 mod taxonomy;
+mod tx;
 
 pub use corrections::*;
 pub use error::StoreError;
 pub use newsroom::*;
 pub use queries::*;
 pub use taxonomy::*;
+pub use tx::{StoryState, Tx};
 
 use std::path::Path;
 use std::str::FromStr;
@@ -32,16 +36,16 @@ use sqlx::{PgPool, SqlitePool};
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// The open database, one of the two backends.
+/// The open database, one of the two backends. Private to the store:
+/// callers get [`Store`] methods and [`Tx`].
 #[derive(Clone, Debug)]
-pub enum Db {
+pub(crate) enum Db {
     Sqlite(SqlitePool),
     Postgres(PgPool),
 }
 
 /// Runs the same expression against whichever pool is open, binding the
 /// pool to `$p`.
-#[macro_export]
 macro_rules! with_pool {
     ($db:expr, $p:ident => $body:expr) => {
         match $db {
@@ -50,6 +54,7 @@ macro_rules! with_pool {
         }
     };
 }
+pub(crate) use with_pool;
 
 /// Which backend a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,10 +109,6 @@ impl Store {
             Db::Sqlite(_) => Backend::Sqlite,
             Db::Postgres(_) => Backend::Postgres,
         }
-    }
-
-    pub fn db(&self) -> &Db {
-        &self.db
     }
 
     /// Applies the embedded migrations of this backend.

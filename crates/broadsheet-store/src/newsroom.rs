@@ -1,5 +1,5 @@
-//! Newsroom queries: sessions, drafts, saves with optimistic locking,
-//! revisions, workflow transitions and the audit log.
+//! Newsroom queries: sessions, the desk, revisions and the audit log. The
+//! writes (drafts, saves, transitions) are composed on [`crate::Tx`].
 
 use broadsheet_domain::{Access, StoryStatus};
 use sqlx::FromRow;
@@ -30,8 +30,9 @@ pub struct StoryEdit {
     pub breaking: bool,
     pub seo_title: String,
     pub seo_description: String,
-    /// Tag ids, replacing the story's tags.
-    pub tags: Vec<i64>,
+    /// Tag names, replacing the story's tags; the use case resolves them to
+    /// tags (making new ones) inside its transaction, after its checks.
+    pub tags: Vec<String>,
     /// Staff bylines in order, replacing the story's (empty: keep the creator
     /// for a new story; agency copy uses `byline_text`).
     pub authors: Vec<i64>,
@@ -58,6 +59,17 @@ pub struct DeskItem {
     pub modified_at: i64,
     pub scheduled_at: Option<i64>,
     pub created_by: Option<i64>,
+}
+
+/// One audit row: what was done, by whom (`actor`: staff, operator,
+/// scheduler, reader, agency; `actor_id` for staff, readers and agencies).
+#[derive(Debug, Clone, FromRow)]
+pub struct AuditEntry {
+    pub action: String,
+    pub actor: String,
+    pub actor_id: Option<i64>,
+    pub at: i64,
+    pub detail: String,
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -112,151 +124,6 @@ impl Store {
 
     // ----- stories ------------------------------------------------------------
 
-    /// Starts a draft by `author_id`, with its first revision.
-    pub async fn create_draft(
-        &self,
-        e: &StoryEdit,
-        slug: &str,
-        author_id: i64,
-        now: i64,
-    ) -> Result<i64> {
-        let id = with_pool!(&self.db, p => {
-            let mut tx = p.begin().await?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO stories (section_id, slug, headline, standfirst, body, byline_text, status, access, breaking, \
-                 created_at, modified_at, version, created_by, seo_title, seo_description, lead_picture_id) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 'draft', $7, $8, $9, $9, 1, $10, $11, $12, $13) RETURNING id",
-            )
-            .bind(e.section_id).bind(slug).bind(&e.headline).bind(&e.standfirst).bind(&e.body).bind(&e.byline_text)
-            .bind(e.access.as_str()).bind(i64::from(e.breaking)).bind(now).bind(author_id).bind(&e.seo_title)
-            .bind(&e.seo_description).bind(e.lead_picture_id)
-            .fetch_one(&mut *tx).await?;
-            let authors: Vec<i64> = if e.authors.is_empty() { vec![author_id] } else { e.authors.clone() };
-            for (pos, a) in authors.iter().enumerate() {
-                sqlx::query("INSERT INTO story_authors (story_id, author_id, position) VALUES ($1, $2, $3)")
-                    .bind(id).bind(*a).bind(pos as i64).execute(&mut *tx).await?;
-            }
-            for t in &e.tags {
-                sqlx::query("INSERT INTO story_tags (story_id, tag_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                    .bind(id).bind(*t).execute(&mut *tx).await?;
-            }
-            sqlx::query("INSERT INTO revisions (story_id, version, author_id, at, headline, standfirst, body, note) VALUES ($1, 1, $2, $3, $4, $5, $6, 'created')")
-                .bind(id).bind(author_id).bind(now).bind(&e.headline).bind(&e.standfirst).bind(&e.body)
-                .execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO audit_log (at, actor_id, action, story_id, detail) VALUES ($1, $2, 'create', $3, '')")
-                .bind(now).bind(author_id).bind(id).execute(&mut *tx).await?;
-            tx.commit().await?;
-            Ok::<i64, sqlx::Error>(id)
-        })?;
-        Ok(id)
-    }
-
-    /// Saves an edit made from version `from`. If the story moved on since,
-    /// nothing is changed and the text is kept as a conflict revision.
-    /// `published_update` sets "Updated:" (a published story changed).
-    /// `keys`: surrogate keys to purge (recorded as a change event) when saved.
-    #[allow(
-        clippy::too_many_arguments,
-        reason = "one call site per operation; a struct would only rename the same fields"
-    )]
-    pub async fn save_story(
-        &self,
-        id: i64,
-        from: i64,
-        e: &StoryEdit,
-        actor: i64,
-        now: i64,
-        published_update: bool,
-        keys: &str,
-    ) -> Result<Saved> {
-        let saved = with_pool!(&self.db, p => {
-            let mut tx = p.begin().await?;
-            let n = sqlx::query(
-                "UPDATE stories SET section_id = $1, headline = $2, standfirst = $3, body = $4, byline_text = $5, \
-                 access = $6, breaking = $7, seo_title = $8, seo_description = $9, modified_at = $10, \
-                 updated_at = CASE WHEN $11 = 1 THEN $10 ELSE updated_at END, version = version + 1, \
-                 lead_picture_id = $14 WHERE id = $12 AND version = $13",
-            )
-            .bind(e.section_id).bind(&e.headline).bind(&e.standfirst).bind(&e.body).bind(&e.byline_text)
-            .bind(e.access.as_str()).bind(i64::from(e.breaking)).bind(&e.seo_title).bind(&e.seo_description)
-            .bind(now).bind(i64::from(published_update)).bind(id).bind(from).bind(e.lead_picture_id)
-            .execute(&mut *tx).await?.rows_affected();
-            let current: i64 = sqlx::query_scalar("SELECT version FROM stories WHERE id = $1")
-                .bind(id).fetch_one(&mut *tx).await?;
-            if n == 1 {
-                sqlx::query("DELETE FROM story_tags WHERE story_id = $1").bind(id).execute(&mut *tx).await?;
-                for t in &e.tags {
-                    sqlx::query("INSERT INTO story_tags (story_id, tag_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                        .bind(id).bind(*t).execute(&mut *tx).await?;
-                }
-                if !e.authors.is_empty() {
-                    sqlx::query("DELETE FROM story_authors WHERE story_id = $1").bind(id).execute(&mut *tx).await?;
-                    for (pos, a) in e.authors.iter().enumerate() {
-                        sqlx::query("INSERT INTO story_authors (story_id, author_id, position) VALUES ($1, $2, $3)")
-                            .bind(id).bind(*a).bind(pos as i64).execute(&mut *tx).await?;
-                    }
-                }
-            }
-            let (note, outcome) = if n == 1 {
-                ("saved".to_string(), Saved::Ok(current))
-            } else {
-                (format!("not applied: started from version {from}, story was at {current}"), Saved::Conflict { current })
-            };
-            sqlx::query("INSERT INTO revisions (story_id, version, author_id, at, headline, standfirst, body, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-                .bind(id).bind(if n == 1 { current } else { from }).bind(actor).bind(now)
-                .bind(&e.headline).bind(&e.standfirst).bind(&e.body).bind(&note)
-                .execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO audit_log (at, actor_id, action, story_id, detail) VALUES ($1, $2, $3, $4, $5)")
-                .bind(now).bind(actor).bind(if n == 1 { "save" } else { "save-conflict" }).bind(id).bind(&note)
-                .execute(&mut *tx).await?;
-            if n == 1 && !keys.is_empty() {
-                sqlx::query("INSERT INTO change_events (at, keys) VALUES ($1, $2)")
-                    .bind(now).bind(keys).execute(&mut *tx).await?;
-            }
-            tx.commit().await?;
-            Ok::<Saved, sqlx::Error>(outcome)
-        })?;
-        Ok(saved)
-    }
-
-    /// Moves a story to `to`, records who did it, and the keys to purge.
-    /// Publishing sets `published_at` the first time.
-    #[allow(
-        clippy::too_many_arguments,
-        reason = "one call site per operation; a struct would only rename the same fields"
-    )]
-    pub async fn transition(
-        &self,
-        id: i64,
-        to: StoryStatus,
-        actor: i64,
-        now: i64,
-        scheduled_at: Option<i64>,
-        keys: &str,
-        detail: &str,
-    ) -> Result<()> {
-        with_pool!(&self.db, p => {
-            let mut tx = p.begin().await?;
-            sqlx::query(
-                "UPDATE stories SET status = $1, modified_at = $2, scheduled_at = $3, \
-                 published_at = CASE WHEN $1 = 'published' AND published_at IS NULL THEN $2 ELSE published_at END, \
-                 version = version + 1 WHERE id = $4",
-            )
-            .bind(to.as_str()).bind(now).bind(scheduled_at).bind(id)
-            .execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO audit_log (at, actor_id, action, story_id, detail) VALUES ($1, $2, $3, $4, $5)")
-                .bind(now).bind(actor).bind(to.as_str()).bind(id).bind(detail)
-                .execute(&mut *tx).await?;
-            if !keys.is_empty() {
-                sqlx::query("INSERT INTO change_events (at, keys) VALUES ($1, $2)")
-                    .bind(now).bind(keys).execute(&mut *tx).await?;
-            }
-            tx.commit().await?;
-            Ok::<(), sqlx::Error>(())
-        })?;
-        Ok(())
-    }
-
     /// Stories in a status, newest change first; only `owner`'s if given.
     pub async fn desk(
         &self,
@@ -272,12 +139,12 @@ impl Store {
         Ok(rows)
     }
 
-    /// Scheduled stories whose time has come.
-    pub async fn due_scheduled(&self, now: i64) -> Result<Vec<i64>> {
-        let ids: Vec<i64> = with_pool!(&self.db, p => sqlx::query_scalar(
-            "SELECT id FROM stories WHERE status = 'scheduled' AND scheduled_at <= $1 ORDER BY scheduled_at"
+    /// Scheduled stories whose time has come, as (id, version).
+    pub async fn due_scheduled(&self, now: i64) -> Result<Vec<(i64, i64)>> {
+        let rows: Vec<(i64, i64)> = with_pool!(&self.db, p => sqlx::query_as(
+            "SELECT id, version FROM stories WHERE status = 'scheduled' AND scheduled_at <= $1 ORDER BY scheduled_at"
         ).bind(now).fetch_all(p).await)?;
-        Ok(ids)
+        Ok(rows)
     }
 
     pub async fn revisions(&self, story_id: i64) -> Result<Vec<Revision>> {
@@ -288,11 +155,19 @@ impl Store {
         Ok(rows)
     }
 
-    /// (action, actor id, at, detail) for a story, newest first.
-    pub async fn audit_of(&self, story_id: i64) -> Result<Vec<(String, Option<i64>, i64, String)>> {
-        let rows: Vec<(String, Option<i64>, i64, String)> = with_pool!(&self.db, p => sqlx::query_as(
-            "SELECT action, actor_id, at, detail FROM audit_log WHERE story_id = $1 ORDER BY id DESC"
+    /// A story's audit rows, newest first.
+    pub async fn audit_of(&self, story_id: i64) -> Result<Vec<AuditEntry>> {
+        let rows: Vec<AuditEntry> = with_pool!(&self.db, p => sqlx::query_as(
+            "SELECT action, actor, actor_id, at, detail FROM audit_log WHERE story_id = $1 ORDER BY id DESC"
         ).bind(story_id).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
+    /// The newest audit rows about no story (people, Editor's Picks), newest first.
+    pub async fn audit_general(&self, limit: i64) -> Result<Vec<AuditEntry>> {
+        let rows: Vec<AuditEntry> = with_pool!(&self.db, p => sqlx::query_as(
+            "SELECT action, actor, actor_id, at, detail FROM audit_log WHERE story_id IS NULL ORDER BY id DESC LIMIT $1"
+        ).bind(limit).fetch_all(p).await)?;
         Ok(rows)
     }
 }

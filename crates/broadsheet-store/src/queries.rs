@@ -7,7 +7,7 @@ use broadsheet_domain::{
 };
 use sqlx::{FromRow, QueryBuilder};
 
-use crate::{Db, Store, StoreError, with_pool};
+use crate::{Store, StoreError, with_pool};
 
 type Result<T> = std::result::Result<T, StoreError>;
 
@@ -248,26 +248,6 @@ impl Store {
         Ok(row.map(Author::from))
     }
 
-    /// Sets a staff member's byline bio and picture; their author page is purged.
-    pub async fn set_author_profile(
-        &self,
-        id: i64,
-        bio: &str,
-        picture_id: Option<i64>,
-        now: i64,
-    ) -> Result<()> {
-        with_pool!(&self.db, p => {
-            let mut tx = p.begin().await?;
-            sqlx::query("UPDATE authors SET bio = $1, picture_id = $2 WHERE id = $3")
-                .bind(bio).bind(picture_id).bind(id).execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO change_events (at, keys) VALUES ($1, $2)")
-                .bind(now).bind(format!("author-{id}")).execute(&mut *tx).await?;
-            tx.commit().await?;
-            Ok::<(), sqlx::Error>(())
-        })?;
-        Ok(())
-    }
-
     /// A staff member by username, with role and password hash.
     pub async fn author_by_username(&self, username: &str) -> Result<Option<StaffAccount>> {
         let row: Option<StaffAccount> = with_pool!(&self.db, p => sqlx::query_as(
@@ -318,17 +298,13 @@ impl Store {
         Ok(rows)
     }
 
-    /// The id of the tag with this slug, creating it with `name` if needed.
+    /// The id of the tag with this slug, creating it with `name` if needed
+    /// (the demo loader; use cases call [`crate::Tx::tag_id`] in their own
+    /// transaction).
     pub async fn tag_id(&self, slug: &str, name: &str) -> Result<i64> {
-        let found: Option<i64> = with_pool!(&self.db, p => sqlx::query_scalar(
-            "SELECT id FROM tags WHERE slug = $1"
-        ).bind(slug).fetch_optional(p).await)?;
-        if let Some(id) = found {
-            return Ok(id);
-        }
-        let id: i64 = with_pool!(&self.db, p => sqlx::query_scalar(
-            "INSERT INTO tags (slug, name) VALUES ($1, $2) RETURNING id"
-        ).bind(slug).bind(name).fetch_one(p).await)?;
+        let mut tx = self.begin().await?;
+        let id = tx.tag_id(slug, name).await?;
+        tx.commit().await?;
         Ok(id)
     }
 
@@ -600,29 +576,6 @@ impl Store {
         Ok(row.map(CardRow::into_card))
     }
 
-    /// Sets a story's status, and records the change for every node's cache
-    /// in the same transaction. Returns false if there is no such story.
-    pub async fn set_story_status(
-        &self,
-        id: i64,
-        status: StoryStatus,
-        now: i64,
-        keys: &str,
-    ) -> Result<bool> {
-        let done = with_pool!(&self.db, p => {
-            let mut tx = p.begin().await?;
-            let n = sqlx::query("UPDATE stories SET status = $1, modified_at = $2 WHERE id = $3")
-                .bind(status.as_str()).bind(now).bind(id).execute(&mut *tx).await?.rows_affected();
-            if n > 0 {
-                sqlx::query("INSERT INTO change_events (at, keys) VALUES ($1, $2)")
-                    .bind(now).bind(keys).execute(&mut *tx).await?;
-            }
-            tx.commit().await?;
-            Ok::<bool, sqlx::Error>(n > 0)
-        })?;
-        Ok(done)
-    }
-
     // ----- comments ---------------------------------------------------------
 
     pub async fn insert_comments(&self, rows: &[(i64, String, String, i64)]) -> Result<()> {
@@ -733,23 +686,6 @@ impl Store {
         Ok(ids)
     }
 
-    /// Replaces the picks with `ids` in this order, recording the change.
-    pub async fn set_editors_picks(&self, ids: &[i64], now: i64) -> Result<()> {
-        with_pool!(&self.db, p => {
-            let mut tx = p.begin().await?;
-            sqlx::query("DELETE FROM editors_picks").execute(&mut *tx).await?;
-            for (pos, id) in ids.iter().enumerate() {
-                sqlx::query("INSERT INTO editors_picks (position, story_id) VALUES ($1, $2)")
-                    .bind(pos as i64).bind(*id).execute(&mut *tx).await?;
-            }
-            sqlx::query("INSERT INTO change_events (at, keys) VALUES ($1, $2)")
-                .bind(now).bind("picks").execute(&mut *tx).await?;
-            tx.commit().await?;
-            Ok::<(), sqlx::Error>(())
-        })?;
-        Ok(())
-    }
-
     /// Which of these ids are published stories.
     pub async fn published_ids(&self, ids: &[i64]) -> Result<Vec<i64>> {
         Ok(self
@@ -838,11 +774,5 @@ fn listing_sql(listing: Listing<'_>) -> (&'static str, &'static str) {
             "JOIN story_tags st ON st.story_id = s.id",
             "AND st.tag_id = $1",
         ),
-    }
-}
-
-impl Db {
-    pub fn is_sqlite(&self) -> bool {
-        matches!(self, Db::Sqlite(_))
     }
 }

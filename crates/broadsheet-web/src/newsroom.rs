@@ -315,7 +315,7 @@ pub async fn dashboard(
     State(web): State<Web>,
     SignedIn { staff, .. }: SignedIn,
 ) -> Result<Response, WebError> {
-    let desk = newsroom::desk(&web.app, &staff).await?;
+    let desk = newsroom::desk(&web.app, &staff.actor()).await?;
     let sections = web.app.sections();
     let lines = |items: Vec<DeskItem>| -> Vec<DeskLine> {
         items
@@ -414,6 +414,7 @@ fn notice_text(code: Option<&str>) -> &'static str {
         Some("published") => "Published: it is on the reader site now.",
         Some("scheduled") => "Scheduled.",
         Some("withdrawn") => "Withdrawn: readers get a 410 page.",
+        Some("reinstated") => "Reinstated: it is on the reader site again.",
         Some("corrected") => "Correction published.",
         Some("restored") => "Revision restored (as a new version).",
         _ => "",
@@ -431,7 +432,7 @@ fn edit_of(s: &Story) -> StoryEdit {
         breaking: s.breaking,
         seo_title: s.seo_title.clone(),
         seo_description: s.seo_description.clone(),
-        tags: s.tags.iter().map(|t| t.id).collect(),
+        tags: s.tags.iter().map(|t| t.name.clone()).collect(),
         authors: s.authors.iter().map(|a| a.id).collect(),
         lead_picture_id: s.lead_picture.as_ref().map(|p| p.id),
     }
@@ -455,7 +456,7 @@ fn blank_edit(web: &Web) -> StoryEdit {
 }
 
 /// Reads the editor form into an edit. Tags are resolved by the app layer.
-async fn edit_from_form(web: &Web, f: &Posted) -> Result<StoryEdit, WebError> {
+fn edit_from_form(f: &Posted) -> Result<StoryEdit, WebError> {
     let section_id = f
         .get("section")
         .parse::<i64>()
@@ -474,7 +475,7 @@ async fn edit_from_form(web: &Web, f: &Posted) -> Result<StoryEdit, WebError> {
         })?;
         authors.push(id);
     }
-    let tags = newsroom::tag_ids(&web.app, &f.get("tags")).await?;
+    let tags = newsroom::tag_names(&f.get("tags"))?;
     Ok(StoryEdit {
         section_id,
         headline: f.get("headline"),
@@ -641,14 +642,14 @@ pub async fn create_story(
 ) -> Result<Response, WebError> {
     desk::may_write(&staff)?;
     let tags_text = f.raw("tags").to_string();
-    let edit = match edit_from_form(&web, &f).await {
+    let edit = match edit_from_form(&f) {
         Ok(e) => e,
         Err(WebError::BadRequest(m)) => {
             return render_story(&web, &staff, None, shown(0, &m, StatusCode::BAD_REQUEST)).await;
         }
         Err(e) => return Err(e),
     };
-    match newsroom::create(&web.app, &staff, &edit).await {
+    match newsroom::create(&web.app, &staff.actor(), &edit).await {
         Ok(id) => Ok(Redirect::to(&format!("/newsroom/stories/{id}?m=created")).into_response()),
         Err(e) => {
             let m = fixable(e)?;
@@ -668,7 +669,7 @@ pub async fn edit_story(
     SignedIn { staff, .. }: SignedIn,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, WebError> {
-    let story = newsroom::open(&web.app, &staff, id).await?;
+    let story = newsroom::open(&web.app, &staff.actor(), id).await?;
     let sh = Shown {
         notice: notice_text(q.get("m").map(String::as_str)),
         ..shown(story.version, "", StatusCode::OK)
@@ -705,7 +706,7 @@ async fn save_story(
     json_wanted: bool,
 ) -> Result<Result<&'static str, Response>, WebError> {
     let tags_text = f.raw("tags").to_string();
-    let edit = match edit_from_form(web, f).await {
+    let edit = match edit_from_form(f) {
         Ok(e) => e,
         Err(WebError::BadRequest(m)) if json_wanted => {
             return Ok(Err(json(
@@ -725,7 +726,7 @@ async fn save_story(
         }
         Err(e) => return Err(e),
     };
-    let saved = newsroom::save(&web.app, staff, story.id, version, &edit).await;
+    let saved = newsroom::save(&web.app, &staff.actor(), story.id, version, &edit).await;
     if json_wanted {
         return Ok(Err(match saved {
             Ok(Saved::Ok(v)) => json(StatusCode::OK, serde_json::json!({ "version": v })),
@@ -764,7 +765,7 @@ pub async fn update_story(
     headers: HeaderMap,
     StaffForm { staff, form: f, .. }: StaffForm,
 ) -> Result<Response, WebError> {
-    let story = newsroom::open(&web.app, &staff, id).await?;
+    let story = newsroom::open(&web.app, &staff.actor(), id).await?;
     let action = match f.raw("do") {
         "" => "save",
         a => a,
@@ -778,7 +779,7 @@ pub async fn update_story(
                 Err(page) => return Ok(page),
             }
         }
-        "submit" => newsroom::submit(app, &staff, id)
+        "submit" => newsroom::submit(app, &staff.actor(), id)
             .await
             .map(|()| "submitted"),
         "publish" => {
@@ -795,23 +796,28 @@ pub async fn update_story(
                 }
                 Err(e) => return Err(e),
             };
-            newsroom::publish(app, &staff, id, at).await.map(|s| {
-                if s == StoryStatus::Scheduled {
-                    "scheduled"
-                } else {
-                    "published"
-                }
-            })
+            newsroom::publish(app, &staff.actor(), id, version, at)
+                .await
+                .map(|s| {
+                    if s == StoryStatus::Scheduled {
+                        "scheduled"
+                    } else {
+                        "published"
+                    }
+                })
         }
-        "withdraw" => newsroom::withdraw(app, &staff, id)
+        "withdraw" => newsroom::withdraw(app, &staff.actor(), id)
             .await
             .map(|()| "withdrawn"),
-        "correct" => newsroom::correct(app, &staff, id, f.raw("correction"))
+        "reinstate" => newsroom::reinstate(app, &staff.actor(), id)
+            .await
+            .map(|()| "reinstated"),
+        "correct" => newsroom::correct(app, &staff.actor(), id, f.raw("correction"))
             .await
             .map(|()| "corrected"),
         "restore" => {
             let rev = f.get("revision").parse::<i64>().unwrap_or(0);
-            match newsroom::restore(app, &staff, id, rev, version).await {
+            match newsroom::restore(app, &staff.actor(), id, rev, version).await {
                 Ok(Saved::Ok(_)) => Ok("restored"),
                 Ok(Saved::Conflict { .. }) => Err(AppError::Invalid(
                     "Not restored: the story changed since you opened its history. Open the history again.".into(),
@@ -872,18 +878,21 @@ pub async fn history(
     Path(id): Path<i64>,
     SignedIn { staff, .. }: SignedIn,
 ) -> Result<Response, WebError> {
-    let story = newsroom::open(&web.app, &staff, id).await?;
-    let h = desk::history(&web.app, &staff, &story).await?;
+    let newsroom::History {
+        story,
+        revisions: revs,
+        audit,
+        staff: staff_list,
+    } = newsroom::history(&web.app, &staff.actor(), id).await?;
     let who = |id: Option<i64>| -> String {
         id.and_then(|i| {
-            h.names
+            staff_list
                 .iter()
                 .find(|(sid, _)| *sid == i)
                 .map(|(_, n)| n.clone())
         })
-        .unwrap_or_else(|| "the scheduler".into())
+        .unwrap_or_else(|| "a former member of staff".into())
     };
-    let revs = &h.revisions;
     let page = HistoryPage {
         frame: Frame::new(&web, &staff, "History"),
         id,
@@ -907,14 +916,18 @@ pub async fn history(
                 headline: r.headline.clone(),
             })
             .collect(),
-        audit: h
-            .audit
-            .iter()
-            .map(|(action, actor, at, detail)| AuditLine {
-                when: when(&web, *at),
-                action: action.clone(),
-                who: who(*actor),
-                detail: detail.clone(),
+        audit: audit
+            .into_iter()
+            .map(|a| AuditLine {
+                when: when(&web, a.at),
+                who: match a.actor.as_str() {
+                    "staff" => who(a.actor_id),
+                    "scheduler" => "the scheduler".into(),
+                    "operator" => "the operator (command line)".into(),
+                    other => other.to_string(),
+                },
+                action: a.action,
+                detail: a.detail,
             })
             .collect(),
     };
@@ -1338,17 +1351,17 @@ pub async fn update_sections(
     let r = match form.raw("do") {
         "add" => {
             let parent = form.get("parent").parse::<i64>().ok();
-            newsroom::add_section(app, &staff, name, parent)
+            newsroom::add_section(app, &staff.actor(), name, parent)
                 .await
                 .map(|_| "sections")
         }
-        "rename" => newsroom::rename_section(app, &staff, section, name)
+        "rename" => newsroom::rename_section(app, &staff.actor(), section, name)
             .await
             .map(|()| "sections"),
-        "up" => newsroom::move_section(app, &staff, section, true)
+        "up" => newsroom::move_section(app, &staff.actor(), section, true)
             .await
             .map(|()| "sections"),
-        "down" => newsroom::move_section(app, &staff, section, false)
+        "down" => newsroom::move_section(app, &staff.actor(), section, false)
             .await
             .map(|()| "sections"),
         _ => Err(AppError::Invalid(
@@ -1363,7 +1376,7 @@ pub async fn merge_tags(
     StaffForm { staff, form, .. }: StaffForm,
 ) -> Result<Response, WebError> {
     let id = |k: &str| form.get(k).parse::<i64>().unwrap_or(0);
-    let r = newsroom::merge_tags(&web.app, &staff, id("from"), id("into"))
+    let r = newsroom::merge_tags(&web.app, &staff.actor(), id("from"), id("into"))
         .await
         .map(|()| "merged");
     taxonomy_result(&web, &staff, r).await
@@ -1502,7 +1515,7 @@ pub async fn update_account(
                     }
                 },
             };
-            match newsroom::set_profile(&web.app, &staff, get("bio"), picture).await {
+            match newsroom::set_profile(&web.app, &staff.actor(), get("bio"), picture).await {
                 Ok(()) => Redirect::to("/newsroom/account?m=profile").into_response(),
                 Err(broadsheet_app::AppError::Invalid(m)) => {
                     account_page(&web, staff, "", &m, StatusCode::BAD_REQUEST).await

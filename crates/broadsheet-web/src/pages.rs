@@ -318,6 +318,10 @@ pub async fn tag(app: &App, slug: &str, page: i64) -> Result<Rendered, WebError>
     let Some(t) = reader::tag(app, slug).await? else {
         return Err(WebError::NotFound);
     };
+    // A tag only unpublished stories carry has no public page (issue 8 item 19).
+    if app.store().count(Listing::Tag(t.id)).await? == 0 {
+        return Err(WebError::NotFound);
+    }
     let spec = FrontSpec {
         portrait: None,
         title: t.name.clone(),

@@ -6,8 +6,8 @@ pub mod config;
 mod serve;
 
 use broadsheet_app::{App, AppError};
-use broadsheet_domain::StoryStatus;
 use broadsheet_domain::permissions::Role;
+use broadsheet_domain::{Actor, StoryStatus};
 use broadsheet_store::{OpenOptions, Store};
 
 use cli::{Cli, Command, PicksAction, ServeArgs, StoryAction, UserAction};
@@ -87,7 +87,13 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 StoryAction::Withdraw { id } => (id, StoryStatus::Withdrawn, "withdrawn"),
                 StoryAction::Restore { id } => (id, StoryStatus::Published, "published again"),
             };
-            if !app.set_story_status(id, status).await.map_err(app_err)? {
+            // The same use case as the newsroom's, as the operator: state
+            // machine, audit row and change event in one transaction.
+            let done_ok = app
+                .set_story_status(&Actor::Operator, id, status)
+                .await
+                .map_err(app_err);
+            if !done_ok? {
                 store.close().await;
                 return Err(format!(
                     "there is no story {id}: check the number at the end of the story's address"
@@ -100,7 +106,10 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::User { action } => {
             let s = Settings::resolve(&cli.common, None)?;
             let store = open(&s, false).await?;
-            let r = user_command(&store, action).await;
+            let r = match App::new(store.clone(), s.paper.clone()).await {
+                Ok(app) => user_command(&app, action).await,
+                Err(e) => Err(app_err(e)),
+            };
             store.close().await;
             r
         }
@@ -124,7 +133,9 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                     }
                 }
                 PicksAction::Set { ids } => {
-                    app.set_editors_picks(&ids).await.map_err(app_err)?;
+                    app.set_editors_picks(&Actor::Operator, &ids)
+                        .await
+                        .map_err(app_err)?;
                     println!("Editor's Picks set: {} stories", ids.len());
                 }
             }
@@ -146,8 +157,12 @@ fn parse_role(role: &str) -> Result<Role, String> {
     role.parse::<Role>().map_err(|e| e.to_string())
 }
 
-async fn user_command(store: &Store, action: UserAction) -> Result<(), String> {
+/// The user commands, as the operator, through the same app functions (and
+/// audit rows) as the newsroom.
+async fn user_command(app: &App, action: UserAction) -> Result<(), String> {
     use broadsheet_app::accounts;
+    let store = app.store();
+    let op = &Actor::Operator;
     match action {
         UserAction::Add {
             username,
@@ -162,7 +177,7 @@ async fn user_command(store: &Store, action: UserAction) -> Result<(), String> {
             } else {
                 (accounts::generate_password(), true)
             };
-            accounts::add_user(store, &username, &name, &email, role, &password)
+            accounts::add_user(app, op, &username, &name, &email, role, &password)
                 .await
                 .map_err(app_err)?;
             if generated {
@@ -173,7 +188,7 @@ async fn user_command(store: &Store, action: UserAction) -> Result<(), String> {
         }
         UserAction::Role { username, role } => {
             let role = parse_role(&role)?;
-            accounts::set_role(store, &username, role)
+            accounts::set_role(app, op, &username, role)
                 .await
                 .map_err(app_err)?;
             println!("{username} is now {role}");
@@ -188,19 +203,13 @@ async fn user_command(store: &Store, action: UserAction) -> Result<(), String> {
             } else {
                 None
             };
-            let password = accounts::reset_password(store, &username, given.as_deref())
+            let password = accounts::reset_password(app, op, &username, given.as_deref())
                 .await
                 .map_err(app_err)?;
-            if clear_two_factor
-                && let Some(acct) = store
-                    .author_by_username(&username)
+            if clear_two_factor {
+                accounts::clear_two_factor(app, op, &username)
                     .await
-                    .map_err(|e| e.to_string())?
-            {
-                store
-                    .set_totp_secret(acct.id, None)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                    .map_err(app_err)?;
                 println!("two-factor sign-in turned off for {username}");
             }
             if given.is_some() {

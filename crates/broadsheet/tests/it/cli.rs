@@ -440,21 +440,18 @@ async fn scheduled_story_publishes_after_a_restart() -> TestResult {
         lead_picture_id: None,
     };
     let now = broadsheet_app::now();
-    let id = store
-        .create_draft(&edit, "night-ferry-timetable-published", ed.id, now)
-        .await?;
     // Due a moment ago, while no server was running.
-    store
-        .transition(
-            id,
-            broadsheet_domain::StoryStatus::Scheduled,
-            ed.id,
-            now,
-            Some(now - 1),
-            "",
-            "",
-        )
+    use broadsheet_domain::StoryStatus::{Draft, Scheduled};
+    let mut tx = store.begin().await?;
+    let id = tx
+        .insert_draft(&edit, "night-ferry-timetable-published", Some(ed.id), now)
         .await?;
+    tx.set_story_authors(id, &[ed.id]).await?;
+    assert!(
+        tx.move_story(id, Draft, None, Scheduled, Some(now - 1), now)
+            .await?
+    );
+    tx.commit().await?;
     store.close().await;
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?

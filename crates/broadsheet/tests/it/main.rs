@@ -13,3 +13,4 @@ mod security_markup;
 mod security_signin;
 mod support;
 mod tidy;
+mod workflow;

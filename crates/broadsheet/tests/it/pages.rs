@@ -332,10 +332,21 @@ async fn withdrawal_reaches_every_page_through_change_events() -> TestResult {
     }
     // Another node (or the CLI) withdraws it: only the database is shared.
     let keys = broadsheet_app::keys::for_story(&s, &p.app.sections()).join(" ");
-    p.app
-        .store()
-        .set_story_status(s.id, StoryStatus::Withdrawn, broadsheet_app::now(), &keys)
-        .await?;
+    let t = broadsheet_app::now();
+    let mut tx = p.app.store().begin().await?;
+    assert!(
+        tx.move_story(
+            s.id,
+            StoryStatus::Published,
+            None,
+            StoryStatus::Withdrawn,
+            None,
+            t
+        )
+        .await?
+    );
+    tx.change(&keys, t).await?;
+    tx.commit().await?;
     assert!(p.app.apply_changes().await? > 0);
     let gone = p.get(&path).await?;
     assert_eq!(gone.status, StatusCode::GONE);
@@ -345,7 +356,12 @@ async fn withdrawal_reaches_every_page_through_change_events() -> TestResult {
         assert!(!p.get(t).await?.body.contains(&path));
     }
     // And back.
-    assert!(p.app.set_story_status(s.id, StoryStatus::Published).await?);
+    let op = broadsheet_domain::Actor::Operator;
+    assert!(
+        p.app
+            .set_story_status(&op, s.id, StoryStatus::Published)
+            .await?
+    );
     assert_eq!(p.get(&path).await?.status, StatusCode::OK);
     Ok(())
 }

@@ -225,16 +225,24 @@ async fn editors_picks_are_curated_in_order() -> TestResult {
         .cards(broadsheet_store::Listing::All, 5, 0)
         .await?;
     let ids: Vec<i64> = cards.iter().map(|c| c.id).rev().collect();
-    p.app.set_editors_picks(&ids).await?;
+    p.app
+        .set_editors_picks(&broadsheet_domain::Actor::Operator, &ids)
+        .await?;
     let picks: Vec<i64> = p.app.rankings().picks.iter().map(|r| r.card.id).collect();
     assert_eq!(picks, ids);
     let home = p.get("/").await?;
     let rail = between(&home.body, "id=\"editors-picks\"", "</section>");
     let first = between(rail, "<li", "</li>");
     assert!(first.contains(&format!("-{}\"", ids[0])));
-    let err = p.app.set_editors_picks(&[ids[0], 99_999_999]).await;
+    let err = p
+        .app
+        .set_editors_picks(&broadsheet_domain::Actor::Operator, &[ids[0], 99_999_999])
+        .await;
     assert!(err.is_err_and(|e| e.to_string().contains("not a published story")));
-    let err = p.app.set_editors_picks(&[ids[0], ids[0]]).await;
+    let err = p
+        .app
+        .set_editors_picks(&broadsheet_domain::Actor::Operator, &[ids[0], ids[0]])
+        .await;
     assert!(err.is_err_and(|e| e.to_string().contains("listed twice")));
     Ok(())
 }

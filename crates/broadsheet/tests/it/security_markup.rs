@@ -50,8 +50,8 @@ async fn publish(
     access: Access,
 ) -> Result<Reply, Box<dyn std::error::Error>> {
     let e = edit(p, headline, body, access).await?;
-    let id = newsroom::create(&p.app, staff, &e).await?;
-    newsroom::publish(&p.app, staff, id, None).await?;
+    let id = newsroom::create(&p.app, &staff.actor(), &e).await?;
+    newsroom::publish(&p.app, &staff.actor(), id, 1, None).await?;
     page_of(p, id).await
 }
 
@@ -262,7 +262,7 @@ async fn deeply_nested_preview_is_refused_and_health_answers() -> TestResult {
     let staff = editor(&p).await?;
     match newsroom::create(
         &p.app,
-        &staff,
+        &staff.actor(),
         &edit(&p, "Long", &long, Access::Free).await?,
     )
     .await
@@ -272,7 +272,7 @@ async fn deeply_nested_preview_is_refused_and_health_answers() -> TestResult {
     }
     match newsroom::create(
         &p.app,
-        &staff,
+        &staff.actor(),
         &edit(&p, "Deep", &hostile[1], Access::Free).await?,
     )
     .await
@@ -295,12 +295,12 @@ async fn a_deeply_nested_story_already_saved_is_shown_as_text() -> TestResult {
     let staff = editor(&p).await?;
     let body = format!("Opening words.\n\n{}deep words", "> ".repeat(3_000));
     let e = edit(&p, "Deep old story", &body, Access::Free).await?;
-    let id = p
-        .app
-        .store()
-        .create_draft(&e, "deep-old-story", staff.id, broadsheet_app::now())
+    let mut tx = p.app.store().begin().await?;
+    let id = tx
+        .insert_draft(&e, "deep-old-story", Some(staff.id), broadsheet_app::now())
         .await?;
-    newsroom::publish(&p.app, &staff, id, None).await?;
+    tx.commit().await?;
+    newsroom::publish(&p.app, &staff.actor(), id, 1, None).await?;
     let r = page_of(&p, id).await?;
     let shown = body_of(&r.body);
     assert!(shown.contains("Opening words.") && shown.contains("deep words"));

@@ -168,7 +168,13 @@ async fn reporter(p: &Paper) -> Res<String> {
         .find(|(_, _, r)| r == "reporter")
         .map(|(u, _, _)| u)
         .ok_or("no reporter")?;
-    broadsheet_app::accounts::reset_password(p.app.store(), &user, Some(PASSWORD)).await?;
+    broadsheet_app::accounts::reset_password(
+        &p.app,
+        &broadsheet_domain::Actor::Operator,
+        &user,
+        Some(PASSWORD),
+    )
+    .await?;
     Ok(user)
 }
 

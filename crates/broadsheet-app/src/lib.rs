@@ -37,6 +37,9 @@ pub enum AppError {
     Invalid(String),
     #[error("{0}")]
     Forbidden(String),
+    /// Too much is going on right now; the message says to try again.
+    #[error("{0}")]
+    Busy(String),
 }
 
 pub type Result<T> = std::result::Result<T, AppError>;
@@ -65,6 +68,7 @@ struct Inner {
     change_floor: i64,
     seen: std::sync::Mutex<changes::Seen>,
     ranking_lock: tokio::sync::Mutex<()>,
+    uploads: media::UploadGate,
 }
 
 impl App {
@@ -89,6 +93,7 @@ impl App {
                 change_floor: last,
                 seen: std::sync::Mutex::new(changes::Seen::default()),
                 ranking_lock: tokio::sync::Mutex::new(()),
+                uploads: media::UploadGate::default(),
             }),
         };
         app.refresh_rankings().await?;
@@ -117,6 +122,11 @@ impl App {
             Ok(g) => g.clone(),
             Err(p) => p.into_inner().clone(),
         }
+    }
+
+    /// The turns for decoding uploaded pictures on this node.
+    pub fn uploads(&self) -> &media::UploadGate {
+        &self.inner.uploads
     }
 
     pub fn views(&self) -> &ViewCounter {

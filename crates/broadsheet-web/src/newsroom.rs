@@ -64,6 +64,12 @@ async fn current(web: &Web, headers: &HeaderMap) -> Result<Option<(Staff, String
         .map(|s| (s, token.to_string())))
 }
 
+/// The signed-in staff member, if the request carries a live session
+/// (for the media handler, which serves staff pictures not yet published).
+pub(crate) async fn signed_in(web: &Web, headers: &HeaderMap) -> Result<Option<Staff>, WebError> {
+    Ok(current(web, headers).await?.map(|(s, _)| s))
+}
+
 /// The signed-in staff member, or a redirect to sign in.
 async fn require(web: &Web, headers: &HeaderMap) -> Result<(Staff, String), Response> {
     match current(web, headers).await {
@@ -1225,6 +1231,8 @@ struct LibraryItem {
     width: i64,
     height: i64,
     thumb_height: i64,
+    /// Staff address of the 480-wide rendition.
+    thumb: String,
 }
 
 #[derive(Template)]
@@ -1272,6 +1280,7 @@ async fn pictures_page(
             .into_iter()
             .map(|p| LibraryItem {
                 thumb_height: (160 * p.height / p.width.max(1)).max(1),
+                thumb: crate::view::staff_media_url(&p.token, 480),
                 id: p.id,
                 alt: p.alt,
                 caption: p.caption,
@@ -1399,6 +1408,13 @@ pub async fn upload_picture(
         Err(broadsheet_app::AppError::Invalid(m)) => {
             pictures_page(&web, staff, "", "", &m, StatusCode::UNPROCESSABLE_ENTITY).await
         }
+        Err(broadsheet_app::AppError::Busy(m)) => {
+            let mut r =
+                pictures_page(&web, staff, "", "", &m, StatusCode::SERVICE_UNAVAILABLE).await;
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            r
+        }
         Err(e) => WebError::from(e).into_response(),
     }
 }
@@ -1411,7 +1427,7 @@ async fn preview_html(web: &Web, body: &str) -> String {
         pictures
             .iter()
             .find(|p| p.id == pid)
-            .map(crate::pages::figure_html)
+            .map(crate::pages::staff_figure_html)
     })
 }
 

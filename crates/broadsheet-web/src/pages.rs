@@ -524,7 +524,15 @@ pub async fn story(app: &App, requested_path: &str, id: i64) -> Result<Outcome, 
 
 /// HTML for a picture placed in a body.
 pub(crate) fn figure_html(p: &PictureRef) -> String {
-    let v = view::picture(p);
+    figure_view_html(&view::picture(p))
+}
+
+/// The same for the newsroom's preview (staff addresses).
+pub(crate) fn staff_figure_html(p: &PictureRef) -> String {
+    figure_view_html(&view::staff_picture(p))
+}
+
+fn figure_view_html(v: &PicView) -> String {
     format!(
         "<figure class=\"inline\"><img src=\"{}\" srcset=\"{}\" sizes=\"(min-width: 40em) 40em, 100vw\" alt=\"{}\" width=\"{}\" height=\"{}\" loading=\"lazy\">\
          <figcaption><svg class=\"icon\" aria-hidden=\"true\" focusable=\"false\" width=\"16\" height=\"16\"><use href=\"/static/icons.svg#i-camera\"></use></svg> {} <span class=\"credit\">({})</span></figcaption></figure>",

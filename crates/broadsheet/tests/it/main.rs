@@ -8,4 +8,5 @@ mod cli;
 mod newsroom;
 mod pages;
 mod rankings;
+mod security_media;
 mod support;

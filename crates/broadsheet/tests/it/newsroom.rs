@@ -6,12 +6,12 @@ use axum::http::StatusCode;
 use crate::support::{Paper, Reply, TestResult};
 
 /// A browser session: keeps cookies and the CSRF token.
-struct Desk<'a> {
-    p: &'a Paper,
+pub(crate) struct Desk<'a> {
+    pub(crate) p: &'a Paper,
     cookies: Vec<(String, String)>,
 }
 
-fn form_field(html: &str, name: &str) -> String {
+pub(crate) fn form_field(html: &str, name: &str) -> String {
     let needle = format!("name=\"{name}\" value=\"");
     html.split(&needle)
         .nth(1)
@@ -58,7 +58,7 @@ impl<'a> Desk<'a> {
         }
     }
 
-    fn cookie_header(&self) -> String {
+    pub(crate) fn cookie_header(&self) -> String {
         self.cookies
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
@@ -66,14 +66,14 @@ impl<'a> Desk<'a> {
             .join("; ")
     }
 
-    async fn get(&mut self, path: &str) -> Result<Reply, Box<dyn std::error::Error>> {
+    pub(crate) async fn get(&mut self, path: &str) -> Result<Reply, Box<dyn std::error::Error>> {
         let c = self.cookie_header();
         let r = self.p.request(path, &[("cookie", &c)]).await?;
         self.absorb(&r);
         Ok(r)
     }
 
-    async fn post(
+    pub(crate) async fn post(
         &mut self,
         path: &str,
         fields: &[(&str, &str)],
@@ -104,7 +104,7 @@ impl<'a> Desk<'a> {
     }
 
     /// The CSRF token of the signed-in session (from any newsroom page).
-    async fn csrf(&mut self) -> Result<String, Box<dyn std::error::Error>> {
+    pub(crate) async fn csrf(&mut self) -> Result<String, Box<dyn std::error::Error>> {
         let r = self.get("/newsroom").await?;
         Ok(form_field(&r.body, "csrf"))
     }
@@ -119,7 +119,10 @@ async fn user_of_role(p: &Paper, role: &str) -> Result<String, Box<dyn std::erro
         .ok_or_else(|| format!("no {role}").into())
 }
 
-async fn signed_in<'a>(p: &'a Paper, role: &str) -> Result<Desk<'a>, Box<dyn std::error::Error>> {
+pub(crate) async fn signed_in<'a>(
+    p: &'a Paper,
+    role: &str,
+) -> Result<Desk<'a>, Box<dyn std::error::Error>> {
     let user = user_of_role(p, role).await?;
     let mut d = Desk::new(p);
     let r = d
@@ -134,7 +137,11 @@ async fn signed_in<'a>(p: &'a Paper, role: &str) -> Result<Desk<'a>, Box<dyn std
     Ok(d)
 }
 
-fn story_fields<'b>(csrf: &'b str, headline: &'b str, section: &'b str) -> Vec<(&'b str, &'b str)> {
+pub(crate) fn story_fields<'b>(
+    csrf: &'b str,
+    headline: &'b str,
+    section: &'b str,
+) -> Vec<(&'b str, &'b str)> {
     vec![
         ("csrf", csrf),
         ("headline", headline),
@@ -148,7 +155,7 @@ fn story_fields<'b>(csrf: &'b str, headline: &'b str, section: &'b str) -> Vec<(
     ]
 }
 
-fn id_from_location(r: &Reply) -> i64 {
+pub(crate) fn id_from_location(r: &Reply) -> i64 {
     r.header("location")
         .trim_start_matches("/newsroom/stories/")
         .split('?')
@@ -858,7 +865,7 @@ async fn editors_order_picks_and_reporters_cannot() -> TestResult {
     Ok(())
 }
 
-fn picture_bytes(format: image::ImageFormat) -> Vec<u8> {
+pub(crate) fn picture_bytes(format: image::ImageFormat) -> Vec<u8> {
     let img = image::RgbImage::from_fn(640, 360, |x, y| {
         image::Rgb([(x % 256) as u8, (y % 256) as u8, 120])
     });
@@ -898,7 +905,10 @@ fn multipart(
     body
 }
 
-async fn upload(d: &Desk<'_>, body: Vec<u8>) -> Result<Reply, Box<dyn std::error::Error>> {
+pub(crate) async fn upload(
+    d: &Desk<'_>,
+    body: Vec<u8>,
+) -> Result<Reply, Box<dyn std::error::Error>> {
     let c = d.cookie_header();
     d.p.post_bytes(
         "/newsroom/pictures",
@@ -1012,9 +1022,20 @@ async fn picture_uploads_are_checked_and_nothing_bad_is_stored() -> TestResult {
         .first()
         .map(|x| x.id)
         .ok_or("not found")?;
+    let token = p
+        .app
+        .store()
+        .search_pictures("fishing boats", 1)
+        .await?
+        .first()
+        .map(|x| x.token.clone())
+        .ok_or("not found")?;
     for w in [480, 960] {
-        let m = p.get(&format!("/media/{id}-{w}.jpg")).await?;
+        // Not in published use yet: staff see it, readers do not.
+        let m = d.get(&format!("/newsroom/media/{token}-{w}.jpg")).await?;
         assert_eq!(m.status, StatusCode::OK, "rendition {w}");
+        let m = p.get(&format!("/media/{token}-{w}.jpg")).await?;
+        assert_eq!(m.status, StatusCode::NOT_FOUND, "rendition {w}");
     }
     // It can be a story's lead picture; readers see it with caption and credit.
     let section = p

@@ -258,7 +258,7 @@ fn check_size(w: u32, h: u32, bytes_per_pixel: u64, deep: bool) -> std::result::
         let depth = if deep { " at 16 bits per channel" } else { "" };
         return Err(format!(
             "The picture is {w}×{h} pixels{depth}, which takes {} MB to open; the most we open is {} MB. Save it as an 8-bit JPEG or PNG, or smaller, and try again.",
-            need / 1_000_000,
+            need.div_ceil(1_000_000),
             MAX_DECODED_BYTES / 1_000_000
         ));
     }
@@ -569,6 +569,65 @@ mod tests {
             .unwrap_or_default();
         assert!(e.contains("the most we take"), "{e}");
         assert!(accept_upload(&[], "empty.jpg").is_err());
+    }
+
+    #[test]
+    fn cut_off_pictures_are_refused_even_with_their_end_put_back() {
+        let jpeg = sample(image::ImageFormat::Jpeg);
+        for cut in [jpeg.len() / 2, jpeg.len() * 9 / 10, jpeg.len() - 40] {
+            let mut b = jpeg[..cut].to_vec();
+            b.extend_from_slice(&[0xFF, 0xD9]);
+            let e = accept_upload(&b, "cut.jpg").err().unwrap_or_default();
+            assert!(e.contains("damaged or cut short"), "cut at {cut}: {e}");
+        }
+        let webp = sample(image::ImageFormat::WebP);
+        assert!(webp_complete(&webp));
+        let mut tail = webp.clone();
+        tail.extend_from_slice(&[0, 0]);
+        assert!(!webp_complete(&tail));
+        let mut short = webp[..webp.len() - 10].to_vec();
+        let n = (short.len() - 8) as u32;
+        short[4..8].copy_from_slice(&n.to_le_bytes());
+        assert!(!webp_complete(&short));
+    }
+
+    #[test]
+    fn sizes_are_checked_from_the_header() {
+        assert!(check_size(8000, 6000, 3, false).is_ok());
+        let e = check_size(7071, 7071, 6, true).err().unwrap_or_default();
+        assert!(
+            e.contains("at 16 bits per channel") && e.contains("300 MB"),
+            "{e}"
+        );
+        let e = check_size(30_000, 30_000, 1, false)
+            .err()
+            .unwrap_or_default();
+        assert!(e.contains("50 megapixels"), "{e}");
+        let e = check_size(40_000, 1_000, 1, false)
+            .err()
+            .unwrap_or_default();
+        assert!(e.contains("20000 pixels a side"), "{e}");
+    }
+
+    #[test]
+    fn file_text_is_cut_between_words() {
+        assert_eq!(clip_words("short", 10), "short");
+        assert_eq!(clip_words("one two three four", 12), "one two…");
+        assert_eq!(clip_words("abcdefghijkl", 5), "abcd…");
+        assert!(clip_words(&"word ".repeat(20_000), 1000).chars().count() <= 1000);
+        assert!(check_length("credit", &"x".repeat(201), 200).is_err());
+        assert!(check_length("credit", &"é".repeat(200), 200).is_ok());
+    }
+
+    #[tokio::test]
+    async fn the_upload_gate_lets_two_through_then_says_busy() {
+        let gate = UploadGate::new(2, Duration::from_millis(50));
+        let a = gate.enter().await;
+        let b = gate.enter().await;
+        assert!(a.is_ok() && b.is_ok());
+        assert!(matches!(gate.enter().await, Err(AppError::Busy(_))));
+        drop(a);
+        assert!(gate.enter().await.is_ok());
     }
 
     #[test]

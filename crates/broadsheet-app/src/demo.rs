@@ -82,6 +82,7 @@ pub async fn load(store: &Store, spec: DemoSpec) -> Result<DemoSummary> {
         let id = store
             .insert_picture(
                 &NewPicture {
+                    token: media::new_token(),
                     alt: seed.alt,
                     caption: seed.caption,
                     credit: seed.credit,

@@ -28,6 +28,11 @@ pub fn tag(id: i64) -> String {
 pub fn author(id: i64) -> String {
     format!("author-{id}")
 }
+/// A picture's renditions (media responses also carry the keys of the
+/// stories and authors that use it).
+pub fn picture(id: i64) -> String {
+    format!("picture-{id}")
+}
 
 /// The keys of every page a change to this story can show on: the story,
 /// the home page, its section and the sections above it, its tags, its

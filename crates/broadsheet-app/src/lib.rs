@@ -58,6 +58,9 @@ pub enum AppError {
     /// for the log.
     #[error("render: {0}")]
     Render(String),
+    /// Too much is going on right now; the message says to try again.
+    #[error("{0}")]
+    Busy(String),
 }
 
 pub type Result<T> = std::result::Result<T, AppError>;
@@ -119,6 +122,7 @@ struct Inner {
     change_floor: i64,
     seen: std::sync::Mutex<changes::Seen>,
     ranking_lock: tokio::sync::Mutex<()>,
+    uploads: media::UploadGate,
 }
 
 impl App {
@@ -143,6 +147,7 @@ impl App {
                 change_floor: last,
                 seen: std::sync::Mutex::new(changes::Seen::default()),
                 ranking_lock: tokio::sync::Mutex::new(()),
+                uploads: media::UploadGate::default(),
             }),
         };
         app.refresh_rankings().await?;
@@ -171,6 +176,11 @@ impl App {
             Ok(g) => g.clone(),
             Err(p) => p.into_inner().clone(),
         }
+    }
+
+    /// The turns for decoding uploaded pictures on this node.
+    pub fn uploads(&self) -> &media::UploadGate {
+        &self.inner.uploads
     }
 
     pub fn views(&self) -> &ViewCounter {

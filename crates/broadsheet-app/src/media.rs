@@ -1,10 +1,20 @@
-//! Picture renditions: the sizes pages ask for, made once and stored.
+//! Pictures: the one door for uploads (type, size, decoder memory,
+//! completeness, text lengths), the renditions pages ask for, the gate that
+//! bounds how many uploads are decoded at once, and who may fetch a rendition
+//! (readers only while the picture is in published use, staff always).
 
 use std::io::Cursor;
+use std::time::Duration;
 
-use image::ImageReader;
+use broadsheet_domain::markup;
+use broadsheet_domain::permissions::{self, Action};
 use image::codecs::jpeg::JpegEncoder;
 use image::imageops::FilterType;
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, RgbImage};
+use rand::RngCore;
+
+use crate::newsroom::Staff;
+use crate::{App, AppError, Result, keys};
 
 /// Widths pages use in `srcset` (pictures are never enlarged).
 pub const WIDTHS: [u32; 2] = [480, 960];
@@ -17,14 +27,16 @@ pub struct Rendition {
     pub bytes: Vec<u8>,
 }
 
-/// Decodes a picture and makes a JPEG at each width in [`WIDTHS`] no wider
-/// than the original. Metadata is not carried over.
-pub fn renditions(original: &[u8]) -> Result<Vec<Rendition>, String> {
-    let img = ImageReader::new(Cursor::new(original))
-        .with_guessed_format()
-        .map_err(|e| format!("cannot read picture: {e}"))?
-        .decode()
-        .map_err(|e| format!("cannot decode picture: {e}"))?;
+/// Decodes a stored JPEG (with the same decoder limits as uploads) and makes
+/// a JPEG at each width in [`WIDTHS`] no wider than the original. Metadata is
+/// not carried over. Blocking work: call it off the async workers.
+pub fn renditions(original: &[u8]) -> std::result::Result<Vec<Rendition>, String> {
+    let img = decode(original, ImageFormat::Jpeg, "JPEG")?;
+    renditions_of(&img)
+}
+
+/// The renditions of an already decoded picture.
+fn renditions_of(img: &RgbImage) -> std::result::Result<Vec<Rendition>, String> {
     let mut out = Vec::new();
     // Every nominal width is stored (pages ask for all of them); a picture
     // narrower than a width is stored at its own size under that width.
@@ -32,15 +44,14 @@ pub fn renditions(original: &[u8]) -> Result<Vec<Rendition>, String> {
         let w = nominal.min(img.width());
         let h = ((u64::from(img.height()) * u64::from(w)) / u64::from(img.width().max(1))).max(1)
             as u32;
-        let resized = if w == img.width() {
-            img.clone()
-        } else {
-            img.resize_exact(w, h, FilterType::Triangle)
-        };
         let mut bytes = Vec::new();
-        JpegEncoder::new_with_quality(&mut bytes, 78)
-            .encode_image(&resized.to_rgb8())
-            .map_err(|e| format!("cannot encode picture: {e}"))?;
+        let encoded = if w == img.width() {
+            JpegEncoder::new_with_quality(&mut bytes, 78).encode_image(img)
+        } else {
+            let resized = image::imageops::resize(img, w, h, FilterType::Triangle);
+            JpegEncoder::new_with_quality(&mut bytes, 78).encode_image(&resized)
+        };
+        encoded.map_err(|e| format!("cannot encode picture: {e}"))?;
         out.push(Rendition {
             width: nominal,
             format: "jpeg",
@@ -54,6 +65,59 @@ pub fn renditions(original: &[u8]) -> Result<Vec<Rendition>, String> {
 pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
 /// Largest picture accepted, in pixels (width × height).
 pub const MAX_PIXELS: u64 = 50_000_000;
+/// Longest side accepted, in pixels.
+pub const MAX_SIDE: u32 = 20_000;
+/// Most memory one decoded picture may take (a 50-megapixel 8-bit RGB photo
+/// fits; a 16-bit or RGBA picture that large does not). Checked from the
+/// header before anything is allocated, and given to the decoder as its
+/// allocation limit.
+pub const MAX_DECODED_BYTES: u64 = 160_000_000;
+
+/// Longest alt text, caption and credit, in characters.
+pub const MAX_ALT_CHARS: usize = 300;
+pub const MAX_CAPTION_CHARS: usize = 1_000;
+pub const MAX_CREDIT_CHARS: usize = 200;
+
+/// Uploads decoded at the same time on one node, and how long another waits
+/// for a turn before it is told to try again.
+pub const CONCURRENT_UPLOADS: usize = 2;
+pub const UPLOAD_WAIT: Duration = Duration::from_secs(3);
+
+/// Bounds how many uploads are decoded at once (each can take
+/// [`MAX_DECODED_BYTES`] and more while it is re-encoded).
+pub struct UploadGate {
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
+    wait: Duration,
+}
+
+impl Default for UploadGate {
+    fn default() -> Self {
+        UploadGate::new(CONCURRENT_UPLOADS, UPLOAD_WAIT)
+    }
+}
+
+impl UploadGate {
+    pub fn new(at_once: usize, wait: Duration) -> UploadGate {
+        UploadGate {
+            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(at_once)),
+            wait,
+        }
+    }
+
+    /// A turn to decode an upload: waits briefly for one, then answers
+    /// [`AppError::Busy`]. The turn ends when the permit is dropped: move it
+    /// into the blocking task, so a request given up on still holds its turn
+    /// until its decoding really ends.
+    pub async fn enter(&self) -> Result<tokio::sync::OwnedSemaphorePermit> {
+        match tokio::time::timeout(self.wait, self.permits.clone().acquire_owned()).await {
+            Ok(Ok(p)) => Ok(p),
+            _ => Err(AppError::Busy(
+                "Other pictures are being processed right now: wait a few seconds and upload this one again."
+                    .into(),
+            )),
+        }
+    }
+}
 
 /// A checked, re-encoded upload, ready to store.
 #[derive(Debug)]
@@ -63,16 +127,47 @@ pub struct Accepted {
     pub width: u32,
     pub height: u32,
     pub renditions: Vec<Rendition>,
-    /// Caption and credit found in the file's IPTC data, if any.
+    /// Caption and credit found in the file's IPTC data, if any, cut at a
+    /// word boundary to [`MAX_CAPTION_CHARS`] and [`MAX_CREDIT_CHARS`].
     pub iptc_caption: Option<String>,
     pub iptc_credit: Option<String>,
+}
+
+/// Checks a typed text field's length: the error names the field and the limit.
+pub fn check_length(field: &str, value: &str, max: usize) -> std::result::Result<(), String> {
+    let n = value.chars().count();
+    if n > max {
+        return Err(format!(
+            "The {field} is {n} characters long; the most is {max}. Shorten it and try again."
+        ));
+    }
+    Ok(())
+}
+
+/// Cuts text to at most `max` characters at a word boundary, marking the cut
+/// with "…" (used for captions and credits read from a file).
+pub fn clip_words(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    // Room for the ellipsis.
+    let keep: String = text.chars().take(max.saturating_sub(1)).collect();
+    let cut = match keep.rfind(char::is_whitespace) {
+        Some(i) if i > 0 => &keep[..i],
+        _ => keep.as_str(),
+    };
+    format!("{}…", cut.trim_end())
+}
+
+fn damaged(real: &str) -> String {
+    format!("The {real} file is damaged or cut short: export it again and upload the new file.")
 }
 
 /// Checks an uploaded file and makes everything stored from it. `declared`
 /// is what the uploader said it is (file name or content type); a file whose
 /// bytes say otherwise is refused. Errors say what was wrong and what to do.
-pub fn accept_upload(bytes: &[u8], declared: &str) -> Result<Accepted, String> {
-    use image::ImageFormat;
+/// Blocking work (decoding): call it off the async workers.
+pub fn accept_upload(bytes: &[u8], declared: &str) -> std::result::Result<Accepted, String> {
     if bytes.is_empty() {
         return Err("The file is empty: choose a JPEG, PNG or WebP picture.".into());
     }
@@ -125,35 +220,14 @@ pub fn accept_upload(bytes: &[u8], declared: &str) -> Result<Accepted, String> {
         _ => {}
     }
     if !complete(format, bytes) {
-        return Err(format!(
-            "The {real} file is damaged or cut short: export it again and upload the new file."
-        ));
+        return Err(damaged(real));
     }
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
-    let mut limits = image::Limits::default();
-    limits.max_alloc = Some(512 * 1024 * 1024);
-    reader.limits(limits);
-    let (w, h) = ImageReader::with_format(Cursor::new(bytes), format)
-        .into_dimensions()
-        .map_err(|_| {
-            format!(
-                "The {real} file is damaged or cut short: export it again and upload the new file."
-            )
-        })?;
-    if u64::from(w) * u64::from(h) > MAX_PIXELS {
-        return Err(format!(
-            "The picture is {w}×{h} pixels; the most we take is {} megapixels. Make it smaller and try again.",
-            MAX_PIXELS / 1_000_000
-        ));
-    }
-    let img = reader.decode().map_err(|_| {
-        format!("The {real} file is damaged or cut short: export it again and upload the new file.")
-    })?;
+    let img = decode(bytes, format, real)?;
     let mut jpeg = Vec::new();
     JpegEncoder::new_with_quality(&mut jpeg, 85)
-        .encode_image(&img.to_rgb8())
+        .encode_image(&img)
         .map_err(|e| format!("The picture could not be converted: {e}"))?;
-    let renditions = renditions(&jpeg)?;
+    let renditions = renditions_of(&img)?;
     let (iptc_caption, iptc_credit) = if format == ImageFormat::Jpeg {
         iptc(bytes)
     } else {
@@ -164,34 +238,253 @@ pub fn accept_upload(bytes: &[u8], declared: &str) -> Result<Accepted, String> {
         width: img.width(),
         height: img.height(),
         renditions,
-        iptc_caption,
-        iptc_credit,
+        iptc_caption: iptc_caption.map(|c| clip_words(&c, MAX_CAPTION_CHARS)),
+        iptc_credit: iptc_credit.map(|c| clip_words(&c, MAX_CREDIT_CHARS)),
     })
 }
 
-/// Whether a file has its format's end: decoders fill in a cut-off picture
-/// with grey rather than fail, so we look for the end marker ourselves.
-fn complete(format: image::ImageFormat, bytes: &[u8]) -> bool {
+/// Refuses a picture whose header promises more than we decode, before
+/// anything is allocated.
+fn check_size(w: u32, h: u32, bytes_per_pixel: u64, deep: bool) -> std::result::Result<(), String> {
+    let pixels = u64::from(w) * u64::from(h);
+    if pixels > MAX_PIXELS || w > MAX_SIDE || h > MAX_SIDE {
+        return Err(format!(
+            "The picture is {w}×{h} pixels; the most we take is {} megapixels and {MAX_SIDE} pixels a side. Make it smaller and try again.",
+            MAX_PIXELS / 1_000_000
+        ));
+    }
+    let need = pixels * bytes_per_pixel;
+    if need > MAX_DECODED_BYTES {
+        let depth = if deep { " at 16 bits per channel" } else { "" };
+        return Err(format!(
+            "The picture is {w}×{h} pixels{depth}, which takes {} MB to open; the most we open is {} MB. Save it as an 8-bit JPEG or PNG, or smaller, and try again.",
+            need.div_ceil(1_000_000),
+            MAX_DECODED_BYTES / 1_000_000
+        ));
+    }
+    Ok(())
+}
+
+/// Decodes a picture to 8-bit RGB within the memory limits. JPEGs are decoded
+/// strictly (see [`decode_jpeg`]); PNG and WebP through `image` with
+/// [`image::Limits`] on the reader.
+fn decode(bytes: &[u8], format: ImageFormat, real: &str) -> std::result::Result<RgbImage, String> {
+    if format == ImageFormat::Jpeg {
+        return decode_jpeg(bytes, real);
+    }
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    // Only the allocation limit here: the dimensions are checked from the
+    // header below, with a message that says what the limits are.
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(MAX_DECODED_BYTES);
+    reader.limits(limits);
+    let decoder = reader.into_decoder().map_err(|e| match e {
+        image::ImageError::Limits(_) => format!(
+            "The picture is larger than we open ({MAX_SIDE} pixels a side, {} MB in memory): make it smaller and try again.",
+            MAX_DECODED_BYTES / 1_000_000
+        ),
+        _ => damaged(real),
+    })?;
+    let (w, h) = decoder.dimensions();
+    let color = decoder.color_type();
+    check_size(
+        w,
+        h,
+        u64::from(color.bytes_per_pixel()),
+        color.bytes_per_pixel() > color.channel_count(),
+    )?;
+    let mut decoder = decoder;
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_DECODED_BYTES);
+    decoder.set_limits(limits).map_err(|_| damaged(real))?;
+    let img = DynamicImage::from_decoder(decoder).map_err(|_| damaged(real))?;
+    Ok(img.into_rgb8())
+}
+
+/// Decodes a JPEG strictly. Decoders fill a cut-off scan with made-up data
+/// when they meet the end marker early (so "cut in half, then `FF D9`"
+/// decodes to a grey-bottomed picture); zune-jpeg does this even in strict
+/// mode. So the end marker is preceded by stuffed all-ones bytes: a complete
+/// scan never reads them, while a cut-off one does and meets a Huffman code
+/// of all ones, which JPEG reserves, and strict mode refuses it.
+fn decode_jpeg(bytes: &[u8], real: &str) -> std::result::Result<RgbImage, String> {
+    use zune_core::bytestream::ZCursor;
+    use zune_core::colorspace::ColorSpace;
+    use zune_core::options::DecoderOptions;
+
+    let Some(eoi) = bytes.windows(2).rposition(|w| w == [0xFF, 0xD9]) else {
+        return Err(damaged(real));
+    };
+    let mut probe = Vec::with_capacity(bytes.len() + 256);
+    probe.extend_from_slice(&bytes[..eoi]);
+    for _ in 0..128 {
+        probe.extend_from_slice(&[0xFF, 0x00]);
+    }
+    probe.extend_from_slice(&bytes[eoi..]);
+    let options = DecoderOptions::default()
+        .set_strict_mode(true)
+        .set_max_width(MAX_SIDE as usize)
+        .set_max_height(MAX_SIDE as usize)
+        .jpeg_set_out_colorspace(ColorSpace::RGB);
+    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(&probe[..]), options);
+    decoder.decode_headers().map_err(|e| match e {
+        zune_jpeg::errors::DecodeErrors::LargeDimensions(_) => format!(
+            "The picture is larger than we take ({MAX_SIDE} pixels a side): make it smaller and try again."
+        ),
+        _ => damaged(real),
+    })?;
+    let (w, h) = decoder.dimensions().ok_or_else(|| damaged(real))?;
+    let (w, h) = (
+        u32::try_from(w).map_err(|_| damaged(real))?,
+        u32::try_from(h).map_err(|_| damaged(real))?,
+    );
+    check_size(w, h, 3, false)?;
+    let pixels = decoder.decode().map_err(|_| damaged(real))?;
+    RgbImage::from_raw(w, h, pixels).ok_or_else(|| damaged(real))
+}
+
+/// Whether a file has its format's end and a consistent structure (the
+/// decoders then check the data itself).
+fn complete(format: ImageFormat, bytes: &[u8]) -> bool {
     match format {
         // EOI, allowing a little trailing padding some cameras add.
-        image::ImageFormat::Jpeg => {
+        ImageFormat::Jpeg => {
             bytes.len() >= 4
                 && bytes[bytes.len().saturating_sub(64)..]
                     .windows(2)
                     .any(|w| w == [0xFF, 0xD9])
         }
         // The IEND chunk closes every PNG.
-        image::ImageFormat::Png => {
+        ImageFormat::Png => {
             bytes.len() >= 12 && bytes[bytes.len() - 12..].windows(4).any(|w| w == b"IEND")
         }
-        // RIFF's length field covers the whole file.
-        image::ImageFormat::WebP => {
-            bytes.len() >= 12
-                && u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]) as usize + 8
-                    <= bytes.len()
-        }
+        ImageFormat::WebP => webp_complete(bytes),
         _ => false,
     }
+}
+
+/// RIFF's length field covers exactly the whole file, and the chunks inside
+/// it (each padded to an even length) end exactly where it ends.
+fn webp_complete(bytes: &[u8]) -> bool {
+    let le32 = |at: usize| -> Option<usize> {
+        let b = bytes.get(at..at + 4)?;
+        Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+    };
+    let Some(riff) = le32(4) else {
+        return false;
+    };
+    if bytes.len() < 20 || riff.checked_add(8) != Some(bytes.len()) {
+        return false;
+    }
+    let mut at = 12;
+    while at < bytes.len() {
+        let Some(size) = le32(at + 4) else {
+            return false;
+        };
+        match at.checked_add(8 + size + (size & 1)) {
+            Some(next) if next <= bytes.len() => at = next,
+            _ => return false,
+        }
+    }
+    at == bytes.len()
+}
+
+/// New random public name for a picture: 128 bits, hex.
+pub fn new_token() -> String {
+    let mut b = [0u8; 16];
+    rand::rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+fn valid_token(token: &str) -> bool {
+    token.len() == 32
+        && token
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// Who a served rendition may be kept for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audience {
+    /// In published use: anyone may have it; caches keep it under these
+    /// surrogate keys (the picture, the published stories that use it, the
+    /// authors it portrays), which the change events of those stories and
+    /// authors already purge.
+    Public { keys: Vec<String> },
+    /// Not in published use; shown to a signed-in staff member only.
+    Staff,
+}
+
+/// A rendition to send.
+#[derive(Debug)]
+pub struct Served {
+    pub bytes: Vec<u8>,
+    pub audience: Audience,
+}
+
+/// The rendition `width` of the picture named `token`, if the asker may have
+/// it: anyone while the picture is in published use (lead or placed picture
+/// of a published story, or an author's portrait), and staff who may use the
+/// media library at any time. Use is worked out from the database on every
+/// request, so a withdrawal stops readers getting the picture on every node
+/// as soon as it commits; `None` means "not found" either way, so a picture's
+/// existence is not given away.
+pub async fn rendition_for(
+    app: &App,
+    token: &str,
+    width: i64,
+    staff: Option<&Staff>,
+) -> Result<Option<Served>> {
+    if !valid_token(token) || !WIDTHS.iter().any(|w| i64::from(*w) == width) {
+        return Ok(None);
+    }
+    let store = app.store();
+    let Some(id) = store.picture_id_by_token(token).await? else {
+        return Ok(None);
+    };
+    let audience = match published_use(app, id).await? {
+        Some(keys) => Audience::Public { keys },
+        None if staff.is_some_and(|s| permissions::allows(s.role, Action::UploadPicture)) => {
+            Audience::Staff
+        }
+        None => return Ok(None),
+    };
+    let Some(bytes) = store.rendition(id, width, "jpeg").await? else {
+        return Ok(None);
+    };
+    Ok(Some(Served { bytes, audience }))
+}
+
+/// Stories (and authors) a picture is in published use by, as surrogate
+/// keys; `None` if it is in no published use. At most a few are named: a
+/// cache entry only has to go when its last use does, and that use is then
+/// among the ones named (or the entry was already purged and made again).
+async fn published_use(app: &App, id: i64) -> Result<Option<Vec<String>>> {
+    const NAMED: i64 = 20;
+    let store = app.store();
+    let mut stories = store.published_stories_led_by(id, NAMED).await?;
+    let authors = store.authors_portrayed_by(id).await?;
+    if stories.is_empty() && authors.is_empty() {
+        // Placed in a body: the database narrows it down, the markup parser
+        // (the same one pages use) decides.
+        for (sid, body) in store
+            .published_bodies_mentioning(&format!("[picture:{id}]"), NAMED)
+            .await?
+        {
+            if markup::picture_ids(&body).contains(&id) {
+                stories.push(sid);
+            }
+        }
+    }
+    if stories.is_empty() && authors.is_empty() {
+        return Ok(None);
+    }
+    let mut out = vec![keys::picture(id)];
+    out.extend(stories.into_iter().map(keys::story));
+    out.extend(authors.into_iter().map(keys::author));
+    Ok(Some(out))
 }
 
 /// Caption (2:120) and credit (2:110, else by-line 2:80) from a JPEG's IPTC
@@ -276,6 +569,65 @@ mod tests {
             .unwrap_or_default();
         assert!(e.contains("the most we take"), "{e}");
         assert!(accept_upload(&[], "empty.jpg").is_err());
+    }
+
+    #[test]
+    fn cut_off_pictures_are_refused_even_with_their_end_put_back() {
+        let jpeg = sample(image::ImageFormat::Jpeg);
+        for cut in [jpeg.len() / 2, jpeg.len() * 9 / 10, jpeg.len() - 40] {
+            let mut b = jpeg[..cut].to_vec();
+            b.extend_from_slice(&[0xFF, 0xD9]);
+            let e = accept_upload(&b, "cut.jpg").err().unwrap_or_default();
+            assert!(e.contains("damaged or cut short"), "cut at {cut}: {e}");
+        }
+        let webp = sample(image::ImageFormat::WebP);
+        assert!(webp_complete(&webp));
+        let mut tail = webp.clone();
+        tail.extend_from_slice(&[0, 0]);
+        assert!(!webp_complete(&tail));
+        let mut short = webp[..webp.len() - 10].to_vec();
+        let n = (short.len() - 8) as u32;
+        short[4..8].copy_from_slice(&n.to_le_bytes());
+        assert!(!webp_complete(&short));
+    }
+
+    #[test]
+    fn sizes_are_checked_from_the_header() {
+        assert!(check_size(8000, 6000, 3, false).is_ok());
+        let e = check_size(7071, 7071, 6, true).err().unwrap_or_default();
+        assert!(
+            e.contains("at 16 bits per channel") && e.contains("300 MB"),
+            "{e}"
+        );
+        let e = check_size(30_000, 30_000, 1, false)
+            .err()
+            .unwrap_or_default();
+        assert!(e.contains("50 megapixels"), "{e}");
+        let e = check_size(40_000, 1_000, 1, false)
+            .err()
+            .unwrap_or_default();
+        assert!(e.contains("20000 pixels a side"), "{e}");
+    }
+
+    #[test]
+    fn file_text_is_cut_between_words() {
+        assert_eq!(clip_words("short", 10), "short");
+        assert_eq!(clip_words("one two three four", 12), "one two…");
+        assert_eq!(clip_words("abcdefghijkl", 5), "abcd…");
+        assert!(clip_words(&"word ".repeat(20_000), 1000).chars().count() <= 1000);
+        assert!(check_length("credit", &"x".repeat(201), 200).is_err());
+        assert!(check_length("credit", &"é".repeat(200), 200).is_ok());
+    }
+
+    #[tokio::test]
+    async fn the_upload_gate_lets_two_through_then_says_busy() {
+        let gate = UploadGate::new(2, Duration::from_millis(50));
+        let a = gate.enter().await;
+        let b = gate.enter().await;
+        assert!(a.is_ok() && b.is_ok());
+        assert!(matches!(gate.enter().await, Err(AppError::Busy(_))));
+        drop(a);
+        assert!(gate.enter().await.is_ok());
     }
 
     #[test]

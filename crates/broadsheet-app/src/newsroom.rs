@@ -646,7 +646,10 @@ pub async fn restore(
 }
 
 /// Stores an uploaded picture for the media library. Alt text is required;
-/// caption and credit fall back to the file's IPTC data.
+/// caption and credit fall back to the file's IPTC data (cut at a word
+/// boundary if too long); typed text longer than its limit is refused. At
+/// most [`media::CONCURRENT_UPLOADS`](crate::media::CONCURRENT_UPLOADS) are
+/// decoded at once on a node; another waits briefly, then is told to try again.
 pub async fn upload_picture(
     app: &App,
     staff: &Staff,
@@ -659,6 +662,7 @@ pub async fn upload_picture(
     if !permissions::allows(staff.role, Action::UploadPicture) {
         return Err(denied("upload pictures"));
     }
+    use crate::media::{self, MAX_ALT_CHARS, MAX_CAPTION_CHARS, MAX_CREDIT_CHARS};
     let alt = alt.trim();
     if alt.is_empty() {
         return Err(AppError::Invalid(
@@ -666,12 +670,23 @@ pub async fn upload_picture(
                 .into(),
         ));
     }
+    for (field, value, max) in [
+        ("alt text", alt, MAX_ALT_CHARS),
+        ("caption", caption.trim(), MAX_CAPTION_CHARS),
+        ("credit", credit.trim(), MAX_CREDIT_CHARS),
+    ] {
+        media::check_length(field, value, max).map_err(AppError::Invalid)?;
+    }
     let declared = declared.to_string();
-    let accepted =
-        tokio::task::spawn_blocking(move || crate::media::accept_upload(&bytes, &declared))
-            .await
-            .map_err(|e| AppError::Internal(format!("picture processing task failed: {e}")))?
-            .map_err(AppError::Invalid)?;
+    let turn = app.uploads().enter().await?;
+    let accepted = tokio::task::spawn_blocking(move || {
+        let accepted = media::accept_upload(&bytes, &declared);
+        drop(turn);
+        accepted
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("picture decoding task failed: {e}")))?
+    .map_err(AppError::Invalid)?;
     let caption = if caption.trim().is_empty() {
         accepted.iptc_caption.clone().unwrap_or_default()
     } else {
@@ -696,6 +711,7 @@ pub async fn upload_picture(
         .store()
         .insert_picture_with_renditions(
             &broadsheet_store::NewPicture {
+                token: media::new_token(),
                 alt: alt.to_string(),
                 caption,
                 credit,

@@ -97,6 +97,9 @@ pub struct Section {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PictureRef {
     pub id: i64,
+    /// The picture's unguessable public name: renditions are at
+    /// `/media/<token>-<width>.jpg`.
+    pub token: String,
     pub alt: String,
     pub caption: String,
     pub credit: String,

@@ -35,6 +35,8 @@ impl Store {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct LibraryPicture {
     pub id: i64,
+    /// Public name: renditions are at `/media/<token>-<width>.jpg`.
+    pub token: String,
     pub alt: String,
     pub caption: String,
     pub credit: String,
@@ -55,11 +57,11 @@ impl Store {
         let id = with_pool!(&self.db, p => {
             let mut tx = p.begin().await?;
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO pictures (alt, caption, credit, width, height, original, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                "INSERT INTO pictures (alt, caption, credit, width, height, original, created_at, token) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
             )
             .bind(&pic.alt).bind(&pic.caption).bind(&pic.credit).bind(pic.width).bind(pic.height)
-            .bind(&pic.original).bind(now)
+            .bind(&pic.original).bind(now).bind(&pic.token)
             .fetch_one(&mut *tx).await?;
             for (w, f, bytes) in renditions {
                 sqlx::query("INSERT INTO picture_renditions (picture_id, width, format, bytes) VALUES ($1, $2, $3, $4)")
@@ -75,9 +77,47 @@ impl Store {
     pub async fn search_pictures(&self, q: &str, limit: i64) -> Result<Vec<LibraryPicture>> {
         let like = format!("%{}%", q.to_lowercase().replace(['%', '_'], ""));
         let rows: Vec<LibraryPicture> = with_pool!(&self.db, p => sqlx::query_as(
-            "SELECT id, alt, caption, credit, width, height, created_at FROM pictures \
+            "SELECT id, token, alt, caption, credit, width, height, created_at FROM pictures \
              WHERE LOWER(alt) LIKE $1 OR LOWER(caption) LIKE $1 OR LOWER(credit) LIKE $1 \
              ORDER BY id DESC LIMIT $2"
+        ).bind(like).bind(limit).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
+    /// The picture whose public name is `token`.
+    pub async fn picture_id_by_token(&self, token: &str) -> Result<Option<i64>> {
+        let id: Option<i64> = with_pool!(&self.db, p => sqlx::query_scalar(
+            "SELECT id FROM pictures WHERE token = $1"
+        ).bind(token).fetch_optional(p).await)?;
+        Ok(id)
+    }
+
+    /// Published stories whose lead picture is `picture` (at most `limit`).
+    pub async fn published_stories_led_by(&self, picture: i64, limit: i64) -> Result<Vec<i64>> {
+        let ids: Vec<i64> = with_pool!(&self.db, p => sqlx::query_scalar(
+            "SELECT id FROM stories WHERE lead_picture_id = $1 AND status = 'published' ORDER BY id LIMIT $2"
+        ).bind(picture).bind(limit).fetch_all(p).await)?;
+        Ok(ids)
+    }
+
+    /// Authors whose byline picture is `picture`.
+    pub async fn authors_portrayed_by(&self, picture: i64) -> Result<Vec<i64>> {
+        let ids: Vec<i64> = with_pool!(&self.db, p => sqlx::query_scalar(
+            "SELECT id FROM authors WHERE picture_id = $1 ORDER BY id"
+        ).bind(picture).fetch_all(p).await)?;
+        Ok(ids)
+    }
+
+    /// Published stories whose body contains `text` literally (at most
+    /// `limit`), with their bodies, for the caller to check placements.
+    pub async fn published_bodies_mentioning(
+        &self,
+        text: &str,
+        limit: i64,
+    ) -> Result<Vec<(i64, String)>> {
+        let like = format!("%{}%", text.replace(['%', '_'], ""));
+        let rows: Vec<(i64, String)> = with_pool!(&self.db, p => sqlx::query_as(
+            "SELECT id, body FROM stories WHERE status = 'published' AND body LIKE $1 ORDER BY id LIMIT $2"
         ).bind(like).bind(limit).fetch_all(p).await)?;
         Ok(rows)
     }

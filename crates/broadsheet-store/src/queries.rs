@@ -13,7 +13,7 @@ type Result<T> = std::result::Result<T, StoreError>;
 
 const CARD_COLUMNS: &str = "s.id, s.slug, s.headline, s.standfirst, s.section_id, \
     s.published_at, s.updated_at, s.breaking, s.access, s.modified_at, \
-    p.id AS pic_id, p.alt AS pic_alt, p.caption AS pic_caption, p.credit AS pic_credit, \
+    p.id AS pic_id, p.token AS pic_token, p.alt AS pic_alt, p.caption AS pic_caption, p.credit AS pic_credit, \
     p.width AS pic_width, p.height AS pic_height";
 
 #[derive(FromRow)]
@@ -29,6 +29,7 @@ struct CardRow {
     access: String,
     modified_at: i64,
     pic_id: Option<i64>,
+    pic_token: Option<String>,
     pic_alt: Option<String>,
     pic_caption: Option<String>,
     pic_credit: Option<String>,
@@ -40,6 +41,7 @@ impl CardRow {
     fn picture(&self) -> Option<PictureRef> {
         Some(PictureRef {
             id: self.pic_id?,
+            token: self.pic_token.clone().unwrap_or_default(),
             alt: self.pic_alt.clone().unwrap_or_default(),
             caption: self.pic_caption.clone().unwrap_or_default(),
             credit: self.pic_credit.clone().unwrap_or_default(),
@@ -152,6 +154,8 @@ pub struct NewAuthor {
 /// A picture to insert, with its original bytes.
 #[derive(Debug, Clone)]
 pub struct NewPicture {
+    /// Random public name (`media::new_token`).
+    pub token: String,
     pub alt: String,
     pub caption: String,
     pub credit: String,
@@ -319,10 +323,10 @@ impl Store {
 
     pub async fn insert_picture(&self, pic: &NewPicture, now: i64) -> Result<i64> {
         let id: i64 = with_pool!(&self.db, p => sqlx::query_scalar(
-            "INSERT INTO pictures (alt, caption, credit, width, height, original, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"
+            "INSERT INTO pictures (alt, caption, credit, width, height, original, created_at, token) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"
         ).bind(&pic.alt).bind(&pic.caption).bind(&pic.credit).bind(pic.width).bind(pic.height)
-         .bind(&pic.original).bind(now).fetch_one(p).await)?;
+         .bind(&pic.original).bind(now).bind(&pic.token).fetch_one(p).await)?;
         Ok(id)
     }
 
@@ -371,9 +375,9 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let rows: Vec<(i64, String, String, String, i64, i64)> = with_pool!(&self.db, p => {
+        let rows: Vec<(i64, String, String, String, String, i64, i64)> = with_pool!(&self.db, p => {
             let mut qb = QueryBuilder::new(
-                "SELECT id, alt, caption, credit, width, height FROM pictures WHERE id IN (",
+                "SELECT id, token, alt, caption, credit, width, height FROM pictures WHERE id IN (",
             );
             let mut sep = qb.separated(", ");
             for id in ids {
@@ -384,14 +388,17 @@ impl Store {
         })?;
         Ok(rows
             .into_iter()
-            .map(|(id, alt, caption, credit, width, height)| PictureRef {
-                id,
-                alt,
-                caption,
-                credit,
-                width,
-                height,
-            })
+            .map(
+                |(id, token, alt, caption, credit, width, height)| PictureRef {
+                    id,
+                    token,
+                    alt,
+                    caption,
+                    credit,
+                    width,
+                    height,
+                },
+            )
             .collect())
     }
 

@@ -5,8 +5,9 @@ use std::sync::LazyLock;
 
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use broadsheet_app::media::Audience;
 use sha2::{Digest, Sha256};
 
 use crate::Web;
@@ -143,27 +144,84 @@ pub async fn metrics(State(web): State<Web>) -> Response {
     }
 }
 
-/// `/media/{id}-{width}.jpg`: a stored rendition, cached for a year (a new
-/// picture gets a new id, so the address never changes meaning).
-pub async fn media(State(web): State<Web>, Path(file): Path<String>) -> Result<Response, WebError> {
+/// `/media/{token}-{width}.jpg`: a stored rendition. The app layer decides
+/// who may have it ([`broadsheet_app::media::rendition_for`]): readers while
+/// the picture is in published use (cached briefly by browsers and for a day
+/// by a CDN, under surrogate keys that a withdrawal purges; never
+/// `immutable`, since a picture can be taken down), and signed-in staff at
+/// any time (`private, no-store`). Anything else is "not found".
+pub async fn media(
+    State(web): State<Web>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    serve_media(&web, &file, &headers, false).await
+}
+
+/// `/newsroom/media/{token}-{width}.jpg`: the same renditions for the
+/// newsroom's pages (media library, editor preview), where the browser sends
+/// the session cookie (scoped to `/newsroom`). Staff only, never cached.
+pub async fn newsroom_media(
+    State(web): State<Web>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    serve_media(&web, &file, &headers, true).await
+}
+
+async fn serve_media(web: &Web, file: &str, headers: &HeaderMap, staff_only: bool) -> Response {
+    let not_found = || {
+        (
+            StatusCode::NOT_FOUND,
+            [
+                (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            "no such picture\n",
+        )
+            .into_response()
+    };
     let parsed = file
         .strip_suffix(".jpg")
-        .and_then(|s| s.split_once('-'))
-        .and_then(|(id, w)| Some((id.parse::<i64>().ok()?, w.parse::<i64>().ok()?)));
-    let Some((id, width)) = parsed else {
-        return Err(WebError::NotFound);
+        .and_then(|s| s.rsplit_once('-'))
+        .and_then(|(token, w)| Some((token, w.parse::<i64>().ok()?)));
+    let Some((token, width)) = parsed else {
+        return not_found();
     };
-    let Some(bytes) = web.app.store().rendition(id, width, "jpeg").await? else {
-        return Err(WebError::NotFound);
+    let staff = match crate::newsroom::signed_in(web, headers).await {
+        Ok(s) => s,
+        Err(e) => return e.into_response(),
     };
-    Ok((
-        [
-            (header::CONTENT_TYPE, "image/jpeg"),
-            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
-        ],
-        bytes,
-    )
-        .into_response())
+    if staff_only && staff.is_none() {
+        return not_found();
+    }
+    let served =
+        match broadsheet_app::media::rendition_for(&web.app, token, width, staff.as_ref()).await {
+            Ok(Some(s)) => s,
+            Ok(None) => return not_found(),
+            Err(e) => return WebError::from(e).into_response(),
+        };
+    let mut res = Response::new(Body::from(served.bytes));
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg"));
+    match served.audience {
+        Audience::Public { keys } if !staff_only => {
+            h.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=300, s-maxage=86400"),
+            );
+            if let Ok(v) = HeaderValue::from_str(&keys.join(" ")) {
+                h.insert(HeaderName::from_static("surrogate-key"), v);
+            }
+        }
+        _ => {
+            h.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-store"),
+            );
+        }
+    }
+    res
 }
 
 const READER_COOKIE: &str = "bsr";

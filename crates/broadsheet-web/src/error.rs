@@ -33,12 +33,6 @@ impl From<broadsheet_app::AppError> for WebError {
     }
 }
 
-impl From<broadsheet_store::StoreError> for WebError {
-    fn from(e: broadsheet_store::StoreError) -> Self {
-        WebError::Internal(e.to_string())
-    }
-}
-
 impl From<askama::Error> for WebError {
     fn from(e: askama::Error) -> Self {
         WebError::Internal(format!("template: {e}"))

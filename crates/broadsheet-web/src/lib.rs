@@ -104,6 +104,7 @@ impl Web {
             .route("/favicon.ico", get(assets::favicon))
             .route("/static/{file}", get(assets::static_file))
             .route("/media/{file}", get(assets::media))
+            .route("/newsroom/media/{file}", get(assets::newsroom_media))
             .route("/v/{file}", get(assets::beacon))
             .route("/authors/{slug}", get(author))
             .route("/corrections", get(corrections))

@@ -51,6 +51,12 @@ async fn current(web: &Web, headers: &HeaderMap) -> Result<Option<(Staff, String
     crate::extract::session(web, headers).await
 }
 
+/// The signed-in staff member, if the request carries a live session
+/// (for the media handler, which serves staff pictures not yet published).
+pub(crate) async fn signed_in(web: &Web, headers: &HeaderMap) -> Result<Option<Staff>, WebError> {
+    Ok(current(web, headers).await?.map(|(s, _)| s))
+}
+
 // ----- sign-in -----------------------------------------------------------------
 
 #[derive(Template)]
@@ -1046,6 +1052,8 @@ struct LibraryItem {
     width: i64,
     height: i64,
     thumb_height: i64,
+    /// Staff address of the 480-wide rendition.
+    thumb: String,
 }
 
 #[derive(Template)]
@@ -1075,6 +1083,7 @@ async fn pictures_page(
             .into_iter()
             .map(|p| LibraryItem {
                 thumb_height: (160 * p.height / p.width.max(1)).max(1),
+                thumb: crate::view::staff_media_url(&p.token, 480),
                 id: p.id,
                 alt: p.alt,
                 caption: p.caption,
@@ -1195,6 +1204,19 @@ pub async fn upload_picture(
             tracing::info!(user = %staff.username, picture = id, "picture uploaded");
             Ok(Redirect::to("/newsroom/pictures?m=uploaded").into_response())
         }
+        Err(AppError::Busy(m)) => {
+            let mut r = pictures_page(
+                &web,
+                problem(&m),
+                &staff,
+                "",
+                StatusCode::SERVICE_UNAVAILABLE,
+            )
+            .await?;
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            Ok(r)
+        }
         Err(e) => {
             let m = fixable(e)?;
             pictures_page(
@@ -1211,7 +1233,9 @@ pub async fn upload_picture(
 
 /// The body as readers will see it (sanitised), for the editor's preview.
 async fn preview_html(web: &Web, body: &str) -> Result<String, WebError> {
-    Ok(broadsheet_app::render::body_html(&web.app, body, crate::pages::figure_html).await?)
+    // Staff see pictures that are not published yet: their renditions come
+    // through the staff address.
+    Ok(broadsheet_app::render::body_html(&web.app, body, crate::pages::staff_figure_html).await?)
 }
 
 /// `POST /newsroom/preview`: the sanitised HTML of a body, for live preview.

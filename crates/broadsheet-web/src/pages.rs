@@ -319,7 +319,7 @@ pub async fn tag(app: &App, slug: &str, page: i64) -> Result<Rendered, WebError>
         return Err(WebError::NotFound);
     };
     // A tag only unpublished stories carry has no public page (issue 8 item 19).
-    if app.store().count(Listing::Tag(t.id)).await? == 0 {
+    if reader::count(app, Listing::Tag(t.id)).await? == 0 {
         return Err(WebError::NotFound);
     }
     let spec = FrontSpec {
@@ -516,7 +516,15 @@ pub async fn story(app: &App, requested_path: &str, id: i64) -> Result<Outcome, 
 
 /// HTML for a picture placed in a body.
 pub(crate) fn figure_html(p: &PictureRef) -> String {
-    let v = view::picture(p);
+    figure_view_html(&view::picture(p))
+}
+
+/// The same for the newsroom's preview (staff addresses).
+pub(crate) fn staff_figure_html(p: &PictureRef) -> String {
+    figure_view_html(&view::staff_picture(p))
+}
+
+fn figure_view_html(v: &PicView) -> String {
     format!(
         "<figure class=\"inline\"><img src=\"{}\" srcset=\"{}\" sizes=\"(min-width: 40em) 40em, 100vw\" alt=\"{}\" width=\"{}\" height=\"{}\" loading=\"lazy\">\
          <figcaption><svg class=\"icon\" aria-hidden=\"true\" focusable=\"false\" width=\"16\" height=\"16\"><use href=\"/static/icons.svg#i-camera\"></use></svg> {} <span class=\"credit\">({})</span></figcaption></figure>",

@@ -54,11 +54,33 @@ pub struct CardView {
     pub locked: bool,
 }
 
+/// A rendition's public address: by the picture's unguessable token, never
+/// its sequential id. Served only while the picture is in published use.
+pub fn media_url(token: &str, width: u32) -> String {
+    format!("/media/{token}-{width}.jpg")
+}
+
+/// The same rendition for newsroom pages (sent with the staff session
+/// cookie, so unpublished pictures show in the library and previews).
+pub fn staff_media_url(token: &str, width: u32) -> String {
+    format!("/newsroom/media/{token}-{width}.jpg")
+}
+
+/// A picture as reader pages show it.
 pub fn picture(p: &PictureRef) -> PicView {
+    picture_at(p, media_url)
+}
+
+/// A picture as newsroom pages show it.
+pub fn staff_picture(p: &PictureRef) -> PicView {
+    picture_at(p, staff_media_url)
+}
+
+fn picture_at(p: &PictureRef, url: fn(&str, u32) -> String) -> PicView {
     PicView {
-        src: format!("/media/{}-960.jpg", p.id),
-        small: format!("/media/{}-480.jpg", p.id),
-        srcset: format!("/media/{0}-480.jpg 480w, /media/{0}-960.jpg 960w", p.id),
+        src: url(&p.token, 960),
+        small: url(&p.token, 480),
+        srcset: format!("{} 480w, {} 960w", url(&p.token, 480), url(&p.token, 960)),
         alt: p.alt.clone(),
         caption: p.caption.clone(),
         credit: p.credit.clone(),

@@ -10,6 +10,7 @@ mod pages;
 mod parity;
 mod rankings;
 mod security_markup;
+mod security_media;
 mod security_signin;
 mod support;
 mod tidy;

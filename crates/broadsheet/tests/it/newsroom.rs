@@ -7,7 +7,7 @@ use crate::support::{Paper, Reply, TestResult};
 
 /// A browser session: keeps cookies and the CSRF token.
 pub(crate) struct Desk<'a> {
-    p: &'a Paper,
+    pub(crate) p: &'a Paper,
     cookies: Vec<(String, String)>,
 }
 
@@ -58,7 +58,7 @@ impl<'a> Desk<'a> {
         }
     }
 
-    fn cookie_header(&self) -> String {
+    pub(crate) fn cookie_header(&self) -> String {
         self.cookies
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
@@ -865,7 +865,7 @@ async fn editors_order_picks_and_reporters_cannot() -> TestResult {
     Ok(())
 }
 
-fn picture_bytes(format: image::ImageFormat) -> Vec<u8> {
+pub(crate) fn picture_bytes(format: image::ImageFormat) -> Vec<u8> {
     let img = image::RgbImage::from_fn(640, 360, |x, y| {
         image::Rgb([(x % 256) as u8, (y % 256) as u8, 120])
     });
@@ -905,7 +905,10 @@ fn multipart(
     body
 }
 
-async fn upload(d: &Desk<'_>, body: Vec<u8>) -> Result<Reply, Box<dyn std::error::Error>> {
+pub(crate) async fn upload(
+    d: &Desk<'_>,
+    body: Vec<u8>,
+) -> Result<Reply, Box<dyn std::error::Error>> {
     let c = d.cookie_header();
     d.p.post_bytes(
         "/newsroom/pictures",
@@ -1019,9 +1022,20 @@ async fn picture_uploads_are_checked_and_nothing_bad_is_stored() -> TestResult {
         .first()
         .map(|x| x.id)
         .ok_or("not found")?;
+    let token = p
+        .app
+        .store()
+        .search_pictures("fishing boats", 1)
+        .await?
+        .first()
+        .map(|x| x.token.clone())
+        .ok_or("not found")?;
     for w in [480, 960] {
-        let m = p.get(&format!("/media/{id}-{w}.jpg")).await?;
+        // Not in published use yet: staff see it, readers do not.
+        let m = d.get(&format!("/newsroom/media/{token}-{w}.jpg")).await?;
         assert_eq!(m.status, StatusCode::OK, "rendition {w}");
+        let m = p.get(&format!("/media/{token}-{w}.jpg")).await?;
+        assert_eq!(m.status, StatusCode::NOT_FOUND, "rendition {w}");
     }
     // It can be a story's lead picture; readers see it with caption and credit.
     let section = p

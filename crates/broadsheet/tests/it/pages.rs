@@ -398,17 +398,28 @@ async fn conditional_requests_and_compression() -> TestResult {
 async fn media_and_static_assets() -> TestResult {
     let p = Paper::demo(12).await?;
     let s = p.story_where(|s| s.lead_picture.is_some()).await?;
-    let pic = s.lead_picture.as_ref().map(|x| x.id).unwrap_or_default();
+    let lead = s.lead_picture.as_ref().ok_or("no lead")?;
+    let (pic, token) = (lead.id, lead.token.clone());
     for w in [480, 960] {
-        let r = p.get(&format!("/media/{pic}-{w}.jpg")).await?;
+        let r = p.get(&format!("/media/{token}-{w}.jpg")).await?;
         assert_eq!(r.status, StatusCode::OK);
         assert_eq!(r.header("content-type"), "image/jpeg");
-        assert!(r.header("cache-control").contains("immutable"));
+        // A picture can be taken down: never `immutable`.
+        assert_eq!(
+            r.header("cache-control"),
+            "public, max-age=300, s-maxage=86400"
+        );
+        assert!(
+            r.header("surrogate-key")
+                .contains(&format!("story-{}", s.id))
+        );
     }
-    assert_eq!(
-        p.get(&format!("/media/{pic}-123.jpg")).await?.status,
-        StatusCode::NOT_FOUND
-    );
+    for bad in [
+        format!("/media/{token}-123.jpg"),
+        format!("/media/{pic}-480.jpg"),
+    ] {
+        assert_eq!(p.get(&bad).await?.status, StatusCode::NOT_FOUND, "{bad}");
+    }
     assert_eq!(
         p.get("/media/nonsense").await?.status,
         StatusCode::NOT_FOUND

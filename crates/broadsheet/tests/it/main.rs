@@ -8,4 +8,5 @@ mod cli;
 mod newsroom;
 mod pages;
 mod rankings;
+mod security_http;
 mod support;

@@ -676,6 +676,24 @@ fn metrics_options_are_checked() -> TestResult {
     Ok(())
 }
 
+#[test]
+fn serve_help_documents_the_new_options() {
+    let out = broadsheet(&["serve", "--help"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for s in [
+        "--demo-on-public-address",
+        "BROADSHEET_DEMO_ON_PUBLIC_ADDRESS",
+        "--metrics-listen",
+        "BROADSHEET_METRICS_LISTEN",
+        "--metrics-token",
+        "BROADSHEET_METRICS_TOKEN",
+    ] {
+        assert!(text.contains(s), "serve --help lacks {s}");
+    }
+    let top = broadsheet(&["--help"]);
+    assert!(String::from_utf8_lossy(&top.stdout).contains("metrics_listen, metrics_token"));
+}
+
 #[tokio::test]
 async fn the_binary_serves_metrics_only_on_the_metrics_address() -> TestResult {
     let dir = tempfile::tempdir()?;

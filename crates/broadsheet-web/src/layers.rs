@@ -338,3 +338,36 @@ pub async fn around(State(web): State<Web>, req: Request, next: Next) -> Respons
     }
     res
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_by_route() {
+        let upload = limits(&Method::POST, "/newsroom/pictures");
+        assert_eq!(
+            upload.body,
+            broadsheet_app::media::MAX_UPLOAD_BYTES + (1 << 20)
+        );
+        assert_eq!(upload.time, UPLOAD_TIME);
+        assert_eq!(
+            limits(&Method::GET, "/newsroom/pictures").body,
+            SMALL_BODY_BYTES
+        );
+        for path in ["/newsroom/stories/7", "/newsroom/sign-in", "/newsroom"] {
+            assert_eq!(limits(&Method::POST, path).body, NEWSROOM_FORM_BYTES);
+            assert_eq!(limits(&Method::POST, path).time, REQUEST_TIME);
+        }
+        for (m, path) in [
+            (Method::GET, "/"),
+            (Method::POST, "/"),
+            (Method::POST, "/newsroomx"),
+            (Method::PUT, "/v/1.gif"),
+        ] {
+            assert_eq!(limits(&m, path).body, SMALL_BODY_BYTES, "{m} {path}");
+        }
+        assert!(is_newsroom("/newsroom") && is_newsroom("/newsroom/x"));
+        assert!(!is_newsroom("/newsroomx") && !is_newsroom("/news"));
+    }
+}

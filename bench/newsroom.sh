@@ -27,7 +27,8 @@ serve() { # serve DATA_DIR EXTRA... -> prints URL
     for _ in $(seq 1 500); do curl -fs -o /dev/null "http://127.0.0.1:$p/healthz" && break; sleep 0.02; done
     echo "http://127.0.0.1:$p"
 }
-editor() { "$BIN" user list "$@" | awk '$2=="editor" {print $1; exit}'; }
+# The demo prints each role's login once ("  editor USER password PASSWORD  (NAME)").
+editor_login() { awk '$1=="editor" && $3=="password" {print $2, $4; exit}' "$1"; }
 
 {
     echo "## Newsroom timings, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores"
@@ -39,16 +40,16 @@ editor() { "$BIN" user list "$@" | awk '$2=="editor" {print $1; exit}'; }
 } | tee -a bench/out/newsroom.md
 
 # SQLite: two processes on one file.
-"$BIN" demo --data-dir "$WORK/sqlite" --stories 60 >/dev/null
+"$BIN" demo --data-dir "$WORK/sqlite" --stories 60 >"$WORK/demo-sqlite.out"
 A=$(serve "$WORK/sqlite"); B=$(serve "$WORK/sqlite")
-U=$(editor --data-dir "$WORK/sqlite")
-python3 bench/newsroom.py "$A" "$B" "$U" "$U-demo-2026" sqlite "$RUNS" | tee -a bench/out/newsroom.md
+read -r U P < <(editor_login "$WORK/demo-sqlite.out")
+python3 bench/newsroom.py "$A" "$B" "$U" "$P" sqlite "$RUNS" | tee -a bench/out/newsroom.md
 
 # PostgreSQL: a throwaway cluster.
 eval "$(bash scripts/pg-throwaway.sh start | sed 's/^/export /')"
 PGDIR=$PG_DIR
-"$BIN" demo --data-dir "$WORK/pg" --database-url "$DATABASE_URL" --stories 60 >/dev/null
+"$BIN" demo --data-dir "$WORK/pg" --database-url "$DATABASE_URL" --stories 60 >"$WORK/demo-pg.out"
 A=$(serve "$WORK/pg" --database-url "$DATABASE_URL"); B=$(serve "$WORK/pg" --database-url "$DATABASE_URL")
-U=$(editor --data-dir "$WORK/pg" --database-url "$DATABASE_URL")
-python3 bench/newsroom.py "$A" "$B" "$U" "$U-demo-2026" postgres "$RUNS" | tee -a bench/out/newsroom.md
+read -r U P < <(editor_login "$WORK/demo-pg.out")
+python3 bench/newsroom.py "$A" "$B" "$U" "$P" postgres "$RUNS" | tee -a bench/out/newsroom.md
 echo | tee -a bench/out/newsroom.md

@@ -237,11 +237,6 @@ pub async fn clear_two_factor(app: &App, actor: &Actor, username: &str) -> Resul
     Ok(())
 }
 
-/// The demo password of a demo staff member (printed at start-up; demo only).
-pub fn demo_password(username: &str) -> String {
-    format!("{username}-demo-2026")
-}
-
 // ----- two-factor sign-in (TOTP, RFC 6238: SHA-1, 6 digits, 30 s, ±1 step) -----
 
 fn totp(secret_b32: &str) -> Option<totp_rs::TOTP> {

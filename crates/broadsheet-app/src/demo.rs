@@ -15,8 +15,29 @@ pub struct DemoSummary {
     pub pictures: usize,
     pub comments: usize,
     pub views: usize,
-    /// (username, display name, role)
-    pub staff: Vec<(String, String, String)>,
+    /// Every demo staff member with the random password just given to them.
+    /// The passwords are stored only as argon2id hashes: this is the one
+    /// time they can be shown.
+    pub staff: Vec<DemoLogin>,
+}
+
+/// A demo staff member's login, as made (see [`DemoSummary::staff`]).
+#[derive(Clone)]
+pub struct DemoLogin {
+    pub username: String,
+    pub name: String,
+    pub role: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for DemoLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never let a password reach a log line through `{:?}`.
+        f.debug_struct("DemoLogin")
+            .field("username", &self.username)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Default number of demo stories.
@@ -63,12 +84,19 @@ pub async fn load(store: &Store, spec: DemoSpec) -> Result<DemoSummary> {
                 spec.now,
             )
             .await?;
-        let password = crate::accounts::demo_password(&p.username);
+        // A fresh random password for each: bylines are public, so nothing
+        // derived from a name may open the newsroom.
+        let password = crate::accounts::generate_password();
         store
             .set_author_password(id, &crate::accounts::hash_password(&password)?)
             .await?;
         staff_ids.insert(p.username.clone(), id);
-        staff.push((p.username, p.display_name, p.role));
+        staff.push(DemoLogin {
+            username: p.username,
+            name: p.display_name,
+            role: p.role,
+            password,
+        });
     }
 
     // Pictures are the slow part: make them on every core.

@@ -144,6 +144,36 @@ pub async fn metrics(State(web): State<Web>) -> Response {
     }
 }
 
+/// `/metrics` on the public listener: only with `Authorization: Bearer
+/// TOKEN` matching `--metrics-token` (compared in constant time). With no
+/// token configured it is not found, like any other unknown address.
+pub async fn metrics_with_token(State(web): State<Web>, headers: HeaderMap) -> Response {
+    let Some(token) = web.metrics_token.clone() else {
+        return WebError::NotFound.into_response();
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .unwrap_or("");
+    // Equal lengths are compared byte for byte in constant time; a length
+    // difference shows only that the length is wrong.
+    let ok: bool = subtle::ConstantTimeEq::ct_eq(given.as_bytes(), token.as_bytes()).into();
+    if !ok {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [
+                (header::WWW_AUTHENTICATE, "Bearer realm=\"metrics\""),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            "metrics need the bearer token set with --metrics-token\n",
+        )
+            .into_response();
+    }
+    metrics(State(web)).await
+}
+
 /// `/media/{token}-{width}.jpg`: a stored rendition. The app layer decides
 /// who may have it ([`broadsheet_app::media::rendition_for`]): readers while
 /// the picture is in published use (cached briefly by browsers and for a day

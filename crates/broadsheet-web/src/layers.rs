@@ -1,17 +1,20 @@
 //! The layer around every request: a request id (taken from `X-Request-Id`
 //! when sane, else made), a tracing span carrying it, metrics by route,
-//! security headers, and full error pages for handler errors.
+//! security headers, full error pages for handler errors, and the limits
+//! every request lives within: a body size and a time limit chosen by route
+//! ([`limits`]). Everything under `/newsroom`, errors included, depends on
+//! who is signed in and goes out `private, no-store`.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use tracing::Instrument;
 
 use crate::Web;
@@ -132,15 +135,110 @@ const CSP: HeaderValue = HeaderValue::from_static(
      connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
 );
 
+/// What one request may send and how long it may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest request body, in bytes.
+    pub body: usize,
+    /// Time to read the body and answer.
+    pub time: Duration,
+}
+
+/// A form in the newsroom: a long story's Markdown fits many times over.
+pub const NEWSROOM_FORM_BYTES: usize = 1 << 20;
+/// Anything else: the reader site takes no bodies.
+pub const SMALL_BODY_BYTES: usize = 16 << 10;
+/// Time for any request but a picture upload.
+pub const REQUEST_TIME: Duration = Duration::from_secs(30);
+/// Time for a picture upload (20 MB on a slow newsroom line, then renditions).
+pub const UPLOAD_TIME: Duration = Duration::from_secs(120);
+
+/// The newsroom: pages that depend on who is signed in.
+pub fn is_newsroom(path: &str) -> bool {
+    path == "/newsroom" || path.starts_with("/newsroom/")
+}
+
+/// Body and time limits by route: a picture upload may send the media cap
+/// plus multipart overhead and take longer; other newsroom writes send forms;
+/// everything else is small.
+pub fn limits(method: &Method, path: &str) -> Limits {
+    let writes = !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
+    if writes && path == "/newsroom/pictures" {
+        Limits {
+            body: broadsheet_app::media::MAX_UPLOAD_BYTES + (1 << 20),
+            time: UPLOAD_TIME,
+        }
+    } else if writes && is_newsroom(path) {
+        Limits {
+            body: NEWSROOM_FORM_BYTES,
+            time: REQUEST_TIME,
+        }
+    } else {
+        Limits {
+            body: SMALL_BODY_BYTES,
+            time: REQUEST_TIME,
+        }
+    }
+}
+
+fn error_page(status: StatusCode, message: &str) -> Response {
+    let mut res = status.into_response();
+    res.extensions_mut().insert(ErrorPage {
+        status,
+        message: message.to_string(),
+    });
+    res
+}
+
+/// Runs the handler within the route's limits: a body declared too large is
+/// refused before it is read, one that grows too large stops being read (the
+/// extractors answer 413), and a request that takes too long is cut off.
+async fn within_limits(req: Request, next: Next) -> Response {
+    let lim = limits(req.method(), req.uri().path());
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > lim.body as u64) {
+        return error_page(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!(
+                "What was sent is too large: this address takes at most {} KB.",
+                lim.body / 1024
+            ),
+        );
+    }
+    let req = if axum::body::HttpBody::size_hint(req.body()).exact() == Some(0) {
+        req
+    } else {
+        req.map(|b| Body::new(http_body_util::Limited::new(b, lim.body)))
+    };
+    match tokio::time::timeout(lim.time, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => {
+            tracing::warn!(
+                limit_secs = lim.time.as_secs(),
+                "request took too long; cut off"
+            );
+            error_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "This took too long on our side. Please try again in a moment.",
+            )
+        }
+    }
+}
+
 pub async fn around(State(web): State<Web>, req: Request, next: Next) -> Response {
     let start = Instant::now();
     let id = request_id(&req, web.node);
     let route = route_label(&req);
+    let private = is_newsroom(req.uri().path());
     // Only keep what the access line needs when it will be written.
     let access = tracing::enabled!(target: "broadsheet::access", tracing::Level::INFO);
     let method_path = access.then(|| (req.method().clone(), req.uri().path().to_owned()));
     let span = tracing::info_span!("request", id = %id);
-    let mut res = next.run(req).instrument(span).await;
+    let mut res = within_limits(req, next).instrument(span).await;
 
     if let Some(err) = res.extensions_mut().remove::<ErrorPage>() {
         let reference = if err.status.is_server_error() {
@@ -163,13 +261,37 @@ pub async fn around(State(web): State<Web>, req: Request, next: Next) -> Respons
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/html; charset=utf-8"),
         );
+        let transient = status.is_server_error()
+            || matches!(
+                status,
+                StatusCode::REQUEST_TIMEOUT
+                    | StatusCode::PAYLOAD_TOO_LARGE
+                    | StatusCode::TOO_MANY_REQUESTS
+            );
         h.insert(
             header::CACHE_CONTROL,
-            HeaderValue::from_static(if status.is_server_error() {
+            HeaderValue::from_static(if private {
+                "private, no-store"
+            } else if transient {
                 "no-store"
             } else {
                 "public, max-age=60"
             }),
+        );
+    }
+    // Whatever a newsroom handler or extractor answered, no shared cache may
+    // keep it; nor any response that sets a cookie.
+    if private
+        || (res.headers().contains_key(header::SET_COOKIE)
+            && !res
+                .headers()
+                .get(header::CACHE_CONTROL)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("private") && v.contains("no-store")))
+    {
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
         );
     }
 
@@ -215,4 +337,37 @@ pub async fn around(State(web): State<Web>, req: Request, next: Next) -> Respons
         );
     }
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_by_route() {
+        let upload = limits(&Method::POST, "/newsroom/pictures");
+        assert_eq!(
+            upload.body,
+            broadsheet_app::media::MAX_UPLOAD_BYTES + (1 << 20)
+        );
+        assert_eq!(upload.time, UPLOAD_TIME);
+        assert_eq!(
+            limits(&Method::GET, "/newsroom/pictures").body,
+            SMALL_BODY_BYTES
+        );
+        for path in ["/newsroom/stories/7", "/newsroom/sign-in", "/newsroom"] {
+            assert_eq!(limits(&Method::POST, path).body, NEWSROOM_FORM_BYTES);
+            assert_eq!(limits(&Method::POST, path).time, REQUEST_TIME);
+        }
+        for (m, path) in [
+            (Method::GET, "/"),
+            (Method::POST, "/"),
+            (Method::POST, "/newsroomx"),
+            (Method::PUT, "/v/1.gif"),
+        ] {
+            assert_eq!(limits(&m, path).body, SMALL_BODY_BYTES, "{m} {path}");
+        }
+        assert!(is_newsroom("/newsroom") && is_newsroom("/newsroom/x"));
+        assert!(!is_newsroom("/newsroomx") && !is_newsroom("/news"));
+    }
 }

@@ -40,6 +40,7 @@ pub struct Web {
     pub app: App,
     pub cache: Arc<PageCache>,
     metrics: Option<PrometheusHandle>,
+    metrics_token: Option<Arc<str>>,
     node: u32,
     hsts: bool,
     hits: Arc<AtomicU64>,
@@ -54,6 +55,9 @@ pub struct WebOptions {
     pub cache_bytes: u64,
     /// Prometheus exporter handle for `/metrics` (absent: `/metrics` says so).
     pub metrics: Option<PrometheusHandle>,
+    /// With a token, the public router serves `/metrics` to requests bearing
+    /// it; without, `/metrics` is only on [`Web::metrics_router`].
+    pub metrics_token: Option<String>,
 }
 
 impl Web {
@@ -73,6 +77,7 @@ impl Web {
         let web = Web {
             cache: Arc::new(PageCache::new(cache_bytes)),
             metrics: opts.metrics,
+            metrics_token: opts.metrics_token.map(Arc::from),
             node: rand::random(),
             hsts,
             hits: Arc::new(AtomicU64::new(0)),
@@ -94,12 +99,21 @@ impl Web {
         &self.signin
     }
 
-    /// The router with every route and layer.
+    /// Only `/metrics`, without a token: for a separate, private listen
+    /// address (`--metrics-listen`).
+    pub fn metrics_router(&self) -> Router {
+        Router::new()
+            .route("/metrics", get(assets::metrics))
+            .with_state(self.clone())
+    }
+
+    /// The router with every route and layer. `/metrics` is here only behind
+    /// the bearer token, when one is set; otherwise it is not found.
     pub fn router(&self) -> Router {
         Router::new()
             .route("/", get(home))
             .route("/healthz", get(assets::healthz))
-            .route("/metrics", get(assets::metrics))
+            .route("/metrics", get(assets::metrics_with_token))
             .route("/robots.txt", get(assets::robots))
             .route("/favicon.ico", get(assets::favicon))
             .route("/static/{file}", get(assets::static_file))
@@ -298,7 +312,11 @@ async fn tag(
 async fn fallback(State(web): State<Web>, uri: Uri, headers: HeaderMap) -> Response {
     let path = uri.path();
     if path.len() > 1 && path.ends_with('/') {
-        return Redirect::permanent(path.trim_end_matches('/')).into_response();
+        // Only to an address on this site; anything odd is simply not found.
+        return match local_redirect_target(path.trim_end_matches('/')) {
+            Some(to) => Redirect::permanent(to).into_response(),
+            None => WebError::NotFound.into_response(),
+        };
     }
     let q: PageQuery = match Query::try_from_uri(&uri) {
         Ok(Query(q)) => q,
@@ -331,6 +349,48 @@ async fn fallback(State(web): State<Web>, uri: Uri, headers: HeaderMap) -> Respo
     }
     let _ = header::HOST;
     WebError::NotFound.into_response()
+}
+
+/// `path` if it is safe as a `Location` built from a request: one leading
+/// `/` then non-empty segments of unreserved characters or percent escapes
+/// that do not decode to `/`, `\`, `%` or a control character, and no `.`
+/// or `..` segment. Browsers read `//host`, `/\host` (and, after decoding or
+/// dot-segment removal, the same in disguise) as another site, so any of
+/// those is refused. Every address this site makes passes.
+pub fn local_redirect_target(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix('/')?;
+    if rest.is_empty() {
+        return Some(path);
+    }
+    for segment in rest.split('/') {
+        if segment.is_empty() || segment == "." || segment == ".." {
+            return None;
+        }
+        let b = segment.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'%' => {
+                    let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
+                    let byte = u8::from_str_radix(hex, 16).ok()?;
+                    if byte == b'/' || byte == b'\\' || byte == b'%' || byte.is_ascii_control() {
+                        return None;
+                    }
+                    i += 3;
+                }
+                c if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~') => {
+                    i += 1;
+                }
+                _ => return None,
+            }
+        }
+        // "%2e" and "%2E%2e" are dot segments too.
+        let lower = segment.to_ascii_lowercase();
+        if lower.replace("%2e", ".") == "." || lower.replace("%2e", ".") == ".." {
+            return None;
+        }
+    }
+    Some(path)
 }
 
 /// For tests and the bench: a status code's canonical reason.

@@ -15,7 +15,8 @@ use clap::{Args, Parser, Subcommand};
         Settings come from, in order: options, BROADSHEET_* environment variables, the TOML file \
         named by --config, then defaults. The file may hold: data_dir, database_url, listen, \
         paper_name, base_url, time_zone, most_read_window_hours, most_commented_window_hours, \
-        page_cache_mb, max_connections, trusted_proxy_hops. Unknown keys are refused.\n\n\
+        page_cache_mb, max_connections, trusted_proxy_hops, metrics_listen, metrics_token. \
+        Unknown keys are refused.\n\n\
         Logging: BROADSHEET_LOG (or RUST_LOG) sets the filter, e.g. `info` or `warn`; \
         BROADSHEET_LOG_FORMAT=json writes JSON lines."
 )]
@@ -136,6 +137,22 @@ pub struct ServeArgs {
     /// Do not create a demo paper when the database is empty.
     #[arg(long, env = "BROADSHEET_NO_DEMO")]
     pub no_demo: bool,
+    /// Make the demo paper (with its staff logins) on an empty database even
+    /// when --listen is not a loopback address. Without it, a first start on a
+    /// public address refuses to make the demo.
+    #[arg(long, env = "BROADSHEET_DEMO_ON_PUBLIC_ADDRESS")]
+    pub demo_on_public_address: bool,
+    /// Serve /metrics (Prometheus) on this separate address, e.g.
+    /// 127.0.0.1:9090 [default: off]. Keep it off the public network.
+    #[arg(long, env = "BROADSHEET_METRICS_LISTEN", value_name = "IP:PORT")]
+    pub metrics_listen: Option<String>,
+    /// Serve /metrics on the public listener too, to requests with
+    /// `Authorization: Bearer TOKEN` (at least 16 characters; prefer the
+    /// environment variable or the file to the command line, which others on
+    /// the machine can read) [default: off: /metrics on the public listener
+    /// answers 404].
+    #[arg(long, env = "BROADSHEET_METRICS_TOKEN", value_name = "TOKEN")]
+    pub metrics_token: Option<String>,
 }
 
 #[derive(Debug, Args)]

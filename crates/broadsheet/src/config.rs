@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use broadsheet_app::PaperConfig;
 use serde::Deserialize;
 
-use crate::cli::Common;
+use crate::cli::{Common, ServeArgs};
 
 /// The TOML file. Every key is optional.
 #[derive(Debug, Default, Deserialize)]
@@ -25,6 +25,8 @@ pub struct FileConfig {
     pub page_cache_mb: Option<u64>,
     pub max_connections: Option<u32>,
     pub trusted_proxy_hops: Option<u8>,
+    pub metrics_listen: Option<String>,
+    pub metrics_token: Option<String>,
 }
 
 /// Settings after merging every source.
@@ -36,7 +38,14 @@ pub struct Settings {
     pub paper: PaperConfig,
     pub page_cache_bytes: u64,
     pub max_connections: u32,
+    /// A separate address for `/metrics` (off when absent).
+    pub metrics_listen: Option<SocketAddr>,
+    /// A bearer token that opens `/metrics` on the public listener.
+    pub metrics_token: Option<String>,
 }
+
+/// Shortest metrics token we accept.
+const MIN_METRICS_TOKEN: usize = 16;
 
 pub fn load_file(path: &Path) -> Result<FileConfig, String> {
     let text = std::fs::read_to_string(path)
@@ -51,7 +60,10 @@ pub fn load_file(path: &Path) -> Result<FileConfig, String> {
 }
 
 impl Settings {
-    pub fn resolve(c: &Common, listen_arg: Option<&str>) -> Result<Settings, String> {
+    /// Merges every source. `serve` carries the `serve` command's own
+    /// options (other commands pass `None`).
+    pub fn resolve(c: &Common, serve: Option<&ServeArgs>) -> Result<Settings, String> {
+        let listen_arg = serve.and_then(|a| a.listen.as_deref());
         let file = match &c.config {
             Some(p) => load_file(p)?,
             None => FileConfig::default(),
@@ -130,6 +142,32 @@ impl Settings {
             ));
         }
         paper.trusted_proxy_hops = usize::from(hops);
+        let metrics_listen = match serve
+            .and_then(|a| a.metrics_listen.clone())
+            .or(file.metrics_listen)
+        {
+            None => None,
+            Some(t) => Some(t.parse::<SocketAddr>().map_err(|_| {
+                format!(
+                    "metrics listen address {t:?} is not valid: use IP:PORT, such as 127.0.0.1:9090"
+                )
+            })?),
+        };
+        if metrics_listen.is_some_and(|m| m == listen) {
+            return Err(format!(
+                "the metrics address {listen} is the same as --listen: choose another port, such as 127.0.0.1:9090"
+            ));
+        }
+        let metrics_token = serve
+            .and_then(|a| a.metrics_token.clone())
+            .or(file.metrics_token);
+        if let Some(t) = &metrics_token
+            && (t.chars().count() < MIN_METRICS_TOKEN || !t.bytes().all(|b| b.is_ascii_graphic()))
+        {
+            return Err(format!(
+                "the metrics token is not usable: use at least {MIN_METRICS_TOKEN} printable characters without spaces, such as the output of `openssl rand -hex 32`"
+            ));
+        }
         let mb = c.page_cache_mb.or(file.page_cache_mb).unwrap_or(256);
         let max_connections = c.max_connections.or(file.max_connections).unwrap_or(16);
         Ok(Settings {
@@ -139,6 +177,8 @@ impl Settings {
             paper,
             page_cache_bytes: mb.max(1) << 20,
             max_connections: max_connections.max(1),
+            metrics_listen,
+            metrics_token,
         })
     }
 }

@@ -37,8 +37,15 @@ pub fn log_filter(spec: Option<&str>) -> tracing_subscriber::EnvFilter {
 pub async fn run(cli: Cli) -> Result<(), String> {
     match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
         Command::Serve(args) => {
-            let s = Settings::resolve(&cli.common, args.listen.as_deref())?;
-            serve::serve(s, !args.no_demo).await
+            let s = Settings::resolve(&cli.common, Some(&args))?;
+            serve::serve(
+                s,
+                serve::DemoPolicy {
+                    make_if_empty: !args.no_demo,
+                    on_public_address: args.demo_on_public_address,
+                },
+            )
+            .await
         }
         Command::Migrate => {
             let s = Settings::resolve(&cli.common, None)?;
@@ -264,48 +271,37 @@ pub async fn make_demo(
         .map_err(app_err)
 }
 
-pub fn print_staff(staff: &[(String, String, String)]) {
-    println!("demo staff: sign in at /newsroom/sign-in (when the newsroom lands) as");
+/// Prints a login for each demo role, once: right after the demo was made.
+/// The passwords are random and stored only as hashes, so they can never be
+/// shown again (`broadsheet user reset NAME` sets a new one). The line format
+/// (`  ROLE USER password PASSWORD  (NAME)`) is read by `browser/check.mjs`.
+pub fn print_staff(staff: &[broadsheet_app::demo::DemoLogin]) {
+    println!(
+        "demo staff: sign in at /newsroom/sign-in as (these passwords are shown only now; \
+         `broadsheet user reset NAME` sets a new one)"
+    );
     let mut seen = std::collections::HashSet::new();
-    for (user, name, role) in staff {
-        if seen.insert(role.clone()) {
+    for login in staff {
+        if seen.insert(login.role.as_str()) {
             println!(
-                "  {role:<12} {user:<20} password {}  ({name})",
-                broadsheet_app::accounts::demo_password(user)
+                "  {:<12} {:<20} password {}  ({})",
+                login.role, login.username, login.password, login.name
             );
         }
     }
+    let others = staff.len().saturating_sub(seen.len());
+    if others > 0 {
+        println!(
+            "  ({others} more demo staff have random passwords too: `broadsheet user list`, then `broadsheet user reset NAME`)"
+        );
+    }
 }
 
-/// Prints a demo login for each role whose demo password still works (on a
-/// real paper, none does, and nothing is printed).
-pub async fn print_demo_logins(store: &Store) {
-    let Ok(staff) = store.staff().await else {
-        return;
-    };
-    let mut shown = Vec::new();
-    for (user, name, role) in staff {
-        if shown
-            .iter()
-            .any(|(_, _, r): &(String, String, String)| *r == role)
-        {
-            continue;
-        }
-        let Ok(Some(acct)) = store.author_by_username(&user).await else {
-            continue;
-        };
-        let password = broadsheet_app::accounts::demo_password(&user);
-        let hash = acct.password_hash.unwrap_or_default();
-        let ok = tokio::task::spawn_blocking(move || {
-            broadsheet_app::accounts::verify_password(&password, &hash)
-        })
-        .await
-        .unwrap_or(false);
-        if ok {
-            shown.push((user, name, role));
-        }
-    }
-    if !shown.is_empty() {
-        print_staff(&shown);
-    }
+/// What to do on a paper with no staff: make the first admin.
+pub fn print_first_admin_hint() {
+    println!(
+        "no staff accounts yet: make the first admin with\n  \
+         broadsheet user add NAME --name \"First Last\" --email you@example.com --role admin\n\
+         (with the same --data-dir or --database-url); it prints a generated password once"
+    );
 }

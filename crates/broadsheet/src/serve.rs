@@ -1,28 +1,86 @@
 //! `broadsheet serve`: start, serve, and shut down without losing anything.
+//!
+//! Connections are accepted here rather than by `axum::serve`, because that
+//! gives no header-read timeout: each connection is HTTP/1.1 through hyper
+//! with [`HEADER_READ_TIMEOUT`] (a client that sends half a request and waits
+//! gets 408 and a closed connection), and the peer address goes into every
+//! request as `ConnectInfo<SocketAddr>` for the web crate's `ClientIp`. Request
+//! time and body size limits per route are the web layer's (`layers.rs`).
+//!
+//! Shutdown (SIGTERM or Ctrl-C): stop accepting, close idle keep-alive
+//! connections at once, let requests in flight finish for up to
+//! [`SHUTDOWN_GRACE`], then stop the jobs, write the queued views and close
+//! the database.
+//!
+//! A demo paper is made only on an empty database, and only on a loopback
+//! listen address unless the operator asks for it by name: its staff logins
+//! would otherwise be open to the network.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use axum::Router;
+use axum::extract::ConnectInfo;
 use broadsheet_app::App;
 use broadsheet_web::{Web, WebOptions};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
 
 use crate::config::Settings;
 
-pub async fn serve(s: Settings, demo_if_empty: bool) -> Result<(), String> {
-    let started = Instant::now();
-    // Bind first: a port in use is reported before any slow work.
-    let listener = tokio::net::TcpListener::bind(s.listen).await.map_err(|e| {
+/// How long a client may take to send a request line and its headers.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long requests in flight may run on after a shutdown signal.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
+
+/// Whether `serve` makes the demo paper on an empty database.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoPolicy {
+    /// Not `--no-demo`.
+    pub make_if_empty: bool,
+    /// `--demo-on-public-address`: allowed on a non-loopback listen address.
+    pub on_public_address: bool,
+}
+
+async fn bind(addr: SocketAddr, option: &str) -> Result<TcpListener, String> {
+    TcpListener::bind(addr).await.map_err(|e| {
         if e.kind() == std::io::ErrorKind::AddrInUse {
             format!(
-                "cannot listen on {}: the address is already in use; stop the other server or choose another address with --listen",
-                s.listen
+                "cannot listen on {addr}: the address is already in use; stop the other server or choose another address with {option}"
             )
         } else {
-            format!("cannot listen on {}: {e}; choose another address with --listen", s.listen)
+            format!("cannot listen on {addr}: {e}; choose another address with {option}")
         }
-    })?;
+    })
+}
+
+pub async fn serve(s: Settings, demo: DemoPolicy) -> Result<(), String> {
+    let started = Instant::now();
     let store = crate::open(&s, true).await?;
-    if demo_if_empty && store.is_empty().await.map_err(|e| e.to_string())? {
+    // Empty means no sections and no staff: a paper whose first admin was
+    // made with `user add` is not wiped for a demo.
+    let no_staff = store.staff().await.map_err(|e| e.to_string())?.is_empty();
+    let empty = no_staff && store.is_empty().await.map_err(|e| e.to_string())?;
+    // Refused before listening: the demo's logins never face the network.
+    if empty && demo.make_if_empty && !s.listen.ip().is_loopback() && !demo.on_public_address {
+        store.close().await;
+        return Err(format!(
+            "the database is empty and {} is not a loopback address, so no demo paper is made: \
+             its staff logins would be open to the network. Make the first admin with \
+             `broadsheet user add NAME --name \"First Last\" --email you@example.com --role admin` \
+             and start with --no-demo, or pass --demo-on-public-address to make the demo anyway",
+            s.listen
+        ));
+    }
+    // Bind before the slow work: a port in use is reported at once.
+    let listener = bind(s.listen, "--listen").await?;
+    let metrics_listener = match s.metrics_listen {
+        Some(addr) => Some(bind(addr, "--metrics-listen").await?),
+        None => None,
+    };
+    let mut made_demo = false;
+    if empty && demo.make_if_empty {
         println!("empty database: making the demo paper (once)…");
         let summary = crate::make_demo(
             &store,
@@ -34,6 +92,11 @@ pub async fn serve(s: Settings, demo_if_empty: bool) -> Result<(), String> {
             "demo paper: {} stories, {} comments, {} views",
             summary.stories, summary.comments, summary.views
         );
+        crate::print_staff(&summary.staff);
+        made_demo = true;
+    }
+    if no_staff && !made_demo {
+        crate::print_first_admin_hint();
     }
     let app = App::new(store.clone(), s.paper.clone())
         .await
@@ -46,9 +109,10 @@ pub async fn serve(s: Settings, demo_if_empty: bool) -> Result<(), String> {
         WebOptions {
             cache_bytes: s.page_cache_bytes,
             metrics: Some(metrics),
+            metrics_token: s.metrics_token.clone(),
         },
     );
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let (stop_tx, stop_rx) = watch::channel(false);
     let jobs = app.spawn_jobs(stop_rx);
 
     println!(
@@ -58,39 +122,39 @@ pub async fn serve(s: Settings, demo_if_empty: bool) -> Result<(), String> {
         broadsheet_store::redact(&s.database_url),
         started.elapsed().as_secs_f64()
     );
+    if let Some(m) = s.metrics_listen {
+        println!("metrics are at http://{m}/metrics");
+    }
     tracing::info!(listen = %s.listen, "serving");
-    let banner_store = store.clone();
-    tokio::spawn(async move { crate::print_demo_logins(&banner_store).await });
 
-    let (signal_tx, signal_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(
+    let (http_stop_tx, http_stop_rx) = watch::channel(false);
+    let mut server = tokio::spawn(serve_connections(
         listener,
-        web.router()
-            .into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
-        let _ = signal_rx.await;
-    });
-    let mut server = tokio::spawn(async move { server.await });
+        web.router(),
+        http_stop_rx.clone(),
+    ));
+    let metrics_server = metrics_listener
+        .map(|l| tokio::spawn(serve_connections(l, web.metrics_router(), http_stop_rx)));
     tokio::select! {
         r = &mut server => {
             return Err(match r {
-                Ok(Ok(())) => "the server stopped unexpectedly".to_string(),
-                Ok(Err(e)) => format!("the server stopped: {e}"),
+                Ok(()) => "the server stopped unexpectedly".to_string(),
                 Err(e) => format!("the server stopped: {e}"),
             });
         }
         () = shutdown_signal() => {}
     }
     tracing::info!("shutting down: finishing requests in flight");
-    let _ = signal_tx.send(());
-    // Requests in flight get a few seconds; idle connections close at once.
-    if tokio::time::timeout(Duration::from_secs(8), &mut server)
-        .await
-        .is_err()
-    {
-        tracing::warn!("requests still running after 8 s; stopping anyway");
+    let _ = http_stop_tx.send(true);
+    // `serve_connections` bounds its own drain; this only guards against a bug.
+    let guard = SHUTDOWN_GRACE + Duration::from_secs(1);
+    if tokio::time::timeout(guard, &mut server).await.is_err() {
         server.abort();
+    }
+    if let Some(mut m) = metrics_server
+        && tokio::time::timeout(guard, &mut m).await.is_err()
+    {
+        m.abort();
     }
     let _ = stop_tx.send(true);
     for j in jobs {
@@ -103,6 +167,61 @@ pub async fn serve(s: Settings, demo_if_empty: bool) -> Result<(), String> {
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Accepts connections on `listener` and serves `router` on each until `stop`
+/// turns true; then stops accepting, lets requests in flight finish (idle
+/// connections close at once) for up to [`SHUTDOWN_GRACE`], and aborts what
+/// is left.
+async fn serve_connections(listener: TcpListener, router: Router, mut stop: watch::Receiver<bool>) {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .keep_alive(true);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        let accepted = tokio::select! {
+            r = listener.accept() => r,
+            _ = stop.wait_for(|s| *s) => break,
+        };
+        // Forget connections that have ended.
+        while connections.try_join_next().is_some() {}
+        let (stream, peer) = match accepted {
+            Ok(a) => a,
+            Err(e) => {
+                // Out of file descriptors and the like: wait a moment rather
+                // than spin, and keep serving the connections already open.
+                tracing::warn!(error = %e, "cannot accept a connection");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let router = router.clone();
+        let service =
+            hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(ConnectInfo(peer));
+                tower::ServiceExt::oneshot(router.clone(), req)
+            });
+        let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        connections.spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, %peer, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "requests still running after {} s; stopping anyway",
+            SHUTDOWN_GRACE.as_secs()
+        );
+        connections.abort_all();
+    }
 }
 
 async fn shutdown_signal() {

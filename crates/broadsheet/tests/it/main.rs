@@ -9,6 +9,7 @@ mod newsroom;
 mod pages;
 mod parity;
 mod rankings;
+mod security_http;
 mod security_markup;
 mod security_media;
 mod security_signin;

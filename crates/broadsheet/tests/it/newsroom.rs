@@ -128,9 +128,7 @@ pub(crate) async fn signed_in<'a>(
 ) -> Result<Desk<'a>, Box<dyn std::error::Error>> {
     let user = user_of_role(p, role).await?;
     let mut d = Desk::new(p);
-    let r = d
-        .sign_in(&user, &broadsheet_app::accounts::demo_password(&user))
-        .await?;
+    let r = d.sign_in(&user, &p.password(&user)).await?;
     assert_eq!(
         r.status,
         StatusCode::SEE_OTHER,
@@ -194,17 +192,12 @@ async fn sign_in_says_nothing_about_accounts_and_is_rate_limited() -> TestResult
     for _ in 0..4 {
         d.sign_in(&editor, "still wrong").await?;
     }
-    let locked = d
-        .sign_in(&editor, &broadsheet_app::accounts::demo_password(&editor))
-        .await?;
+    let locked = d.sign_in(&editor, &p.password(&editor)).await?;
     assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
     // Another account is not affected.
     let reporter = user_of_role(&p, "reporter").await?;
     let ok = Desk::new(&p)
-        .sign_in(
-            &reporter,
-            &broadsheet_app::accounts::demo_password(&reporter),
-        )
+        .sign_in(&reporter, &p.password(&reporter))
         .await?;
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
     let cookie = ok.header("set-cookie");
@@ -320,9 +313,7 @@ async fn contributor_writes_editor_publishes_and_readers_see_it_at_once() -> Tes
         .collect();
     if let Some(second) = others.get(1) {
         let mut other = Desk::new(&p);
-        other
-            .sign_in(second, &broadsheet_app::accounts::demo_password(second))
-            .await?;
+        other.sign_in(second, &p.password(second)).await?;
         assert_eq!(
             other.get(&format!("/newsroom/stories/{id}")).await?.status,
             StatusCode::NOT_FOUND
@@ -724,11 +715,7 @@ async fn corrections_tags_bylines_and_restoring_revisions() -> TestResult {
     assert!(page.body.contains(text) && page.body.contains(&path));
     // Only editors correct.
     let mut rep = Desk::new(&p);
-    rep.sign_in(
-        &reporter,
-        &broadsheet_app::accounts::demo_password(&reporter),
-    )
-    .await?;
+    rep.sign_in(&reporter, &p.password(&reporter)).await?;
     let rcsrf = rep.csrf().await?;
     let r = rep
         .post(
@@ -1308,7 +1295,7 @@ async fn editors_manage_sections_and_merge_tags() -> TestResult {
 async fn two_factor_sign_in_and_password_change() -> TestResult {
     let p = Paper::demo(5).await?;
     let user = user_of_role(&p, "reporter").await?;
-    let password = broadsheet_app::accounts::demo_password(&user);
+    let password = p.password(&user);
     let mut d = signed_in(&p, "reporter").await?;
     let csrf = d.csrf().await?;
     let page = d.get("/newsroom/account").await?;

@@ -446,7 +446,15 @@ async fn operational_endpoints() -> TestResult {
     assert!(robots.body.contains("User-agent: *"));
     p.get("/").await?;
     p.get("/").await?;
-    let m = p.get("/metrics").await?;
+    // /metrics is on its own router (the --metrics-listen address).
+    let m = crate::support::send_to(
+        &p.web.metrics_router(),
+        "GET",
+        "/metrics",
+        axum::body::Body::empty(),
+        &[],
+    )
+    .await?;
     assert_eq!(m.status, StatusCode::OK);
     for name in [
         "broadsheet_http_requests_total",

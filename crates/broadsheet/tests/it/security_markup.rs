@@ -185,7 +185,7 @@ async fn sign_in(p: &Paper, role: &str) -> Result<Session, Box<dyn std::error::E
             .collect::<Vec<_>>()
             .join("; ")
     };
-    let password = broadsheet_app::accounts::demo_password(&user);
+    let password = p.password(&user);
     let r = p
         .post(
             "/newsroom/sign-in",

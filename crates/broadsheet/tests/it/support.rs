@@ -20,6 +20,8 @@ pub struct Paper {
     pub web: Web,
     pub router: Router,
     pub url: TestDb,
+    /// The demo staff's random passwords, as `make_demo` gave them.
+    pub logins: Vec<broadsheet_app::demo::DemoLogin>,
     _dir: tempfile::TempDir,
 }
 
@@ -154,13 +156,14 @@ impl Paper {
         let dir = tempfile::tempdir()?;
         let url = database_url(dir.path()).await?;
         let store = store(&url).await?;
-        broadsheet::make_demo(&store, stories, 7).await?;
+        let summary = broadsheet::make_demo(&store, stories, 7).await?;
         let app = App::new(store, config).await?;
         let web = Web::new(
             app.clone(),
             WebOptions {
                 cache_bytes: 0,
                 metrics: Some(metrics()),
+                metrics_token: None,
             },
         );
         let router = web.router();
@@ -169,8 +172,18 @@ impl Paper {
             web,
             router,
             url,
+            logins: summary.staff,
             _dir: dir,
         })
+    }
+
+    /// The password a demo staff member was given (empty if unknown).
+    pub fn password(&self, username: &str) -> String {
+        self.logins
+            .iter()
+            .find(|l| l.username == username)
+            .map(|l| l.password.clone())
+            .unwrap_or_default()
     }
 
     pub async fn get(&self, path: &str) -> Result<Reply, Box<dyn std::error::Error>> {
@@ -216,21 +229,11 @@ impl Paper {
         body: Body,
         headers: &[(&str, &str)],
     ) -> Result<Reply, Box<dyn std::error::Error>> {
-        let mut req = Request::builder().method(method).uri(path);
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        let res = self.router.clone().oneshot(req.body(body)?).await?;
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = res.into_body().collect().await?.to_bytes();
-        Ok(Reply {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        })
+        send_to(&self.router, method, path, body, headers).await
     }
+}
 
+impl Paper {
     /// Path of a published story matching `pred`.
     pub async fn story_where(
         &self,
@@ -304,5 +307,28 @@ pub async fn staff_of_role(
         display_name: acct.display_name,
         role: acct.role.parse()?,
         csrf: String::new(),
+    })
+}
+
+/// One request through `router`, in-process.
+pub async fn send_to(
+    router: &Router,
+    method: &str,
+    path: &str,
+    body: Body,
+    headers: &[(&str, &str)],
+) -> Result<Reply, Box<dyn std::error::Error>> {
+    let mut req = Request::builder().method(method).uri(path);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let res = router.clone().oneshot(req.body(body)?).await?;
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = res.into_body().collect().await?.to_bytes();
+    Ok(Reply {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
     })
 }

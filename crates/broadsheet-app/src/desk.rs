@@ -249,3 +249,26 @@ impl Staff {
         StaffCaps::of(self.role)
     }
 }
+
+/// A member of staff as the staff page lists them.
+pub struct StaffLine {
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+}
+
+/// Everyone on the staff, for the staff page: needs `ManageStaff`.
+pub async fn staff_list(app: &App, staff: &Staff) -> Result<Vec<StaffLine>> {
+    require(staff, Action::ManageStaff, "manage staff accounts")?;
+    Ok(app
+        .store()
+        .staff()
+        .await?
+        .into_iter()
+        .map(|(username, display_name, role)| StaffLine {
+            username,
+            display_name,
+            role,
+        })
+        .collect())
+}

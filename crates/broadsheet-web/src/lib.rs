@@ -156,6 +156,10 @@ impl Web {
             )
             .route("/newsroom/tags", axum::routing::post(newsroom::merge_tags))
             .route(
+                "/newsroom/staff",
+                get(newsroom::staff).post(newsroom::update_staff),
+            )
+            .route(
                 "/newsroom/pictures",
                 get(newsroom::pictures)
                     .post(newsroom::upload_picture)

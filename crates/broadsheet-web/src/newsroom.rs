@@ -1573,3 +1573,107 @@ pub async fn update_account(
         _ => account_page(&web, staff, "", "Unknown change.", StatusCode::BAD_REQUEST).await,
     }
 }
+
+// ----- staff accounts ------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "nr_staff.html")]
+struct StaffPage {
+    frame: Frame,
+    people: Vec<desk::StaffLine>,
+    roles: Vec<&'static str>,
+    /// A password just made, shown once (empty otherwise).
+    password: String,
+    password_for: String,
+}
+
+async fn staff_page(
+    web: &Web,
+    staff: &Staff,
+    frame: Frame,
+    password: Option<(String, String)>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let people = desk::staff_list(&web.app, staff).await?;
+    let (password_for, password) = password.unwrap_or_default();
+    render(
+        &StaffPage {
+            frame,
+            people,
+            roles: broadsheet_domain::permissions::ROLES
+                .iter()
+                .map(|r| r.as_str())
+                .collect(),
+            password,
+            password_for,
+        },
+        status,
+    )
+}
+
+/// `GET /newsroom/staff`: everyone on the staff, with role and password
+/// changes (admins only: `ManageStaff`).
+pub async fn staff(
+    State(web): State<Web>,
+    SignedIn { staff, .. }: SignedIn,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    let notice = match q.get("m").map(String::as_str) {
+        Some("role") => "Role changed; it applies from their next page.",
+        _ => "",
+    };
+    let frame = Frame::new(&web, &staff, "Staff").notice(notice);
+    staff_page(&web, &staff, frame, None, StatusCode::OK).await
+}
+
+/// `POST /newsroom/staff`: add someone, change a role, or make a new
+/// password (shown once on the page that answers, never stored in clear).
+pub async fn update_staff(
+    State(web): State<Web>,
+    StaffForm { staff, form, .. }: StaffForm,
+) -> Result<Response, WebError> {
+    use broadsheet_app::accounts;
+    let actor = staff.actor();
+    let username = form.get("username");
+    let role = form.get("role").parse::<broadsheet_domain::permissions::Role>();
+    let done: Result<Option<(String, String)>, AppError> = match (form.raw("do"), role) {
+        ("add", Ok(role)) => {
+            let password = accounts::generate_password();
+            accounts::add_user(
+                &web.app,
+                &actor,
+                &username,
+                &form.get("name"),
+                &form.get("email"),
+                role,
+                &password,
+            )
+            .await
+            .map(|_| Some((username.clone(), password)))
+        }
+        ("role", Ok(role)) => accounts::set_role(&web.app, &actor, &username, role)
+            .await
+            .map(|()| None),
+        ("reset", _) => accounts::reset_password(&web.app, &actor, &username, None)
+            .await
+            .map(|pw| Some((username.clone(), pw))),
+        (_, Err(_)) => Err(AppError::Invalid(
+            "Choose a role from the list.".into(),
+        )),
+        _ => Err(AppError::Invalid(
+            "Unknown change: use the page's buttons.".into(),
+        )),
+    };
+    match done {
+        Ok(None) => Ok(Redirect::to("/newsroom/staff?m=role").into_response()),
+        Ok(Some(pw)) => {
+            tracing::info!(user = %staff.username, account = %pw.0, "staff password made");
+            let frame = Frame::new(&web, &staff, "Staff");
+            staff_page(&web, &staff, frame, Some(pw), StatusCode::OK).await
+        }
+        Err(e) => {
+            let frame = Frame::new(&web, &staff, "Staff").problem(&fixable(e)?);
+            staff_page(&web, &staff, frame, None, StatusCode::BAD_REQUEST).await
+        }
+    }
+}

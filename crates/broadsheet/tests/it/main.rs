@@ -9,6 +9,7 @@ mod newsroom;
 mod pages;
 mod parity;
 mod rankings;
+mod roles;
 mod security_http;
 mod security_markup;
 mod security_media;

@@ -861,7 +861,7 @@ pub(crate) fn picture_bytes(format: image::ImageFormat) -> Vec<u8> {
     out.into_inner()
 }
 
-fn multipart(
+pub(crate) fn multipart(
     csrf: &str,
     file_name: &str,
     bytes: &[u8],

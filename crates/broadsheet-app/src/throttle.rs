@@ -10,7 +10,7 @@
 //!
 //! Memory is bounded twice: [`Bucket::sweep`] (run every minute by the
 //! owner's sweeper, see `signin::SignInGuard::start_sweeper`) forgets keys
-//! whose bucket is full again, and a bucket that still holds `cap` keys
+//! whose bucket has been full again for one refill period, and a bucket that still holds `cap` keys
 //! sweeps at once and, if that frees nothing, refuses new attempts until it
 //! does (failing closed rather than growing). Callers check a per-client
 //! bucket first, so one client can create only a few keys in the others.
@@ -158,13 +158,16 @@ mod tests {
 
     #[test]
     fn a_sweep_forgets_full_buckets() {
-        // One cell per millisecond: full again almost at once.
-        let b: Bucket<u32> = Bucket::new(1, Duration::from_secs(1), 1000);
+        // One cell every 100 ms; governor drops a key one period after
+        // its bucket is full again.
+        let b: Bucket<u32> = Bucket::new(10, Duration::from_secs(1), 1000);
         for k in 0..100 {
             let _ = b.take(&k);
         }
         assert_eq!(b.len(), 100);
-        std::thread::sleep(Duration::from_millis(1100));
+        b.sweep();
+        assert_eq!(b.len(), 100, "recent keys stay");
+        std::thread::sleep(Duration::from_millis(350));
         b.sweep();
         assert!(b.is_empty());
     }

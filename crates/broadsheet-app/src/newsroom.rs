@@ -449,6 +449,10 @@ pub async fn publish_due(app: &App) -> Result<usize> {
         let Some(story) = app.store().story(id).await? else {
             continue;
         };
+        if story.status != StoryStatus::Scheduled || story.version != version {
+            // Another node published it, or someone changed it, since we listed it.
+            continue;
+        }
         if try_move(
             app,
             &Actor::Scheduler,

@@ -228,12 +228,12 @@ impl Store {
         Ok(id)
     }
 
+    /// Adds a staff member on their own (the demo loader); the statement is
+    /// [`crate::Tx::insert_author`]'s.
     pub async fn insert_author(&self, a: &NewAuthor, now: i64) -> Result<i64> {
-        let id: i64 = with_pool!(&self.db, p => sqlx::query_scalar(
-            "INSERT INTO authors (username, slug, display_name, email, role, bio, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"
-        ).bind(&a.username).bind(&a.slug).bind(&a.display_name).bind(&a.email).bind(&a.role)
-         .bind(&a.bio).bind(now).fetch_one(p).await)?;
+        let mut tx = self.begin().await?;
+        let id = tx.insert_author(a, now).await?;
+        tx.commit().await?;
         Ok(id)
     }
 
@@ -260,21 +260,17 @@ impl Store {
         Ok(row)
     }
 
+    /// Sets a password hash on its own (the demo loader); the statement is
+    /// [`crate::Tx::set_author_password`]'s.
     pub async fn set_author_password(&self, id: i64, hash: &str) -> Result<()> {
-        with_pool!(&self.db, p => sqlx::query("UPDATE authors SET password_hash = $1 WHERE id = $2")
-            .bind(hash).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(())
+        let mut tx = self.begin().await?;
+        tx.set_author_password(id, hash).await?;
+        tx.commit().await
     }
 
     pub async fn set_totp_secret(&self, id: i64, secret: Option<&str>) -> Result<()> {
         with_pool!(&self.db, p => sqlx::query("UPDATE authors SET totp_secret = $1 WHERE id = $2")
             .bind(secret).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(())
-    }
-
-    pub async fn set_author_role(&self, id: i64, role: &str) -> Result<()> {
-        with_pool!(&self.db, p => sqlx::query("UPDATE authors SET role = $1 WHERE id = $2")
-            .bind(role).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
@@ -705,10 +701,12 @@ impl Store {
 
     // ----- change events ----------------------------------------------------
 
+    /// Appends a change event on its own (a write outside any other
+    /// transaction, e.g. `reindex`); the statement is [`crate::Tx::change`]'s.
     pub async fn append_change(&self, keys: &str, now: i64) -> Result<()> {
-        with_pool!(&self.db, p => sqlx::query("INSERT INTO change_events (at, keys) VALUES ($1, $2)")
-            .bind(now).bind(keys).execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(())
+        let mut tx = self.begin().await?;
+        tx.change(keys, now).await?;
+        tx.commit().await
     }
 
     /// Changes after `after`, oldest first.

@@ -412,7 +412,12 @@ fn flat_block(src: &str, range: Range<usize>) -> Block<'_> {
 
 /// A top-level paragraph of nothing but text may be a placeholder.
 fn classify(events: &[Event<'_>]) -> Kind {
-    let [Event::Start(Tag::Paragraph), inner @ .., Event::End(TagEnd::Paragraph)] = events else {
+    let [
+        Event::Start(Tag::Paragraph),
+        inner @ ..,
+        Event::End(TagEnd::Paragraph),
+    ] = events
+    else {
         return Kind::Other;
     };
     let mut text = String::new();
@@ -425,7 +430,10 @@ fn classify(events: &[Event<'_>]) -> Kind {
     if let Some(id) = placeholder(&text) {
         return Kind::Picture(id);
     }
-    match text.strip_prefix("[embed:").and_then(|t| t.strip_suffix(']')) {
+    match text
+        .strip_prefix("[embed:")
+        .and_then(|t| t.strip_suffix(']'))
+    {
         Some(url) => Kind::Embed(url.to_string()),
         None => Kind::Other,
     }
@@ -444,11 +452,7 @@ fn placeholder(text: &str) -> Option<i64> {
 fn nests(tag: &TagEnd) -> bool {
     !matches!(
         tag,
-        TagEnd::Paragraph
-            | TagEnd::Item
-            | TagEnd::TableHead
-            | TagEnd::TableRow
-            | TagEnd::TableCell
+        TagEnd::Paragraph | TagEnd::Item | TagEnd::TableHead | TagEnd::TableRow | TagEnd::TableCell
     )
 }
 
@@ -475,9 +479,7 @@ fn prefix_depth(src: &str) -> Option<(usize, usize)> {
             let Some(&c) = b.get(at) else { break };
             let after = match c {
                 b'>' => at + 1,
-                b'-' | b'+' | b'*' if matches!(b.get(at + 1), None | Some(b' ' | b'\t')) => {
-                    at + 1
-                }
+                b'-' | b'+' | b'*' if matches!(b.get(at + 1), None | Some(b' ' | b'\t')) => at + 1,
                 b'0'..=b'9' => {
                     let mut j = at;
                     while j < b.len() && j - at < 9 && b[j].is_ascii_digit() {
@@ -695,10 +697,7 @@ fn unterminated(text: &str) -> bool {
 fn is_pre(b: &[u8]) -> bool {
     b.len() >= 4
         && b[1..4].eq_ignore_ascii_case(b"pre")
-        && matches!(
-            b.get(4),
-            None | Some(b' ' | b'\t' | b'\n' | b'\r' | b'>')
-        )
+        && matches!(b.get(4), None | Some(b' ' | b'\t' | b'\n' | b'\r' | b'>'))
 }
 
 fn has_type1_end(text: &str) -> bool {
@@ -710,7 +709,11 @@ fn has_type1_end(text: &str) -> bool {
 
 /// Zero-width characters that show nothing on a line of their own.
 fn invisible(c: char) -> bool {
-    c.is_whitespace() || matches!(c, '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}')
+    c.is_whitespace()
+        || matches!(
+            c,
+            '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}'
+        )
 }
 
 /// Makes lines of only Unicode whitespace empty (CommonMark counts only
@@ -750,9 +753,9 @@ fn embed_html(text: &str) -> Option<String> {
         return None;
     }
     // Userinfo (`https://youtube.com@evil.example/`), even empty, is refused.
-    let authority = text
-        .split_once("//")
-        .map_or("", |(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(""));
+    let authority = text.split_once("//").map_or("", |(_, rest)| {
+        rest.split(['/', '?', '#']).next().unwrap_or("")
+    });
     if authority.contains('@') {
         return None;
     }

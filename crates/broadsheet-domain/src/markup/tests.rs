@@ -9,9 +9,8 @@ fn fig(id: i64) -> Option<String> {
 
 #[test]
 fn renders_markdown_and_pictures() {
-    let check = |input: &str, expected: &str| {
-        assert_eq!(render(input, fig).trim(), expected, "{input}")
-    };
+    let check =
+        |input: &str, expected: &str| assert_eq!(render(input, fig).trim(), expected, "{input}");
     check("Hello *world*", "<p>Hello <em>world</em></p>");
     check("## Sub\n\nText", "<h2>Sub</h2>\n<p>Text</p>");
     check("> A quote", "<blockquote>\n<p>A quote</p>\n</blockquote>");
@@ -37,7 +36,10 @@ fn placeholders_after_whitespace_only_lines() {
         assert_eq!(picture_ids(&body), vec![7], "{body:?}");
         let html = render(&body, fig);
         assert!(html.contains("<figure>seven</figure>"), "{body:?}: {html}");
-        assert!(html.contains("View this on youtube.com"), "{body:?}: {html}");
+        assert!(
+            html.contains("View this on youtube.com"),
+            "{body:?}: {html}"
+        );
     }
 }
 
@@ -314,7 +316,10 @@ fn nesting_beyond_the_limit_is_refused_and_flattened() {
             format!("Intro\n\n{}x{}", "*a _b ".repeat(40), " c_ d*".repeat(40)),
             3,
         ),
-        (format!("Intro\n\n{}x{}", "![".repeat(40), "](u)".repeat(40)), 3),
+        (
+            format!("Intro\n\n{}x{}", "![".repeat(40), "](u)".repeat(40)),
+            3,
+        ),
     ];
     for (body, line) in cases {
         let start = std::time::Instant::now();
@@ -398,17 +403,26 @@ fn lead_paragraphs_cut_at_whitespace_only_lines() {
 fn lead_paragraphs_follow_the_parsers_blocks() {
     let cases: &[(&str, &str)] = &[
         ("- free item\n- free item two", "list"),
-        ("> free quote\nlazy free continuation", "quote with lazy line"),
+        (
+            "> free quote\nlazy free continuation",
+            "quote with lazy line",
+        ),
         ("# Free heading", "heading"),
         ("Free setext\n===", "setext heading"),
         ("Free setext two\n---", "setext heading with dashes"),
-        ("```\nfree code\n\nstill free code\n```", "fenced code with blank line"),
+        (
+            "```\nfree code\n\nstill free code\n```",
+            "fenced code with blank line",
+        ),
         ("    free indented code", "indented code"),
         ("<div>\nfree html\n</div>", "HTML block"),
         ("| free | head |\n|---|---|\n| free | cell |", "table"),
         ("1. free\n\n   free loose item", "loose list"),
         ("Free para\nfree second line", "paragraph of two lines"),
-        ("[ref]: https://free.example\nFree [link][ref]", "definition then paragraph"),
+        (
+            "[ref]: https://free.example\nFree [link][ref]",
+            "definition then paragraph",
+        ),
     ];
     for (block, what) in cases {
         let body = format!("{block}\n\nPaid words here.\n\nMore paid words.");
@@ -421,8 +435,12 @@ fn lead_paragraphs_follow_the_parsers_blocks() {
         assert_eq!(block_ranges(&body).len(), 3, "{what}");
     }
     // A link definition in the paid part does not resolve in the preview.
-    let body = "Free [link][secret].\n\nPaid.\n\n[secret]: https://paid.example/secret \"Paid title\"";
+    let body =
+        "Free [link][secret].\n\nPaid.\n\n[secret]: https://paid.example/secret \"Paid title\"";
     let (lead, _) = lead_paragraphs(body, 1);
     let html = render(&lead, fig);
-    assert!(!html.contains("paid.example") && !html.contains("Paid"), "{html}");
+    assert!(
+        !html.contains("paid.example") && !html.contains("Paid"),
+        "{html}"
+    );
 }

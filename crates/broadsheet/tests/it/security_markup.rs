@@ -34,7 +34,12 @@ async fn editor(p: &Paper) -> Result<Staff, Box<dyn std::error::Error>> {
     Ok(s)
 }
 
-async fn edit(p: &Paper, headline: &str, body: &str, access: Access) -> Result<StoryEdit, Box<dyn std::error::Error>> {
+async fn edit(
+    p: &Paper,
+    headline: &str,
+    body: &str,
+    access: Access,
+) -> Result<StoryEdit, Box<dyn std::error::Error>> {
     let any = p.story_where(|_| true).await?;
     Ok(StoryEdit {
         section_id: any.section_id,
@@ -53,7 +58,13 @@ async fn edit(p: &Paper, headline: &str, body: &str, access: Access) -> Result<S
 }
 
 /// Creates and publishes a story; returns its page.
-async fn publish(p: &Paper, staff: &Staff, headline: &str, body: &str, access: Access) -> Result<Reply, Box<dyn std::error::Error>> {
+async fn publish(
+    p: &Paper,
+    staff: &Staff,
+    headline: &str,
+    body: &str,
+    access: Access,
+) -> Result<Reply, Box<dyn std::error::Error>> {
     let e = edit(p, headline, body, access).await?;
     let id = newsroom::create(&p.app, staff, &e).await?;
     newsroom::publish(&p.app, staff, id, None).await?;
@@ -90,7 +101,14 @@ async fn whitespace_blank_lines_do_not_leak_paid_paragraphs() -> TestResult {
             "Paid fourth paragraph, also secret.",
         ]
         .join(sep);
-        let r = publish(&p, &staff, &format!("Members story {i}"), &body, Access::Subscribers).await?;
+        let r = publish(
+            &p,
+            &staff,
+            &format!("Members story {i}"),
+            &body,
+            Access::Subscribers,
+        )
+        .await?;
         let shown = r.body.as_str();
         assert!(
             shown.contains("Free second paragraph."),
@@ -258,11 +276,23 @@ async fn deeply_nested_preview_is_refused_and_health_answers() -> TestResult {
         StatusCode::PAYLOAD_TOO_LARGE
     );
     let staff = editor(&p).await?;
-    match newsroom::create(&p.app, &staff, &edit(&p, "Long", &long, Access::Free).await?).await {
+    match newsroom::create(
+        &p.app,
+        &staff,
+        &edit(&p, "Long", &long, Access::Free).await?,
+    )
+    .await
+    {
         Err(AppError::Invalid(m)) => assert!(m.contains("200000 bytes"), "{m}"),
         other => panic!("a too-long save was not refused: {other:?}"),
     }
-    match newsroom::create(&p.app, &staff, &edit(&p, "Deep", &hostile[1], Access::Free).await?).await {
+    match newsroom::create(
+        &p.app,
+        &staff,
+        &edit(&p, "Deep", &hostile[1], Access::Free).await?,
+    )
+    .await
+    {
         Err(AppError::Invalid(m)) => assert!(m.contains("levels deep"), "{m}"),
         other => panic!("a deeply nested save was not refused: {other:?}"),
     }
@@ -290,7 +320,11 @@ async fn a_deeply_nested_story_already_saved_is_shown_as_text() -> TestResult {
     let r = page_of(&p, id).await?;
     let shown = body_of(&r.body);
     assert!(shown.contains("Opening words.") && shown.contains("deep words"));
-    assert!(!shown.contains("<blockquote>"), "{}", &shown[..300.min(shown.len())]);
+    assert!(
+        !shown.contains("<blockquote>"),
+        "{}",
+        &shown[..300.min(shown.len())]
+    );
     assert_eq!(p.get("/healthz").await?.status, StatusCode::OK);
     Ok(())
 }
@@ -307,7 +341,10 @@ async fn embed_label_cannot_be_spoofed() -> TestResult {
     let shown = body_of(&r.body);
     assert!(!shown.contains("View this on youtube.com:443"), "{shown}");
     assert!(!shown.contains("View this on evil.example"), "{shown}");
-    assert!(!shown.contains("href=\"https://youtube.com:443@"), "{shown}");
+    assert!(
+        !shown.contains("href=\"https://youtube.com:443@"),
+        "{shown}"
+    );
     assert!(!shown.contains("href=\"https://evil.example"), "{shown}");
     assert!(!shown.contains("href=\"https://127.0.0.1"), "{shown}");
     // Shown as the text that was typed.
@@ -346,7 +383,10 @@ async fn unclosed_raw_text_tags_keep_the_rest_of_the_story() -> TestResult {
             "Second paragraph after the tag.",
             "Third <em>paragraph</em> to the end.",
         ] {
-            assert!(shown.contains(words), "<{tag}> swallowed {words:?}: {shown}");
+            assert!(
+                shown.contains(words),
+                "<{tag}> swallowed {words:?}: {shown}"
+            );
         }
         assert!(
             !shown.to_ascii_lowercase().contains(&format!("<{tag}")),
@@ -354,7 +394,14 @@ async fn unclosed_raw_text_tags_keep_the_rest_of_the_story() -> TestResult {
         );
         // And in a subscribers-only story the preview still stops at two
         // blocks (the tag does not turn the rest into one block).
-        let r = publish(&p, &staff, &format!("Members unclosed {tag}"), &body, Access::Subscribers).await?;
+        let r = publish(
+            &p,
+            &staff,
+            &format!("Members unclosed {tag}"),
+            &body,
+            Access::Subscribers,
+        )
+        .await?;
         let shown = body_of(&r.body);
         assert!(
             !shown.contains("Second paragraph") && !shown.contains("Third"),
@@ -398,12 +445,23 @@ fn hostile_markup_logs_a_bounded_number_of_lines() {
     // installs; install it here too (once per process).
     let _ = tracing_log::LogTracer::init();
     let hostile = format!("<table>{}</table>", "<b>x</b><i>y</i>".repeat(3_000));
-    let before = log_lines(tracing_subscriber::EnvFilter::new("info,sqlx=warn"), &hostile);
-    assert!(before > 1_000, "the probe no longer logs per element ({before})");
+    let before = log_lines(
+        tracing_subscriber::EnvFilter::new("info,sqlx=warn"),
+        &hostile,
+    );
+    assert!(
+        before > 1_000,
+        "the probe no longer logs per element ({before})"
+    );
     for spec in [None, Some("info"), Some("warn"), Some("debug,sqlx=warn")] {
         let after = log_lines(broadsheet::log_filter(spec), &hostile);
         assert!(after <= 5, "{spec:?}: {after} log lines for one render");
     }
     // Asking for the parser's warnings by name still gets them.
-    assert!(log_lines(broadsheet::log_filter(Some("info,html5ever=warn")), &hostile) > 1_000);
+    assert!(
+        log_lines(
+            broadsheet::log_filter(Some("info,html5ever=warn")),
+            &hostile
+        ) > 1_000
+    );
 }

@@ -1635,7 +1635,9 @@ pub async fn update_staff(
     use broadsheet_app::accounts;
     let actor = staff.actor();
     let username = form.get("username");
-    let role = form.get("role").parse::<broadsheet_domain::permissions::Role>();
+    let role = form
+        .get("role")
+        .parse::<broadsheet_domain::permissions::Role>();
     let done: Result<Option<(String, String)>, AppError> = match (form.raw("do"), role) {
         ("add", Ok(role)) => {
             let password = accounts::generate_password();
@@ -1657,9 +1659,7 @@ pub async fn update_staff(
         ("reset", _) => accounts::reset_password(&web.app, &actor, &username, None)
             .await
             .map(|pw| Some((username.clone(), pw))),
-        (_, Err(_)) => Err(AppError::Invalid(
-            "Choose a role from the list.".into(),
-        )),
+        (_, Err(_)) => Err(AppError::Invalid("Choose a role from the list.".into())),
         _ => Err(AppError::Invalid(
             "Unknown change: use the page's buttons.".into(),
         )),

@@ -66,7 +66,10 @@ impl<'a> Setup<'a> {
             let v = form_field(&page.body, "version");
             let r = self
                 .admin
-                .post(&path, &[("csrf", &self.admin_csrf), ("do", mv), ("version", &v)])
+                .post(
+                    &path,
+                    &[("csrf", &self.admin_csrf), ("do", mv), ("version", &v)],
+                )
                 .await?;
             assert_eq!(r.status, StatusCode::SEE_OTHER, "admin {mv}: {}", r.body);
         }
@@ -76,8 +79,7 @@ impl<'a> Setup<'a> {
 
 async fn staff_id(p: &Paper, role: Role) -> Result<i64, Box<dyn std::error::Error>> {
     let user = user_of_role(p, role.as_str()).await?;
-    Ok(p
-        .app
+    Ok(p.app
         .store()
         .author_by_username(&user)
         .await?
@@ -130,20 +132,34 @@ async fn probe(
             let v = version(p, id).await?;
             let mut f = story_fields(csrf, "Walk: own draft, edited", &setup.section);
             let me_s = me.to_string();
-            f.extend([("do", "save"), ("version", v.as_str()), ("authors", me_s.as_str())]);
+            f.extend([
+                ("do", "save"),
+                ("version", v.as_str()),
+                ("authors", me_s.as_str()),
+            ]);
             d.post(&post(id), &f).await?
         }
         Action::SubmitForReview => {
-            let id = setup.story("Walk: own to submit", Some(me), "draft").await?;
+            let id = setup
+                .story("Walk: own to submit", Some(me), "draft")
+                .await?;
             let v = version(p, id).await?;
-            d.post(&post(id), &[("csrf", csrf), ("do", "submit"), ("version", &v)])
-                .await?
+            d.post(
+                &post(id),
+                &[("csrf", csrf), ("do", "submit"), ("version", &v)],
+            )
+            .await?
         }
         Action::PublishOwn => {
-            let id = setup.story("Walk: own to publish", Some(me), "draft").await?;
+            let id = setup
+                .story("Walk: own to publish", Some(me), "draft")
+                .await?;
             let v = version(p, id).await?;
-            d.post(&post(id), &[("csrf", csrf), ("do", "publish"), ("version", &v)])
-                .await?
+            d.post(
+                &post(id),
+                &[("csrf", csrf), ("do", "publish"), ("version", &v)],
+            )
+            .await?
         }
         Action::EditAnyStory => {
             let id = setup.story("Walk: another's draft", other, "draft").await?;
@@ -154,8 +170,11 @@ async fn probe(
                 .story("Walk: another's submitted", other, "submitted")
                 .await?;
             let v = version(p, id).await?;
-            d.post(&post(id), &[("csrf", csrf), ("do", "publish"), ("version", &v)])
-                .await?
+            d.post(
+                &post(id),
+                &[("csrf", csrf), ("do", "publish"), ("version", &v)],
+            )
+            .await?
         }
         Action::UpdatePublished => {
             let id = setup
@@ -164,13 +183,15 @@ async fn probe(
             let v = version(p, id).await?;
             let mut f = story_fields(csrf, "Walk: own published, updated", &setup.section);
             let me_s = me.to_string();
-            f.extend([("do", "save"), ("version", v.as_str()), ("authors", me_s.as_str())]);
+            f.extend([
+                ("do", "save"),
+                ("version", v.as_str()),
+                ("authors", me_s.as_str()),
+            ]);
             d.post(&post(id), &f).await?
         }
         Action::Correct => {
-            let id = setup
-                .story("Walk: to correct", other, "published")
-                .await?;
+            let id = setup.story("Walk: to correct", other, "published").await?;
             let v = version(p, id).await?;
             d.post(
                 &post(id),
@@ -184,15 +205,18 @@ async fn probe(
             .await?
         }
         Action::Withdraw => {
-            let id = setup
-                .story("Walk: to withdraw", other, "published")
-                .await?;
+            let id = setup.story("Walk: to withdraw", other, "published").await?;
             let v = version(p, id).await?;
-            d.post(&post(id), &[("csrf", csrf), ("do", "withdraw"), ("version", &v)])
-                .await?
+            d.post(
+                &post(id),
+                &[("csrf", csrf), ("do", "withdraw"), ("version", &v)],
+            )
+            .await?
         }
         Action::RestoreRevision => {
-            let id = setup.story("Walk: own to restore", Some(me), "draft").await?;
+            let id = setup
+                .story("Walk: own to restore", Some(me), "draft")
+                .await?;
             let rev = p
                 .app
                 .store()
@@ -246,9 +270,7 @@ async fn probe(
         }
         Action::ManageStaff => d.get("/newsroom/staff").await?,
         Action::ViewAuditLog => {
-            let id = setup
-                .story("Walk: history", Some(me), "published")
-                .await?;
+            let id = setup.story("Walk: history", Some(me), "published").await?;
             d.get(&format!("/newsroom/stories/{id}/history")).await?
         }
         Action::ModerateComments | Action::ManageSettings => {

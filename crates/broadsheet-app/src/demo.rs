@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use broadsheet_demo::{BylineSeed, Demo, DemoSpec, PictureSeed};
 use broadsheet_domain::{Access, StoryStatus, permalink::slugify};
-use broadsheet_store::{NewAuthor, NewPicture, NewStory, Store, ViewRecord};
+use broadsheet_store::{NewAuthor, NewPicture, NewStory, Store};
 
 use crate::{AppError, Result, media};
 
@@ -176,16 +176,13 @@ pub async fn load(store: &Store, spec: DemoSpec) -> Result<DemoSummary> {
                 cs.iter()
                     .map(|c| (*id, c.author_name.clone(), c.body.clone(), c.created_at)),
             );
-            views.extend(vs.iter().map(|v| ViewRecord {
-                story_id: *id,
-                reader: v.reader.clone(),
-                at: v.at,
-            }));
+            // The generated history goes straight into the hourly counts.
+            views.extend(vs.iter().map(|v| (*id, v.at, 1)));
         }
         n_comments += comments.len();
         n_views += views.len();
         store.insert_comments(&comments).await?;
-        store.insert_views_raw(&views).await?;
+        store.add_view_counts(&views).await?;
         n_stories += ids.len();
         story_ids.extend(ids);
     }
@@ -199,8 +196,16 @@ pub async fn load(store: &Store, spec: DemoSpec) -> Result<DemoSummary> {
         .take(6)
         .copied()
         .collect();
-    store.set_editors_picks(&picks, spec.now).await?;
-    store.append_change(crate::keys::ALL, spec.now).await?;
+    store
+        .set_editors_picks(
+            &picks,
+            spec.now,
+            &crate::keys::join(&[crate::keys::Key::Rankings]),
+        )
+        .await?;
+    store
+        .append_change(&crate::keys::join(&[crate::keys::Key::All]), spec.now)
+        .await?;
 
     Ok(DemoSummary {
         stories: n_stories,

@@ -21,10 +21,15 @@ use std::sync::{Arc, RwLock};
 use broadsheet_domain::{Story, StoryCard, StoryStatus};
 use broadsheet_store::{Listing, Store, StoreError};
 
+use keys::Key;
+
 pub use config::PaperConfig;
 pub use rankings::{Ranked, Rankings};
 pub use sections::SectionTree;
-pub use views::ViewCounter;
+pub use views::{
+    BeaconOutcome, BeaconStats, ClientCaps, READER_COOKIE, ReaderSigner, Verdict, ViewCounter,
+    reader_id,
+};
 
 /// Errors from the application layer.
 #[derive(Debug, thiserror::Error)]
@@ -46,7 +51,7 @@ pub fn now() -> i64 {
     jiff::Timestamp::now().as_second()
 }
 
-type Purger = Arc<dyn Fn(&[String]) + Send + Sync>;
+type Purger = Arc<dyn Fn(&[Key]) + Send + Sync>;
 
 /// The running paper. Cheap to clone.
 #[derive(Clone)]
@@ -76,6 +81,8 @@ impl App {
             store.clone(),
             config.most_read_window_secs,
             config.view_queue,
+            ViewCounter::load_signer(&store).await?,
+            ClientCaps::new(config.views_per_client_per_minute, config.view_cap_clients),
         );
         let app = App {
             inner: Arc::new(Inner {
@@ -125,14 +132,14 @@ impl App {
 
     /// Registers a cache to purge, by surrogate keys, whenever a change on
     /// any node touches what it holds. Purges run before the change returns.
-    pub fn on_purge(&self, f: impl Fn(&[String]) + Send + Sync + 'static) {
+    pub fn on_purge(&self, f: impl Fn(&[Key]) + Send + Sync + 'static) {
         match self.inner.purgers.write() {
             Ok(mut g) => g.push(Arc::new(f)),
             Err(p) => p.into_inner().push(Arc::new(f)),
         }
     }
 
-    fn purge(&self, keys: Vec<String>) {
+    fn purge(&self, keys: Vec<Key>) {
         let purgers = match self.inner.purgers.read() {
             Ok(g) => g.clone(),
             Err(p) => p.into_inner().clone(),
@@ -166,7 +173,9 @@ impl App {
         changes::apply(self).await
     }
 
-    /// Recomputes the rankings; purges pages that show them if they changed.
+    /// Recomputes the rankings; if what a page would show changed, tells the
+    /// purgers (`Key::Rankings`: the web layer re-renders the shared page
+    /// parts, not the pages).
     pub async fn refresh_rankings(&self) -> Result<bool> {
         let _guard = self.inner.ranking_lock.lock().await;
         let fresh = Rankings::compute(self).await?;
@@ -179,7 +188,7 @@ impl App {
                 Ok(mut g) => *g = Arc::new(fresh),
                 Err(p) => *p.into_inner() = Arc::new(fresh),
             }
-            self.purge(vec![keys::RANKINGS.to_string()]);
+            self.purge(vec![Key::Rankings]);
         }
         Ok(changed)
     }
@@ -222,7 +231,7 @@ impl App {
         let Some(story) = self.store().story(id).await? else {
             return Ok(false);
         };
-        let keys = keys::for_story(&story, &self.sections()).join(" ");
+        let keys = keys::join(&keys::for_story(&story, &self.sections()));
         let done = self
             .store()
             .set_story_status(id, status, now(), &keys)
@@ -247,7 +256,9 @@ impl App {
                 "story {dup} is listed twice: list each story once"
             )));
         }
-        self.store().set_editors_picks(ids, now()).await?;
+        self.store()
+            .set_editors_picks(ids, now(), &keys::join(&[Key::Rankings]))
+            .await?;
         self.apply_changes().await?;
         Ok(())
     }
@@ -264,22 +275,14 @@ pub enum StoryLookup {
 /// and change events.
 pub async fn reindex(store: &Store, config: &PaperConfig) -> Result<String> {
     let t = now();
-    let pruned = store
-        .prune_views(
-            t - config
-                .most_read_window_secs
-                .max(config.most_commented_window_secs)
-                - 86_400,
-        )
-        .await?;
+    let pruned = rankings::prune_views(store, config, t).await?;
     store.prune_changes(t - 7 * 86_400).await?;
-    let changes = format!("{} {}", keys::RANKINGS, keys::SECTIONS);
     store
-        .append_change(&format!("{changes} {}", keys::ALL), t)
+        .append_change(&keys::join(&[Key::Rankings, Key::Sections, Key::All]), t)
         .await?;
     let stories = store.count(Listing::All).await?;
     Ok(format!(
-        "reindexed: {stories} published stories; pruned {pruned} expired views; every node will rebuild its caches within seconds"
+        "reindexed: {stories} published stories; pruned {pruned} expired view rows; every node will rebuild its caches within seconds"
     ))
 }
 

@@ -272,7 +272,7 @@ pub async fn save(
     validate(app, e).await?;
     let published = story.status == StoryStatus::Published;
     let keys = if published {
-        keys::for_story(&story, &app.sections()).join(" ")
+        keys::join(&keys::for_story(&story, &app.sections()))
     } else {
         String::new()
     };
@@ -326,7 +326,7 @@ pub async fn publish(app: &App, staff: &Staff, id: i64, at: Option<i64>) -> Resu
             .await?;
         return Ok(StoryStatus::Scheduled);
     }
-    let keys = keys::for_story(&story, &app.sections()).join(" ");
+    let keys = keys::join(&keys::for_story(&story, &app.sections()));
     app.store()
         .transition(id, StoryStatus::Published, staff.id, t, None, &keys, "")
         .await?;
@@ -339,7 +339,7 @@ pub async fn withdraw(app: &App, staff: &Staff, id: i64) -> Result<()> {
     if !permissions::allows(staff.role, Action::Withdraw) {
         return Err(denied("withdraw stories"));
     }
-    let keys = keys::for_story(&story, &app.sections()).join(" ");
+    let keys = keys::join(&keys::for_story(&story, &app.sections()));
     app.store()
         .transition(id, StoryStatus::Withdrawn, staff.id, now(), None, &keys, "")
         .await?;
@@ -352,7 +352,7 @@ pub async fn publish_due(app: &App) -> Result<usize> {
     let due = app.store().due_scheduled(now()).await?;
     for id in &due {
         if let Some(story) = app.store().story(*id).await? {
-            let keys = keys::for_story(&story, &app.sections()).join(" ");
+            let keys = keys::join(&keys::for_story(&story, &app.sections()));
             app.store()
                 .transition(
                     *id,
@@ -445,9 +445,9 @@ pub async fn correct(app: &App, staff: &Staff, id: i64, text: &str) -> Result<()
         ));
     }
     let mut k = keys::for_story(&story, &app.sections());
-    k.push(keys::CORRECTIONS.to_string());
+    k.push(keys::Key::Corrections);
     app.store()
-        .add_correction(id, text, staff.id, now(), &k.join(" "))
+        .add_correction(id, text, staff.id, now(), &keys::join(&k))
         .await?;
     app.apply_changes().await?;
     Ok(())
@@ -672,16 +672,16 @@ pub async fn merge_tags(app: &App, staff: &Staff, from: i64, into: i64) -> Resul
             "One of those tags no longer exists: reload the page.".into(),
         ));
     }
-    let mut k = vec![keys::tag(from), keys::tag(into)];
+    let mut k = vec![keys::Key::Tag(from), keys::Key::Tag(into)];
     k.extend(
         app.store()
             .stories_with_tag(from)
             .await?
             .into_iter()
-            .map(keys::story),
+            .map(keys::Key::Story),
     );
     app.store()
-        .merge_tags(from, into, now(), &k.join(" "))
+        .merge_tags(from, into, now(), &keys::join(&k))
         .await?;
     app.apply_changes().await?;
     Ok(())

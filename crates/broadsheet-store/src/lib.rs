@@ -13,12 +13,14 @@ mod error;
 mod newsroom;
 mod queries;
 mod taxonomy;
+mod traffic;
 
 pub use corrections::*;
 pub use error::StoreError;
 pub use newsroom::*;
 pub use queries::*;
 pub use taxonomy::*;
+pub use traffic::*;
 
 use std::path::Path;
 use std::str::FromStr;

@@ -25,6 +25,9 @@ pub struct FileConfig {
     pub page_cache_mb: Option<u64>,
     pub max_connections: Option<u32>,
     pub trusted_proxy_hops: Option<u8>,
+    pub rankings_every_secs: Option<u64>,
+    pub views_per_client: Option<u32>,
+    pub esi: Option<bool>,
 }
 
 /// Settings after merging every source.
@@ -36,6 +39,8 @@ pub struct Settings {
     pub paper: PaperConfig,
     pub page_cache_bytes: u64,
     pub max_connections: u32,
+    /// Shared page parts as ESI includes (`--esi`).
+    pub esi: bool,
 }
 
 pub fn load_file(path: &Path) -> Result<FileConfig, String> {
@@ -130,6 +135,18 @@ impl Settings {
             ));
         }
         paper.trusted_proxy_hops = usize::from(hops);
+        let every = c
+            .rankings_every_secs
+            .or(file.rankings_every_secs)
+            .unwrap_or(10);
+        if !(1..=3600).contains(&every) {
+            return Err(format!(
+                "rankings refresh every {every} seconds is out of range: use 1 to 3600"
+            ));
+        }
+        paper.rankings_refresh_secs = every;
+        paper.views_per_client_per_minute =
+            c.views_per_client.or(file.views_per_client).unwrap_or(60);
         let mb = c.page_cache_mb.or(file.page_cache_mb).unwrap_or(256);
         let max_connections = c.max_connections.or(file.max_connections).unwrap_or(16);
         Ok(Settings {
@@ -139,6 +156,7 @@ impl Settings {
             paper,
             page_cache_bytes: mb.max(1) << 20,
             max_connections: max_connections.max(1),
+            esi: c.esi || file.esi.unwrap_or(false),
         })
     }
 }

@@ -46,6 +46,7 @@ pub async fn serve(s: Settings, demo_if_empty: bool) -> Result<(), String> {
         WebOptions {
             cache_bytes: s.page_cache_bytes,
             metrics: Some(metrics),
+            esi: s.esi,
         },
     );
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

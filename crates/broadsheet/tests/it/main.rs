@@ -9,3 +9,4 @@ mod newsroom;
 mod pages;
 mod rankings;
 mod support;
+mod traffic;

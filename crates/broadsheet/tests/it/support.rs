@@ -102,6 +102,7 @@ impl Paper {
             WebOptions {
                 cache_bytes: 0,
                 metrics: Some(metrics()),
+                esi: false,
             },
         );
         let router = web.router();

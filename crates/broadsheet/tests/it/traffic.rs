@@ -505,3 +505,82 @@ async fn esi_pages_carry_includes_and_fragments_their_own_keys() -> TestResult {
     assert!(String::from_utf8_lossy(&body).contains("id=\"most-read\""));
     Ok(())
 }
+
+/// Measurement, not a check: Most Read computation time and view storage
+/// after a day of N simulated views (1,000 stories, every view from a new
+/// reader: the worst case for the reader rows), for each N in
+/// `BROADSHEET_VIEW_SIZES` (default 10000,1000000,10000000). Run with
+/// `cargo test -p broadsheet --test it most_read_cost -- --ignored --nocapture`.
+#[tokio::test]
+#[ignore]
+async fn most_read_cost_at_three_sizes() -> TestResult {
+    let sizes: Vec<u64> = std::env::var("BROADSHEET_VIEW_SIZES")
+        .unwrap_or_else(|_| "10000,1000000,10000000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    println!("| views/day | ingest s | Most Read ms (median of 20) | count rows | reader rows | db MB |");
+    println!("|---|---|---|---|---|---|");
+    for n in sizes {
+        let dir = tempfile::tempdir()?;
+        let url = crate::support::database_url(dir.path()).await?;
+        let store = crate::support::store(&url).await?;
+        broadsheet::make_demo(&store, 1_000, 7).await?;
+        let ids: Vec<i64> = store
+            .cards(broadsheet_store::Listing::All, 1_000, 0)
+            .await?
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        let now = broadsheet_app::now();
+        let window = 24 * 3600;
+        let mut rng: u64 = 0x2545_f491_4f6c_dd1d ^ n;
+        let t0 = std::time::Instant::now();
+        let mut done = 0u64;
+        while done < n {
+            let k = (n - done).min(20_000);
+            let batch: Vec<ViewRecord> = (0..k)
+                .map(|i| {
+                    rng ^= rng << 13;
+                    rng ^= rng >> 7;
+                    rng ^= rng << 17;
+                    // Skewed: a few stories take most views.
+                    let u = (rng % 10_000) as usize;
+                    let story = ids[(u * u / 100_000).min(ids.len() - 1)];
+                    ViewRecord {
+                        story_id: story,
+                        reader: (rng >> 1) as i64,
+                        at: now - window + ((done + i) * window as u64 / n) as i64,
+                    }
+                })
+                .collect();
+            store.record_views(&batch, window).await?;
+            done += k;
+        }
+        let ingest = t0.elapsed().as_secs_f64();
+        let mut times = Vec::new();
+        for _ in 0..20 {
+            let t = std::time::Instant::now();
+            let top = store.most_read(now - window, 10).await?;
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+            assert_eq!(top.len(), 10);
+        }
+        times.sort_by(|a, b| a.total_cmp(b));
+        let storage = store.view_storage().await?;
+        store.close().await;
+        let mb = if crate::support::backend() == "postgres" {
+            0.0
+        } else {
+            std::fs::read_dir(dir.path())?
+                .filter_map(|e| e.ok()?.metadata().ok())
+                .map(|m| m.len())
+                .sum::<u64>() as f64
+                / 1_048_576.0
+        };
+        println!(
+            "| {n} | {ingest:.1} | {:.2} | {} | {} | {mb:.1} |",
+            times[10], storage.count_rows, storage.reader_rows
+        );
+    }
+    Ok(())
+}

@@ -155,7 +155,7 @@ impl CachedPage {
     ) -> CachedPage {
         let base_etag = hex::encode(&Sha256::digest(body.as_bytes())[..12]);
         let size = body.len();
-        let parts = crate::fragments::split(body);
+        let parts = crate::fragments::cut_at_markers(body);
         let mut header_keys: Vec<Key> = keys.to_vec();
         let mut has_slots = false;
         for p in &parts {
@@ -352,6 +352,7 @@ impl PageCache {
         let mut index = self.lock();
         self.epoch.fetch_add(1, Ordering::AcqRel);
         if keys.iter().any(|k| k.is_everything()) {
+            self.pages.run_pending_tasks();
             let n = self.pages.entry_count() as usize;
             self.pages.invalidate_all();
             index.clear();

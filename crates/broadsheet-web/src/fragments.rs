@@ -81,7 +81,7 @@ pub enum Part {
 }
 
 /// Cuts rendered HTML at its markers. A marker that names no part is kept as text.
-pub fn split(html: String) -> Vec<Part> {
+pub fn cut_at_markers(html: String) -> Vec<Part> {
     if !html.contains(MARK_OPEN) {
         return vec![Part::Text(Bytes::from(html))];
     }
@@ -98,15 +98,12 @@ pub fn split(html: String) -> Vec<Part> {
         let Some(j) = s[name_from..].find(MARK_CLOSE).map(|j| j + name_from) else {
             break;
         };
-        match Slot::parse(&s[name_from..j]) {
-            Some(slot) => {
-                if i > start {
-                    parts.push(Part::Text(all.slice(start..i)));
-                }
-                parts.push(Part::Slot(slot));
-                start = j + MARK_CLOSE.len();
+        if let Some(slot) = Slot::parse(&s[name_from..j]) {
+            if i > start {
+                parts.push(Part::Text(all.slice(start..i)));
             }
-            None => {}
+            parts.push(Part::Slot(slot));
+            start = j + MARK_CLOSE.len();
         }
         pos = j + MARK_CLOSE.len();
     }
@@ -286,10 +283,10 @@ mod tests {
 
     #[test]
     fn split_cuts_at_known_markers_only() {
-        let parts = split(
-            "<p>a</p><!--bs:most-read--><p>b</p><!--bs:more-from:42--><!-- other --><!--bs:nope-->end"
-                .to_string(),
+        let html = String::from(
+            "<p>a</p><!--bs:most-read--><p>b</p><!--bs:more-from:42--><!-- other --><!--bs:nope-->end",
         );
+        let parts = cut_at_markers(html);
         assert_eq!(
             parts,
             vec![
@@ -301,7 +298,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            split("plain".to_string()),
+            cut_at_markers(String::from("plain")),
             vec![Part::Text(Bytes::from_static(b"plain"))]
         );
     }

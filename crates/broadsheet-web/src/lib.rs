@@ -323,9 +323,7 @@ where
     let mut mine: Option<Result<pages::Outcome, WebError>> = None;
     let shared = flight
         .get_or_init(|| async {
-            let Some(r) = render.take() else {
-                return None;
-            };
+            let r = render.take()?;
             let (page, other) = render_page(web, &key, r).await;
             mine = other;
             page

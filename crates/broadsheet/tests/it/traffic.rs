@@ -519,7 +519,9 @@ async fn most_read_cost_at_three_sizes() -> TestResult {
         .split(',')
         .filter_map(|s| s.trim().parse().ok())
         .collect();
-    println!("| views/day | ingest s | Most Read ms (median of 20) | count rows | reader rows | db MB |");
+    println!(
+        "| views/day | ingest s | Most Read ms (median of 20) | count rows | reader rows | db MB |"
+    );
     println!("|---|---|---|---|---|---|");
     for n in sizes {
         let dir = tempfile::tempdir()?;

@@ -7,7 +7,8 @@ use std::collections::{HashSet, VecDeque};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use crate::{App, Result, keys};
+use crate::keys::{self, Key};
+use crate::{App, Result};
 
 /// Ids are read again this far back: with PostgreSQL, a transaction that took
 /// a smaller id can commit after a larger one, so a plain "id > last" would
@@ -38,7 +39,7 @@ impl Seen {
 pub(crate) async fn apply(app: &App) -> Result<usize> {
     let last = app.inner.last_change.load(Ordering::Acquire);
     let rows = app.store().changes_since(last - LOOKBACK).await?;
-    let mut keys_out: Vec<String> = Vec::new();
+    let mut keys_out: Vec<Key> = Vec::new();
     let mut max = last;
     {
         let mut seen = match app.inner.seen.lock() {
@@ -51,7 +52,7 @@ pub(crate) async fn apply(app: &App) -> Result<usize> {
             if *id <= app.inner.change_floor || !seen.insert(*id) {
                 continue;
             }
-            keys_out.extend(ks.split_whitespace().map(str::to_string));
+            keys_out.extend(keys::parse_list(ks));
         }
     }
     app.inner.last_change.fetch_max(max, Ordering::AcqRel);
@@ -61,10 +62,7 @@ pub(crate) async fn apply(app: &App) -> Result<usize> {
     keys_out.sort();
     keys_out.dedup();
     let n = keys_out.len();
-    if keys_out
-        .iter()
-        .any(|k| k == keys::SECTIONS || k == keys::ALL)
-    {
+    if keys_out.iter().any(|k| k.is_everything()) {
         app.reload_sections().await?;
     }
     app.purge(keys_out);

@@ -23,6 +23,15 @@ pub struct PaperConfig {
     /// `X-Forwarded-For`. 0: the peer address is the client. The client
     /// address is taken only through these hops (SECURITY.md rule 9).
     pub trusted_proxy_hops: usize,
+    /// How often each node re-reads Most Read and Most Commented from the
+    /// database (seconds). Editor's Picks and the breaking banner do not
+    /// wait for it: their changes arrive as change events.
+    pub rankings_refresh_secs: u64,
+    /// Views one client address may add per minute (beyond: refused, counted
+    /// in `/metrics` as `capped`).
+    pub views_per_client_per_minute: u32,
+    /// Client addresses the per-minute cap tracks at once (memory bound).
+    pub view_cap_clients: usize,
 }
 
 impl PaperConfig {
@@ -38,6 +47,9 @@ impl PaperConfig {
             page_size: 20,
             preview_paragraphs: 2,
             trusted_proxy_hops: 0,
+            rankings_refresh_secs: 10,
+            views_per_client_per_minute: 60,
+            view_cap_clients: 200_000,
         })
     }
 }
@@ -55,6 +67,9 @@ impl Default for PaperConfig {
             page_size: 20,
             preview_paragraphs: 2,
             trusted_proxy_hops: 0,
+            rankings_refresh_secs: 10,
+            views_per_client_per_minute: 60,
+            view_cap_clients: 200_000,
         }
     }
 }

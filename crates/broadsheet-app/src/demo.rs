@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use broadsheet_demo::{BylineSeed, Demo, DemoSpec, PictureSeed};
 use broadsheet_domain::{Access, StoryStatus, permalink::slugify};
-use broadsheet_store::{NewAuthor, NewPicture, NewStory, Store, ViewRecord};
+use broadsheet_store::{NewAuthor, NewPicture, NewStory, Store};
 
 use crate::{AppError, Result, media};
 
@@ -205,16 +205,13 @@ pub async fn load(store: &Store, spec: DemoSpec) -> Result<DemoSummary> {
                 cs.iter()
                     .map(|c| (*id, c.author_name.clone(), c.body.clone(), c.created_at)),
             );
-            views.extend(vs.iter().map(|v| ViewRecord {
-                story_id: *id,
-                reader: v.reader.clone(),
-                at: v.at,
-            }));
+            // The generated history goes straight into the hourly counts.
+            views.extend(vs.iter().map(|v| (*id, v.at, 1)));
         }
         n_comments += comments.len();
         n_views += views.len();
         store.insert_comments(&comments).await?;
-        store.insert_views_raw(&views).await?;
+        store.add_view_counts(&views).await?;
         n_stories += ids.len();
         story_ids.extend(ids);
     }
@@ -230,7 +227,8 @@ pub async fn load(store: &Store, spec: DemoSpec) -> Result<DemoSummary> {
         .collect();
     let mut tx = store.begin().await?;
     tx.set_editors_picks(&picks).await?;
-    tx.change(crate::keys::ALL, spec.now).await?;
+    tx.change(&crate::keys::join(&[crate::keys::Key::All]), spec.now)
+        .await?;
     tx.commit().await?;
 
     Ok(DemoSummary {

@@ -27,10 +27,15 @@ use broadsheet_domain::permissions::Action;
 use broadsheet_domain::{Actor, Story, StoryCard, StoryStatus};
 use broadsheet_store::{Store, StoreError};
 
+use keys::Key;
+
 pub use config::PaperConfig;
 pub use rankings::{Ranked, Rankings};
 pub use sections::SectionTree;
-pub use views::ViewCounter;
+pub use views::{
+    BeaconOutcome, BeaconStats, ClientCaps, READER_COOKIE, ReaderSigner, Verdict, ViewCounter,
+    reader_id,
+};
 
 // The store's plain row types that pages render, re-exported so the web
 // crate names them through the app (it does not depend on the store).
@@ -103,7 +108,7 @@ pub fn now() -> i64 {
     jiff::Timestamp::now().as_second()
 }
 
-type Purger = Arc<dyn Fn(&[String]) + Send + Sync>;
+type Purger = Arc<dyn Fn(&[Key]) + Send + Sync>;
 
 /// The running paper. Cheap to clone.
 #[derive(Clone)]
@@ -134,6 +139,8 @@ impl App {
             store.clone(),
             config.most_read_window_secs,
             config.view_queue,
+            ViewCounter::load_signer(&store).await?,
+            ClientCaps::new(config.views_per_client_per_minute, config.view_cap_clients),
         );
         let app = App {
             inner: Arc::new(Inner {
@@ -189,14 +196,14 @@ impl App {
 
     /// Registers a cache to purge, by surrogate keys, whenever a change on
     /// any node touches what it holds. Purges run before the change returns.
-    pub fn on_purge(&self, f: impl Fn(&[String]) + Send + Sync + 'static) {
+    pub fn on_purge(&self, f: impl Fn(&[Key]) + Send + Sync + 'static) {
         match self.inner.purgers.write() {
             Ok(mut g) => g.push(Arc::new(f)),
             Err(p) => p.into_inner().push(Arc::new(f)),
         }
     }
 
-    fn purge(&self, keys: Vec<String>) {
+    fn purge(&self, keys: Vec<Key>) {
         let purgers = match self.inner.purgers.read() {
             Ok(g) => g.clone(),
             Err(p) => p.into_inner().clone(),
@@ -230,7 +237,9 @@ impl App {
         changes::apply(self).await
     }
 
-    /// Recomputes the rankings; purges pages that show them if they changed.
+    /// Recomputes the rankings; if what a page would show changed, tells the
+    /// purgers (`Key::Rankings`: the web layer re-renders the shared page
+    /// parts, not the pages).
     pub async fn refresh_rankings(&self) -> Result<bool> {
         let _guard = self.inner.ranking_lock.lock().await;
         let fresh = Rankings::compute(self).await?;
@@ -243,7 +252,7 @@ impl App {
                 Ok(mut g) => *g = Arc::new(fresh),
                 Err(p) => *p.into_inner() = Arc::new(fresh),
             }
-            self.purge(vec![keys::RANKINGS.to_string()]);
+            self.purge(vec![Key::Rankings]);
         }
         Ok(changed)
     }
@@ -335,7 +344,8 @@ impl App {
         tx.set_editors_picks(ids).await?;
         tx.audit(actor, "picks", None, &format!("stories {listed}"), t)
             .await?;
-        tx.change("picks", t).await?;
+        // Picks show in the shared page parts: a rankings change.
+        tx.change(&keys::join(&[Key::Rankings]), t).await?;
         tx.commit().await?;
         self.apply_changes().await?;
         Ok(())
@@ -353,22 +363,14 @@ pub enum StoryLookup {
 /// and change events.
 pub async fn reindex(store: &Store, config: &PaperConfig) -> Result<String> {
     let t = now();
-    let pruned = store
-        .prune_views(
-            t - config
-                .most_read_window_secs
-                .max(config.most_commented_window_secs)
-                - 86_400,
-        )
-        .await?;
+    let pruned = rankings::prune_views(store, config, t).await?;
     store.prune_changes(t - 7 * 86_400).await?;
-    let changes = format!("{} {}", keys::RANKINGS, keys::SECTIONS);
     store
-        .append_change(&format!("{changes} {}", keys::ALL), t)
+        .append_change(&keys::join(&[Key::Rankings, Key::Sections, Key::All]), t)
         .await?;
     let stories = store.count(Listing::All).await?;
     Ok(format!(
-        "reindexed: {stories} published stories; pruned {pruned} expired views; every node will rebuild its caches within seconds"
+        "reindexed: {stories} published stories; pruned {pruned} expired view rows; every node will rebuild its caches within seconds"
     ))
 }
 

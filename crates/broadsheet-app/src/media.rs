@@ -482,8 +482,12 @@ async fn published_use(app: &App, id: i64) -> Result<Option<Vec<String>>> {
         return Ok(None);
     }
     let mut out = vec![keys::picture(id)];
-    out.extend(stories.into_iter().map(keys::story));
-    out.extend(authors.into_iter().map(keys::author));
+    out.extend(stories.into_iter().map(|s| keys::Key::Story(s).to_string()));
+    out.extend(
+        authors
+            .into_iter()
+            .map(|a| keys::Key::Author(a).to_string()),
+    );
     Ok(Some(out))
 }
 

@@ -14,7 +14,8 @@ pub use crate::signin::{
     SESSION_SECS, SignInError, Staff, random_token, session, sign_out, token_hash,
 };
 
-use crate::{App, AppError, Result, keys, now};
+use crate::keys::{self, Key};
+use crate::{App, AppError, Result, now};
 
 fn denied(what: &str) -> AppError {
     AppError::Forbidden(format!("Your role does not allow you to {what}."))
@@ -248,8 +249,8 @@ pub async fn save(
         tx.audit(actor, "save", Some(id), "saved", t).await?;
         if published {
             let mut k = keys::for_story(&story, &app.sections());
-            k.extend(tags.iter().map(|t| keys::tag(*t)));
-            tx.change(&k.join(" "), t).await?;
+            k.extend(tags.iter().map(|t| Key::Tag(*t)));
+            tx.change(&keys::join(&k), t).await?;
         }
         Saved::Ok(current)
     } else {
@@ -321,7 +322,7 @@ async fn try_move(
     let mv = workflow::check(actor, own(actor, story), story.status, to).map_err(refused)?;
     let visible = to == StoryStatus::Published || story.status == StoryStatus::Published;
     let k = if visible {
-        keys::for_story(story, &app.sections()).join(" ")
+        keys::join(&keys::for_story(story, &app.sections()))
     } else {
         String::new()
     };
@@ -574,13 +575,13 @@ pub async fn correct(app: &App, actor: &Actor, id: i64, text: &str) -> Result<()
         ));
     }
     let mut k = keys::for_story(&story, &app.sections());
-    k.push(keys::CORRECTIONS.to_string());
+    k.push(Key::Corrections);
     let t = now();
     let mut tx = app.store().begin().await?;
     tx.insert_correction(id, text, t).await?;
     tx.mark_updated(id, t).await?;
     tx.audit(actor, "correct", Some(id), text, t).await?;
-    tx.change(&k.join(" "), t).await?;
+    tx.change(&keys::join(&k), t).await?;
     tx.commit().await?;
     app.apply_changes().await?;
     Ok(())
@@ -809,7 +810,7 @@ pub async fn add_section(app: &App, actor: &Actor, name: &str, parent: Option<i6
     };
     tx.audit(actor, "add-section", None, &format!("/{path} ({name})"), t)
         .await?;
-    tx.change(keys::SECTIONS, t).await?;
+    tx.change(&keys::join(&[Key::Sections]), t).await?;
     tx.commit().await?;
     app.apply_changes().await?;
     Ok(id)
@@ -833,7 +834,7 @@ pub async fn rename_section(app: &App, actor: &Actor, id: i64, name: &str) -> Re
         t,
     )
     .await?;
-    tx.change(keys::SECTIONS, t).await?;
+    tx.change(&keys::join(&[Key::Sections]), t).await?;
     tx.commit().await?;
     app.apply_changes().await?;
     Ok(())
@@ -874,7 +875,7 @@ pub async fn move_section(app: &App, actor: &Actor, id: i64, up: bool) -> Result
         t,
     )
     .await?;
-    tx.change(keys::SECTIONS, t).await?;
+    tx.change(&keys::join(&[Key::Sections]), t).await?;
     tx.commit().await?;
     app.apply_changes().await?;
     Ok(())
@@ -894,13 +895,13 @@ pub async fn merge_tags(app: &App, actor: &Actor, from: i64, into: i64) -> Resul
             "One of those tags no longer exists: reload the page.".into(),
         ));
     }
-    let mut k = vec![keys::tag(from), keys::tag(into)];
+    let mut k = vec![keys::Key::Tag(from), keys::Key::Tag(into)];
     k.extend(
         app.store()
             .stories_with_tag(from)
             .await?
             .into_iter()
-            .map(keys::story),
+            .map(keys::Key::Story),
     );
     let t = now();
     let mut tx = app.store().begin().await?;
@@ -913,7 +914,7 @@ pub async fn merge_tags(app: &App, actor: &Actor, from: i64, into: i64) -> Resul
         t,
     )
     .await?;
-    tx.change(&k.join(" "), t).await?;
+    tx.change(&keys::join(&k), t).await?;
     tx.commit().await?;
     app.apply_changes().await?;
     Ok(())

@@ -1,5 +1,13 @@
-//! Rankings: Most Read, Most Commented, Editor's Picks and the breaking
-//! banner, computed from stored rows and shared by every page.
+//! Rankings: Most Read, Most Commented, Editor's Picks, the breaking banner
+//! and the latest stories (More from), computed from stored rows and shared
+//! by every page.
+//!
+//! Most Read is read from the hourly view aggregates (a bounded number of
+//! rows, whatever the traffic). Each node recomputes on a configurable
+//! cadence (`rankings_refresh_secs`), and at once when a change event arrives
+//! (a pick, a breaking flag, a publish); when what a page shows changed, the
+//! purgers hear `Key::Rankings` and the web layer re-renders only the shared
+//! page parts.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -30,8 +38,13 @@ pub struct Rankings {
     pub most_commented: Vec<Ranked>,
     pub picks: Vec<Ranked>,
     pub breaking: Option<StoryCard>,
+    /// The newest published stories, newest first (More from).
+    pub latest: Vec<StoryCard>,
     pub computed_at: i64,
 }
+
+/// Latest stories kept for More from (a page shows six, minus itself).
+pub const LATEST: i64 = 7;
 
 impl Rankings {
     pub(crate) async fn compute(app: &App) -> Result<Rankings> {
@@ -77,6 +90,9 @@ impl Rankings {
             most_commented: ranked(&commented),
             picks: ranked(&pick_list),
             breaking: store.breaking_since(t - BREAKING_FOR_SECS).await?,
+            latest: store
+                .cards(broadsheet_store::Listing::All, LATEST, 0)
+                .await?,
             computed_at: t,
         })
     }
@@ -91,22 +107,48 @@ impl Rankings {
             && shown(&self.most_commented) == shown(&other.most_commented)
             && shown(&self.picks) == shown(&other.picks)
             && self.breaking == other.breaking
+            && self.latest == other.latest
     }
 }
 
-/// Recomputes the rankings every 30 s, so windows slide even when nothing
-/// happens, and prunes old change events. New views and comments reach the
-/// rankings sooner, through change events (see `views.rs`, `changes.rs`).
+/// Deletes what counting no longer needs: reader rows older than the Most
+/// Read window (they cannot block a count any more) and hourly counts older
+/// than the window plus a day.
+pub(crate) async fn prune_views(
+    store: &broadsheet_store::Store,
+    cfg: &crate::PaperConfig,
+    t: i64,
+) -> Result<u64> {
+    Ok(store
+        .prune_views(
+            t - cfg.most_read_window_secs,
+            t - cfg.most_read_window_secs - 86_400,
+        )
+        .await?)
+}
+
+/// Recomputes the rankings every `rankings_refresh_secs` (so new views reach
+/// Most Read and windows slide), and once a minute prunes expired view rows
+/// and old change events.
 pub(crate) async fn refresh_loop(app: App, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(Duration::from_secs(30));
+    let every = Duration::from_secs(app.config().rankings_refresh_secs.clamp(1, 3600));
+    let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_prune = 0;
     loop {
         tokio::select! {
             _ = tick.tick() => {}
             _ = shutdown.changed() => return,
         }
-        if let Err(e) = app.store().prune_changes(now() - 86_400).await {
-            tracing::warn!(error = %e, "pruning change events failed");
+        let t = now();
+        if t - last_prune >= 60 {
+            last_prune = t;
+            if let Err(e) = app.store().prune_changes(t - 86_400).await {
+                tracing::warn!(error = %e, "pruning change events failed");
+            }
+            if let Err(e) = prune_views(app.store(), app.config(), t).await {
+                tracing::warn!(error = %e, "pruning view rows failed");
+            }
         }
         if let Err(e) = app.refresh_rankings().await {
             tracing::warn!(error = %e, "rankings refresh failed; keeping the previous rankings");

@@ -54,8 +54,6 @@ pub async fn corrections(app: &App, limit: i64) -> Result<Vec<(Correction, Story
 pub struct StoryRead {
     pub story: Box<Story>,
     pub corrections: Vec<Correction>,
-    /// The newest published stories (for "More from").
-    pub latest: Vec<StoryCard>,
 }
 
 /// What a story address leads to for this reader.
@@ -73,12 +71,7 @@ pub async fn story(app: &App, id: i64) -> Result<StoryPage> {
         StoryLookup::Missing => return Ok(StoryPage::Missing),
     };
     let corrections = app.store().corrections_of(story.id).await?;
-    let latest = app.cards(Listing::All, 12, 0).await?;
-    Ok(StoryPage::Found(StoryRead {
-        story,
-        corrections,
-        latest,
-    }))
+    Ok(StoryPage::Found(StoryRead { story, corrections }))
 }
 
 /// Whether the database answers (for `/healthz`).

@@ -16,6 +16,7 @@ mod newsroom;
 mod queries;
 mod signin;
 mod taxonomy;
+mod traffic;
 mod tx;
 
 pub use corrections::*;
@@ -23,6 +24,7 @@ pub use error::StoreError;
 pub use newsroom::*;
 pub use queries::*;
 pub use taxonomy::*;
+pub use traffic::*;
 pub use tx::{StoryState, Tx};
 
 use std::path::Path;

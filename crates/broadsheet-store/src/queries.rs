@@ -164,14 +164,6 @@ pub struct NewPicture {
     pub original: Vec<u8>,
 }
 
-/// One story load to count.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ViewRecord {
-    pub story_id: i64,
-    pub reader: String,
-    pub at: i64,
-}
-
 /// A staff member's sign-in record.
 #[derive(Debug, Clone, FromRow)]
 pub struct StaffAccount {
@@ -623,63 +615,6 @@ impl Store {
         Ok(rows)
     }
 
-    // ----- views ------------------------------------------------------------
-
-    /// Counts views by the ranking rules (see `broadsheet_domain::ranking`):
-    /// a view is stored only if the same reader has no counted view of the
-    /// story younger than `window_secs`. Returns how many were counted.
-    pub async fn record_views(&self, batch: &[ViewRecord], window_secs: i64) -> Result<u64> {
-        let mut sorted: Vec<&ViewRecord> = batch.iter().collect();
-        sorted.sort_by_key(|v| v.at);
-        let counted = with_pool!(&self.db, p => {
-            let mut tx = p.begin().await?;
-            let mut counted = 0;
-            for v in &sorted {
-                counted += sqlx::query(
-                    "INSERT INTO views (story_id, reader, at) SELECT $1, $2, $3 \
-                     WHERE EXISTS (SELECT 1 FROM stories WHERE id = $1 AND status = 'published') \
-                     AND NOT EXISTS (SELECT 1 FROM views WHERE story_id = $1 AND reader = $2 AND at > $4)",
-                )
-                .bind(v.story_id).bind(&v.reader).bind(v.at).bind(v.at - window_secs)
-                .execute(&mut *tx).await?.rows_affected();
-            }
-            tx.commit().await?;
-            Ok::<u64, sqlx::Error>(counted)
-        })?;
-        Ok(counted)
-    }
-
-    /// Stores views as they are, without the once-per-window rule (the demo).
-    pub async fn insert_views_raw(&self, rows: &[ViewRecord]) -> Result<()> {
-        for chunk in rows.chunks(1000) {
-            with_pool!(&self.db, p => {
-                let mut qb = QueryBuilder::new("INSERT INTO views (story_id, reader, at) ");
-                qb.push_values(chunk, |mut b, v| {
-                    b.push_bind(v.story_id).push_bind(v.reader.clone()).push_bind(v.at);
-                });
-                qb.build().execute(p).await.map(|r| r.rows_affected())
-            })?;
-        }
-        Ok(())
-    }
-
-    /// Published stories with the most counted views since `since`.
-    pub async fn most_read(&self, since: i64, limit: i64) -> Result<Vec<(i64, i64)>> {
-        let rows: Vec<(i64, i64)> = with_pool!(&self.db, p => sqlx::query_as(
-            "SELECT v.story_id, COUNT(*) AS n FROM views v JOIN stories s ON s.id = v.story_id \
-             WHERE v.at > $1 AND s.status = 'published' \
-             GROUP BY v.story_id ORDER BY n DESC, v.story_id ASC LIMIT $2"
-        ).bind(since).bind(limit).fetch_all(p).await)?;
-        Ok(rows)
-    }
-
-    /// Deletes views older than `before` (they can no longer count).
-    pub async fn prune_views(&self, before: i64) -> Result<u64> {
-        let n = with_pool!(&self.db, p => sqlx::query("DELETE FROM views WHERE at < $1")
-            .bind(before).execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(n)
-    }
-
     // ----- editor's picks ---------------------------------------------------
 
     pub async fn editors_picks(&self) -> Result<Vec<i64>> {
@@ -746,7 +681,7 @@ impl Store {
             let mut tx = p.begin().await?;
             for table in [
                 "sessions", "audit_log", "corrections", "revisions", "tag_redirects",
-                "editors_picks", "views", "comments", "story_tags", "story_authors", "stories",
+                "editors_picks", "view_counts", "view_readers", "comments", "story_tags", "story_authors", "stories",
                 "tags", "picture_renditions", "pictures", "authors", "sections",
             ] {
                 sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&mut *tx).await?;

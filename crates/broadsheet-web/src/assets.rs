@@ -254,12 +254,12 @@ async fn serve_media(web: &Web, file: &str, headers: &HeaderMap, staff_only: boo
     res
 }
 
-const READER_COOKIE: &str = "bsr";
-
 /// `/v/{story}.gif`: the view beacon every story page embeds. Counting here,
 /// not in the page handler, keeps Most Read right when pages come from a CDN
-/// or the page cache. Bots are ignored; the reader is known by a cookie, or
-/// (without cookies) by a hash of address and browser.
+/// or the page cache. Whether a view counts is the app's decision
+/// (`broadsheet_app::views`): bots no, unsigned or forged reader cookies no
+/// (the reader gets a signed one for next time), and at most so many per
+/// client address per minute.
 pub async fn beacon(
     State(web): State<Web>,
     Path(file): Path<String>,
@@ -273,32 +273,18 @@ pub async fn beacon(
     let ua = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok());
-    let mut set_cookie = None;
-    if let Some(id) = id.filter(|_| !broadsheet_domain::ranking::is_bot(ua)) {
-        let cookie = headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|kv| kv.trim().split_once('='))
-            .find(|(k, v)| {
-                *k == READER_COOKIE && v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit())
-            })
-            .map(|(_, v)| v.to_string());
-        let reader = match cookie {
-            Some(c) => c,
-            None => {
-                let d = Sha256::digest(format!("{ip}|{}", ua.unwrap_or("")).as_bytes());
-                let r = hex::encode(&d[..16]);
-                set_cookie = Some(format!(
-                    "{READER_COOKIE}={r}; Path=/v/; Max-Age=31536000; HttpOnly; SameSite=Lax{}",
-                    if web.hsts { "; Secure" } else { "" }
-                ));
-                r
-            }
-        };
-        web.app.views().record(id, reader, broadsheet_app::now());
-    }
+    let cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, v)| *k == broadsheet_app::READER_COOKIE && v.len() <= 128)
+        .map(|(_, v)| v);
+    let outcome = web
+        .app
+        .views()
+        .beacon(id, cookie, ip, ua, broadsheet_app::now());
     let mut res = Response::new(Body::from(GIF));
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/gif"));
@@ -306,8 +292,15 @@ pub async fn beacon(
         header::CACHE_CONTROL,
         HeaderValue::from_static("no-store, private"),
     );
-    if let Some(c) = set_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
-        h.insert(header::SET_COOKIE, c);
+    if let Some(value) = outcome.new_cookie {
+        let c = format!(
+            "{}={value}; Path=/v/; Max-Age=31536000; HttpOnly; SameSite=Lax{}",
+            broadsheet_app::READER_COOKIE,
+            if web.hsts { "; Secure" } else { "" }
+        );
+        if let Ok(c) = HeaderValue::from_str(&c) {
+            h.insert(header::SET_COOKIE, c);
+        }
     }
     res
 }

@@ -2,23 +2,25 @@
 //! media, the view beacon and the operational endpoints.
 //!
 //! Reader pages go through one path ([`page`]): look in the page cache by
-//! normalised URL, else render, store with surrogate keys, and answer with
-//! ETag, Last-Modified, Cache-Control, Surrogate-Key and the negotiated
-//! encoding.
+//! [`CacheKey`] (normalised path, page number, variant), else render (once,
+//! however many requests missed together), store with surrogate keys, and
+//! answer with the shared parts spliced in (`fragments.rs`), ETag,
+//! Last-Modified, Cache-Control, Surrogate-Key and the negotiated encoding.
 
 mod assets;
 pub mod cache;
 pub mod client;
 mod error;
 mod extract;
+pub mod fragments;
 mod layers;
 mod newsroom;
 mod pages;
 mod respond;
 mod view;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -26,12 +28,14 @@ use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use broadsheet_app::App;
+use broadsheet_app::keys::Key;
 use metrics_exporter_prometheus::PrometheusHandle;
 use serde::Deserialize;
 
-pub use cache::PageCache;
+pub use cache::{CacheKey, PageCache, Variant};
 pub use client::ClientIp;
 pub use error::WebError;
+pub use fragments::Fragments;
 pub use layers::RequestId;
 
 /// Shared state of the web layer. Cheap to clone.
@@ -46,6 +50,17 @@ pub struct Web {
     hits: Arc<AtomicU64>,
     misses: Arc<AtomicU64>,
     signin: Arc<broadsheet_app::signin::SignInGuard>,
+    shared: Arc<SharedParts>,
+    renders: Arc<AtomicU64>,
+}
+
+/// The current rendering of the shared page parts, and the generation the
+/// app has asked for (bumped by a rankings change; rendered on the next request).
+struct SharedParts {
+    current: RwLock<Arc<Fragments>>,
+    wanted: AtomicU64,
+    rebuilding: Mutex<()>,
+    esi: bool,
 }
 
 /// Options for the web layer.
@@ -58,6 +73,9 @@ pub struct WebOptions {
     /// With a token, the public router serves `/metrics` to requests bearing
     /// it; without, `/metrics` is only on [`Web::metrics_router`].
     pub metrics_token: Option<String>,
+    /// Pages carry `<esi:include>` tags for the shared parts instead of the
+    /// parts themselves (a CDN with ESI in front; see `fragments.rs`).
+    pub esi: bool,
 }
 
 impl Web {
@@ -83,13 +101,30 @@ impl Web {
             hits: Arc::new(AtomicU64::new(0)),
             misses: Arc::new(AtomicU64::new(0)),
             signin: Arc::new(broadsheet_app::signin::SignInGuard::default()),
+            shared: Arc::new(SharedParts {
+                current: RwLock::new(Arc::new(Fragments::empty())),
+                wanted: AtomicU64::new(1),
+                rebuilding: Mutex::new(()),
+                esi: opts.esi,
+            }),
+            renders: Arc::new(AtomicU64::new(0)),
             app,
         };
         web.signin.start_sweeper();
         let cache = web.cache.clone();
+        let shared = web.shared.clone();
         web.app.on_purge(move |keys| {
-            let n = cache.purge(keys);
-            tracing::debug!(purged = n, keys = %keys.join(" "), "page cache purge");
+            // The shared parts show the rankings (and every story in them):
+            // render them again; no page holds them, so none is purged for them.
+            if keys.iter().any(|k| *k == Key::Rankings || k.is_everything()) {
+                shared.wanted.fetch_add(1, Ordering::AcqRel);
+            }
+            let pages: Vec<Key> = keys.iter().copied().filter(|k| *k != Key::Rankings).collect();
+            if pages.is_empty() {
+                return;
+            }
+            let n = cache.purge(&pages);
+            tracing::debug!(purged = n, keys = %broadsheet_app::keys::join(&pages), "page cache purge");
         });
         web
     }
@@ -107,6 +142,47 @@ impl Web {
             .with_state(self.clone())
     }
 
+    /// The shared page parts, rendered again first if the rankings changed.
+    pub fn fragments(&self) -> Arc<Fragments> {
+        let read = |s: &SharedParts| match s.current.read() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        };
+        let current = read(&self.shared);
+        let wanted = self.shared.wanted.load(Ordering::Acquire);
+        if current.generation >= wanted {
+            return current;
+        }
+        let _one = match self.shared.rebuilding.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        let current = read(&self.shared);
+        if current.generation >= wanted {
+            return current;
+        }
+        match Fragments::render(&self.app, wanted, self.shared.esi) {
+            Ok(f) => {
+                let f = Arc::new(f);
+                metrics::counter!("broadsheet_fragment_renders_total").increment(1);
+                match self.shared.current.write() {
+                    Ok(mut g) => *g = f.clone(),
+                    Err(p) => *p.into_inner() = f.clone(),
+                }
+                f
+            }
+            Err(e) => {
+                tracing::error!(error = ?e, "rendering the shared page parts failed; serving the previous ones");
+                current
+            }
+        }
+    }
+
+    /// Pages rendered on this node since it started (cache misses that rendered).
+    pub fn renders(&self) -> u64 {
+        self.renders.load(Ordering::Relaxed)
+    }
+
     /// The router with every route and layer. `/metrics` is here only behind
     /// the bearer token, when one is set; otherwise it is not found.
     pub fn router(&self) -> Router {
@@ -120,6 +196,7 @@ impl Web {
             .route("/media/{file}", get(assets::media))
             .route("/newsroom/media/{file}", get(assets::newsroom_media))
             .route("/v/{file}", get(assets::beacon))
+            .route("/_fragments/{name}", get(fragment))
             .route("/authors/{slug}", get(author))
             .route("/corrections", get(corrections))
             .route("/newsroom", get(newsroom::dashboard))
@@ -191,6 +268,12 @@ impl Web {
         metrics::counter!("broadsheet_page_cache_hits_total").absolute(h);
         metrics::counter!("broadsheet_page_cache_misses_total").absolute(m);
         metrics::gauge!("broadsheet_page_cache_hit_ratio").set(h as f64 / (h + m).max(1) as f64);
+        metrics::counter!("broadsheet_page_renders_total").absolute(self.renders());
+        metrics::gauge!("broadsheet_page_cache_bytes").set(self.cache.weighted_bytes() as f64);
+        metrics::gauge!("broadsheet_view_cap_clients")
+            .set(self.app.views().capped_clients() as f64);
+        metrics::gauge!("broadsheet_view_cap_per_minute")
+            .set(f64::from(self.app.config().views_per_client_per_minute));
     }
 }
 
@@ -212,26 +295,24 @@ fn page_number(q: &PageQuery) -> Result<i64, WebError> {
     }
 }
 
-fn cache_key(path: &str, page: i64) -> String {
-    if page > 1 {
-        format!("{path}?page={page}")
-    } else {
-        path.to_string()
-    }
+fn cache_key(path: &str, page: i64) -> CacheKey {
+    CacheKey::new(path, page)
 }
 
-/// Serves a page from the cache, or renders and stores it.
-async fn page<F, Fut>(web: &Web, key: String, headers: &HeaderMap, render: F) -> Response
+/// What one render produced: a stored page, or anything else (a redirect,
+/// an error) for the request that ran it.
+type Rendering = (
+    Option<Arc<cache::CachedPage>>,
+    Option<Result<pages::Outcome, WebError>>,
+);
+
+async fn render_page<F, Fut>(web: &Web, key: &CacheKey, render: F) -> Rendering
 where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<pages::Outcome, WebError>>,
 {
-    if let Some(hit) = web.cache.get(&key) {
-        web.count_hit(true);
-        return respond::page(&hit, headers, true);
-    }
-    web.count_hit(false);
     let epoch = web.cache.epoch();
+    web.renders.fetch_add(1, Ordering::Relaxed);
     match render().await {
         Ok(pages::Outcome::Page(r)) => {
             let cached = Arc::new(cache::CachedPage::new(
@@ -240,18 +321,104 @@ where
                 &r.keys,
                 r.cache_control,
                 broadsheet_app::now(),
+                &web.fragments(),
             ));
-            web.cache.insert(key, &r.keys, cached.clone(), epoch);
-            respond::page(&cached, headers, false)
+            web.cache
+                .insert(key.clone(), &r.keys, cached.clone(), epoch);
+            (Some(cached), None)
         }
+        other => (None, Some(other)),
+    }
+}
+
+/// Serves a page from the cache, or renders and stores it. Requests that
+/// miss the same key together wait for one render and share its page.
+async fn page<F, Fut>(web: &Web, key: CacheKey, headers: &HeaderMap, render: F) -> Response
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<pages::Outcome, WebError>>,
+{
+    if let Some(hit) = web.cache.get(&key) {
+        web.count_hit(true);
+        let body = hit.assembled(&web.fragments());
+        return respond::page(&hit, &body, headers, true);
+    }
+    web.count_hit(false);
+    let flight = web.cache.flight(&key);
+    let mut render = Some(render);
+    let mut mine: Option<Result<pages::Outcome, WebError>> = None;
+    let shared = flight
+        .get_or_init(|| async {
+            let r = render.take()?;
+            let (page, other) = render_page(web, &key, r).await;
+            mine = other;
+            page
+        })
+        .await
+        .clone();
+    web.cache.land(&key, &flight);
+    let outcome = match (shared, mine) {
+        (Some(p), _) => {
+            let body = p.assembled(&web.fragments());
+            return respond::page(&p, &body, headers, false);
+        }
+        (None, Some(o)) => o,
+        // The render we waited for was not a page (a redirect, an error):
+        // find out for ourselves.
+        (None, None) => match render.take() {
+            Some(r) => match render_page(web, &key, r).await {
+                (Some(p), _) => {
+                    let body = p.assembled(&web.fragments());
+                    return respond::page(&p, &body, headers, false);
+                }
+                (None, Some(o)) => o,
+                (None, None) => Err(WebError::NotFound),
+            },
+            None => Err(WebError::NotFound),
+        },
+    };
+    match outcome {
         Ok(pages::Outcome::Moved(to)) => Redirect::permanent(&to).into_response(),
+        Ok(pages::Outcome::Page(_)) => {
+            WebError::Internal("a rendered page was not stored".into()).into_response()
+        }
         Err(e) => e.into_response(),
     }
 }
 
+#[derive(Deserialize)]
+struct FragmentQuery {
+    exclude: Option<i64>,
+}
+
+/// `/_fragments/{name}`: one shared page part, for a CDN assembling pages
+/// with ESI (`--esi`), with its own surrogate keys.
+async fn fragment(
+    State(web): State<Web>,
+    Path(name): Path<String>,
+    Query(q): Query<FragmentQuery>,
+) -> Response {
+    let frags = web.fragments();
+    let Some((slot, bytes)) = frags.by_name(&name, q.exclude) else {
+        return WebError::NotFound.into_response();
+    };
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8".to_string()),
+            (header::CACHE_CONTROL, pages::CACHE_PAGE.to_string()),
+            (
+                header::HeaderName::from_static("surrogate-key"),
+                broadsheet_app::keys::join(slot.keys()),
+            ),
+        ],
+        bytes.clone(),
+    )
+        .into_response()
+}
+
 async fn home(State(web): State<Web>, headers: HeaderMap) -> Response {
     let app = web.app.clone();
-    page(&web, "/".to_string(), &headers, || async move {
+    page(&web, cache_key("/", 1), &headers, || async move {
         pages::home(&app).await.map(pages::Outcome::Page)
     })
     .await
@@ -259,9 +426,12 @@ async fn home(State(web): State<Web>, headers: HeaderMap) -> Response {
 
 async fn corrections(State(web): State<Web>, headers: HeaderMap) -> Response {
     let app = web.app.clone();
-    page(&web, "/corrections".to_string(), &headers, || async move {
-        pages::corrections(&app).await.map(pages::Outcome::Page)
-    })
+    page(
+        &web,
+        cache_key("/corrections", 1),
+        &headers,
+        || async move { pages::corrections(&app).await.map(pages::Outcome::Page) },
+    )
     .await
 }
 
@@ -346,7 +516,7 @@ async fn fallback(State(web): State<Web>, uri: Uri, headers: HeaderMap) -> Respo
         let app = web.app.clone();
         let id = addr.id;
         let requested = path.to_string();
-        return page(&web, path.to_string(), &headers, || async move {
+        return page(&web, cache_key(path, 1), &headers, || async move {
             pages::story(&app, &requested, id).await
         })
         .await;

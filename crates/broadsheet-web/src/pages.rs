@@ -1,14 +1,19 @@
 //! Reader pages: home, section fronts, stories, authors, tags, and the error
 //! pages. Each renders to a [`Rendered`] page that the cache stores with the
-//! surrogate keys of what it shows.
+//! surrogate keys of what it shows. The shared parts (Most Read, Editor's
+//! Picks, Most Commented, the breaking banner, More from on story pages) are
+//! not in a page: it holds markers where they go (`<!--bs:…-->`), and
+//! `fragments.rs` splices them in at serve time, so pages carry no
+//! `rankings` key and survive ranking changes.
 
 use std::collections::HashSet;
 
 use askama::Template;
 use axum::http::StatusCode;
 use broadsheet_app::entitlement::{self, Reader};
+use broadsheet_app::keys::{self, Key};
 use broadsheet_app::reader::{self, StoryPage as StoryLoad};
-use broadsheet_app::{App, Listing, SectionTree, keys, render};
+use broadsheet_app::{App, Listing, render};
 use broadsheet_domain::time::{ShownTime, show};
 use broadsheet_domain::{PictureRef, StoryCard, permalink};
 
@@ -19,7 +24,7 @@ use crate::view::{self, CardView, Chrome, NavItem, Pager, PicView, Rails};
 pub struct Rendered {
     pub status: StatusCode,
     pub html: String,
-    pub keys: Vec<String>,
+    pub keys: Vec<Key>,
     pub cache_control: &'static str,
 }
 
@@ -39,29 +44,11 @@ pub struct Link {
     pub url: String,
 }
 
-const RAIL_SIZE: usize = 6;
-
-fn rails(app: &App, sections: &SectionTree, latest: &[StoryCard], exclude: &HashSet<i64>) -> Rails {
-    let r = app.rankings();
-    let more: Vec<StoryCard> = latest
-        .iter()
-        .filter(|c| !exclude.contains(&c.id))
-        .take(RAIL_SIZE)
-        .cloned()
-        .collect();
-    Rails {
-        most_read: view::ranked(app, sections, &r.most_read),
-        picks: view::ranked(app, sections, &r.picks),
-        most_commented: view::ranked(app, sections, &r.most_commented),
-        more_from: view::cards(app, sections, &more),
-    }
+fn story_keys(keys_out: &mut Vec<Key>, cards: &[CardView]) {
+    keys_out.extend(cards.iter().map(|c| Key::Story(c.id)));
 }
 
-fn story_keys(keys_out: &mut Vec<String>, cards: &[CardView]) {
-    keys_out.extend(cards.iter().map(|c| keys::story(c.id)));
-}
-
-fn finish(mut keys_out: Vec<String>) -> Vec<String> {
+fn finish(mut keys_out: Vec<Key>) -> Vec<Key> {
     keys_out.sort();
     keys_out.dedup();
     keys_out
@@ -105,7 +92,7 @@ pub async fn home(app: &App) -> Result<Rendered, WebError> {
         .cloned()
         .collect();
     shown.extend(top.iter().map(|c| c.id));
-    let mut keys_out = vec![keys::FRONT.to_string(), keys::RANKINGS.to_string()];
+    let mut keys_out = vec![Key::Front];
     let mut section_rails = Vec::new();
     for s in sections.top() {
         let cards: Vec<StoryCard> = app
@@ -116,7 +103,7 @@ pub async fn home(app: &App) -> Result<Rendered, WebError> {
             .take(3)
             .collect();
         shown.extend(cards.iter().map(|c| c.id));
-        keys_out.push(keys::section(s.id));
+        keys_out.push(Key::Section(s.id));
         if cards.is_empty() {
             continue;
         }
@@ -134,10 +121,19 @@ pub async fn home(app: &App) -> Result<Rendered, WebError> {
                 .collect(),
         });
     }
-    let mut rails = rails(app, &sections, &latest, &shown);
     // Most Commented is on every story page; the home page keeps to its brief.
-    rails.most_commented.clear();
-    rails.more_from.truncate(4);
+    // More from is inline here: it leaves out every story the page shows.
+    let more: Vec<StoryCard> = latest
+        .iter()
+        .filter(|c| !shown.contains(&c.id))
+        .take(4)
+        .cloned()
+        .collect();
+    let rails = Rails {
+        most_commented: false,
+        more_from: view::cards(app, &sections, &more),
+        more_from_slot: None,
+    };
     let lead = lead.map(|c| view::card(app, &sections, &c, 0));
     let top = view::cards(app, &sections, &top);
     let mut chrome = view::chrome(app, &sections, app.config().name.clone(), "/", None);
@@ -153,8 +149,9 @@ pub async fn home(app: &App) -> Result<Rendered, WebError> {
         "url": view::absolute(app, "/"),
     })));
     story_keys(&mut keys_out, &top);
+    story_keys(&mut keys_out, &rails.more_from);
     if let Some(l) = &lead {
-        keys_out.push(keys::story(l.id));
+        keys_out.push(Key::Story(l.id));
     }
     for r in &section_rails {
         story_keys(&mut keys_out, &r.cards);
@@ -198,7 +195,7 @@ struct FrontSpec<'a> {
     crumbs: Vec<NavItem>,
     children: Vec<NavItem>,
     root: Option<i64>,
-    keys: Vec<String>,
+    keys: Vec<Key>,
 }
 
 async fn front(app: &App, spec: FrontSpec<'_>, page: i64) -> Result<Rendered, WebError> {
@@ -226,7 +223,6 @@ async fn front(app: &App, spec: FrontSpec<'_>, page: i64) -> Result<Rendered, We
         chrome.description = spec.intro.clone();
     }
     let mut keys_out = spec.keys;
-    keys_out.push(keys::RANKINGS.to_string());
     story_keys(&mut keys_out, &cards);
     let page = FrontPage {
         chrome,
@@ -290,7 +286,7 @@ pub async fn section(app: &App, path: &str, page: i64) -> Result<Rendered, WebEr
         crumbs,
         children,
         root,
-        keys: vec![keys::section(sec.id)],
+        keys: vec![Key::Section(sec.id)],
     };
     front(app, spec, page).await
 }
@@ -309,7 +305,7 @@ pub async fn author(app: &App, slug: &str, page: i64) -> Result<Rendered, WebErr
         crumbs: Vec::new(),
         children: Vec::new(),
         root: None,
-        keys: vec![keys::author(a.id)],
+        keys: vec![Key::Author(a.id)],
     };
     front(app, spec, page).await
 }
@@ -331,7 +327,7 @@ pub async fn tag(app: &App, slug: &str, page: i64) -> Result<Rendered, WebError>
         crumbs: Vec::new(),
         children: Vec::new(),
         root: None,
-        keys: vec![keys::tag(t.id)],
+        keys: vec![Key::Tag(t.id)],
     };
     front(app, spec, page).await
 }
@@ -396,9 +392,11 @@ pub async fn story(app: &App, requested_path: &str, id: i64) -> Result<Outcome, 
         .into_iter()
         .map(|c| (show(c.at, tz), c.text))
         .collect();
-    let latest = read.latest;
-    let exclude: HashSet<i64> = [story.id].into_iter().collect();
-    let rails = rails(app, &sections, &latest, &exclude);
+    let rails = Rails {
+        most_commented: true,
+        more_from: Vec::new(),
+        more_from_slot: Some(story.id),
+    };
 
     let canonical = view::absolute(app, &path);
     let lead = story.lead_picture.as_ref().map(view::picture);
@@ -477,8 +475,11 @@ pub async fn story(app: &App, requested_path: &str, id: i64) -> Result<Outcome, 
     chrome.json_ld = Some(view::json_ld(&graph));
     chrome.og_image = lead.as_ref().map(|p| view::absolute(app, &p.src));
 
-    let mut keys_out = keys::for_story(&story, &sections);
-    story_keys(&mut keys_out, &rails.more_from);
+    // Rankings and More from (the front's latest) are spliced in, not baked in.
+    let keys_out: Vec<Key> = keys::for_story(&story, &sections)
+        .into_iter()
+        .filter(|k| !matches!(k, Key::Front | Key::Rankings))
+        .collect();
     let page = StoryPage {
         chrome,
         crumbs,
@@ -565,26 +566,39 @@ struct ErrorTemplate {
 }
 
 fn gone(app: &App, id: i64) -> Result<Rendered, WebError> {
-    let html = error_html(
+    let html = error_page(
         app,
         StatusCode::GONE,
         "This story has been withdrawn and is no longer available.",
         "",
+        true,
     )?;
     Ok(Rendered {
         status: StatusCode::GONE,
         html,
-        keys: vec![keys::story(id), keys::RANKINGS.to_string()],
+        keys: vec![Key::Story(id)],
         cache_control: CACHE_GONE,
     })
 }
 
-/// A full error page for `status`.
+/// A full error page for `status`, with the breaking banner inline (error
+/// pages are not cached).
 pub fn error_html(
     app: &App,
     status: StatusCode,
     message: &str,
     reference: &str,
+) -> Result<String, WebError> {
+    error_page(app, status, message, reference, false)
+}
+
+/// An error page; `slots`: the breaking banner as a spliced part (cached pages).
+fn error_page(
+    app: &App,
+    status: StatusCode,
+    message: &str,
+    reference: &str,
+    slots: bool,
 ) -> Result<String, WebError> {
     let sections = app.sections();
     let heading = match status {
@@ -602,6 +616,7 @@ pub fn error_html(
         None,
     );
     chrome.noindex = true;
+    chrome.breaking_slot = slots;
     let page = ErrorTemplate {
         chrome,
         heading: heading.to_string(),
@@ -631,11 +646,11 @@ pub async fn corrections(app: &App) -> Result<Rendered, WebError> {
     let sections = app.sections();
     let list = reader::corrections(app, 100).await?;
     let tz = &app.config().time_zone;
-    let mut keys_out = vec![keys::CORRECTIONS.to_string(), keys::RANKINGS.to_string()];
+    let mut keys_out = vec![Key::Corrections];
     let items = list
         .into_iter()
         .map(|(c, card)| {
-            keys_out.push(keys::story(card.id));
+            keys_out.push(Key::Story(card.id));
             CorrectionItem {
                 time: show(c.at, tz),
                 url: view::story_url(&sections, &card),

@@ -5,7 +5,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 
-use crate::cache::CachedPage;
+use crate::cache::{Assembled, CachedPage};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Encoding {
@@ -54,7 +54,7 @@ pub fn negotiate(headers: &HeaderMap) -> Encoding {
     }
 }
 
-fn not_modified(page: &CachedPage, headers: &HeaderMap) -> bool {
+fn not_modified(page: &Assembled, headers: &HeaderMap) -> bool {
     if let Some(inm) = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -75,34 +75,27 @@ fn not_modified(page: &CachedPage, headers: &HeaderMap) -> bool {
     false
 }
 
-static HTML: HeaderValue = HeaderValue::from_static("text/html; charset=utf-8");
 static VARY: HeaderValue = HeaderValue::from_static("Accept-Encoding");
 
-pub fn page(page: &CachedPage, headers: &HeaderMap, hit: bool) -> Response {
+/// Answers with a cached page as assembled with the current shared parts.
+pub fn page(page: &CachedPage, body: &Assembled, headers: &HeaderMap, hit: bool) -> Response {
     let cacheable = page.status == StatusCode::OK;
-    let mut res: Response = if cacheable && not_modified(page, headers) {
+    let mut res: Response = if cacheable && not_modified(body, headers) {
         let mut r = Response::new(Body::empty());
         *r.status_mut() = StatusCode::NOT_MODIFIED;
         r
     } else {
-        let enc = negotiate(headers);
-        let body = match enc {
-            Encoding::Brotli if !page.br.is_empty() => page.br.clone(),
-            Encoding::Gzip if !page.gzip.is_empty() => page.gzip.clone(),
-            _ => page.identity.clone(),
+        let (bytes, coding) = match negotiate(headers) {
+            Encoding::Brotli if !body.br().is_empty() => (body.br().clone(), Some("br")),
+            Encoding::Gzip if !body.gzip().is_empty() => (body.gzip().clone(), Some("gzip")),
+            _ => (body.identity.clone(), None),
         };
-        let mut r = Response::new(Body::from(body));
+        let mut r = Response::new(Body::from(bytes));
         *r.status_mut() = page.status;
         let h = r.headers_mut();
-        h.insert(header::CONTENT_TYPE, HTML.clone());
-        match enc {
-            Encoding::Brotli if !page.br.is_empty() => {
-                h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("br"));
-            }
-            Encoding::Gzip if !page.gzip.is_empty() => {
-                h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-            }
-            _ => {}
+        h.insert(header::CONTENT_TYPE, page.content_type.clone());
+        if let Some(c) = coding {
+            h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(c));
         }
         r
     };
@@ -110,8 +103,8 @@ pub fn page(page: &CachedPage, headers: &HeaderMap, hit: bool) -> Response {
     // Room for these and the layer's security headers: no regrowth per response.
     h.reserve(20);
     h.insert(header::VARY, VARY.clone());
-    h.insert(header::ETAG, page.etag.clone());
-    h.insert(header::LAST_MODIFIED, page.last_modified.clone());
+    h.insert(header::ETAG, body.etag.clone());
+    h.insert(header::LAST_MODIFIED, body.last_modified.clone());
     h.insert(header::CACHE_CONTROL, page.cache_control.clone());
     h.insert("surrogate-key", page.surrogate_keys.clone());
     h.insert(

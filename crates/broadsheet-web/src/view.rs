@@ -16,6 +16,8 @@ pub struct Chrome {
     pub canonical: String,
     pub nav: Vec<NavItem>,
     pub breaking: Option<CardView>,
+    /// The breaking banner is a spliced part (cached pages), not `breaking`.
+    pub breaking_slot: bool,
     pub css: String,
     pub is_home: bool,
     pub json_ld: Option<String>,
@@ -30,6 +32,7 @@ pub struct NavItem {
     pub current: bool,
 }
 
+#[derive(Clone)]
 pub struct PicView {
     pub src: String,
     pub small: String,
@@ -41,6 +44,7 @@ pub struct PicView {
     pub height: i64,
 }
 
+#[derive(Clone)]
 pub struct CardView {
     pub id: i64,
     pub url: String,
@@ -121,12 +125,14 @@ pub fn ranked(app: &App, sections: &SectionTree, list: &[Ranked]) -> Vec<CardVie
         .collect()
 }
 
-/// The rails every story page and the home page show.
+/// The rails every story page and the home page show. Most Read, Editor's
+/// Picks and Most Commented are always spliced in (`fragments.rs`); More from
+/// is spliced on story pages (`more_from_slot`: the story to leave out) and
+/// inline on the home page (which leaves out every story it already shows).
 pub struct Rails {
-    pub most_read: Vec<CardView>,
-    pub picks: Vec<CardView>,
-    pub most_commented: Vec<CardView>,
+    pub most_commented: bool,
     pub more_from: Vec<CardView>,
+    pub more_from_slot: Option<i64>,
 }
 
 pub fn nav(sections: &SectionTree, current_root: Option<i64>) -> Vec<NavItem> {
@@ -173,6 +179,7 @@ pub fn chrome(
         canonical: absolute(app, path),
         nav: nav(sections, current_root),
         breaking,
+        breaking_slot: true,
         css: CSS_URL.to_string(),
         is_home: false,
         json_ld: None,

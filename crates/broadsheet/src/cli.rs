@@ -15,7 +15,8 @@ use clap::{Args, Parser, Subcommand};
         Settings come from, in order: options, BROADSHEET_* environment variables, the TOML file \
         named by --config, then defaults. The file may hold: data_dir, database_url, listen, \
         paper_name, base_url, time_zone, most_read_window_hours, most_commented_window_hours, \
-        page_cache_mb, max_connections, trusted_proxy_hops, metrics_listen, metrics_token. \
+        page_cache_mb, max_connections, trusted_proxy_hops, metrics_listen, metrics_token, \
+        rankings_every_secs, views_per_client, esi. \
         Unknown keys are refused.\n\n\
         Logging: BROADSHEET_LOG (or RUST_LOG) sets the filter, e.g. `info` or `warn`; \
         BROADSHEET_LOG_FORMAT=json writes JSON lines."
@@ -100,6 +101,28 @@ pub struct Common {
         value_name = "N"
     )]
     pub trusted_proxy_hops: Option<u8>,
+    /// How often each node re-reads Most Read and Most Commented, in seconds
+    /// [default: 10]. Editor's Picks and breaking news show at once regardless.
+    #[arg(
+        long,
+        global = true,
+        env = "BROADSHEET_RANKINGS_EVERY_SECS",
+        value_name = "SECS"
+    )]
+    pub rankings_every_secs: Option<u64>,
+    /// Views one client address may add per minute; more are refused and
+    /// counted in /metrics [default: 60].
+    #[arg(
+        long,
+        global = true,
+        env = "BROADSHEET_VIEWS_PER_CLIENT",
+        value_name = "N"
+    )]
+    pub views_per_client: Option<u32>,
+    /// Pages carry <esi:include> tags for the shared parts (Most Read, picks,
+    /// breaking, More from) for a CDN that assembles them (Varnish with ESI).
+    #[arg(long, global = true, env = "BROADSHEET_ESI")]
+    pub esi: bool,
 }
 
 #[derive(Debug, Subcommand)]

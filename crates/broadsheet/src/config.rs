@@ -27,6 +27,9 @@ pub struct FileConfig {
     pub trusted_proxy_hops: Option<u8>,
     pub metrics_listen: Option<String>,
     pub metrics_token: Option<String>,
+    pub rankings_every_secs: Option<u64>,
+    pub views_per_client: Option<u32>,
+    pub esi: Option<bool>,
 }
 
 /// Settings after merging every source.
@@ -42,6 +45,8 @@ pub struct Settings {
     pub metrics_listen: Option<SocketAddr>,
     /// A bearer token that opens `/metrics` on the public listener.
     pub metrics_token: Option<String>,
+    /// Shared page parts as ESI includes (`--esi`).
+    pub esi: bool,
 }
 
 /// Shortest metrics token we accept.
@@ -168,6 +173,18 @@ impl Settings {
                 "the metrics token is not usable: use at least {MIN_METRICS_TOKEN} printable characters without spaces, such as the output of `openssl rand -hex 32`"
             ));
         }
+        let every = c
+            .rankings_every_secs
+            .or(file.rankings_every_secs)
+            .unwrap_or(10);
+        if !(1..=3600).contains(&every) {
+            return Err(format!(
+                "rankings refresh every {every} seconds is out of range: use 1 to 3600"
+            ));
+        }
+        paper.rankings_refresh_secs = every;
+        paper.views_per_client_per_minute =
+            c.views_per_client.or(file.views_per_client).unwrap_or(60);
         let mb = c.page_cache_mb.or(file.page_cache_mb).unwrap_or(256);
         let max_connections = c.max_connections.or(file.max_connections).unwrap_or(16);
         Ok(Settings {
@@ -179,6 +196,7 @@ impl Settings {
             max_connections: max_connections.max(1),
             metrics_listen,
             metrics_token,
+            esi: c.esi || file.esi.unwrap_or(false),
         })
     }
 }

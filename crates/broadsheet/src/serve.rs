@@ -110,6 +110,7 @@ pub async fn serve(s: Settings, demo: DemoPolicy) -> Result<(), String> {
             cache_bytes: s.page_cache_bytes,
             metrics: Some(metrics),
             metrics_token: s.metrics_token.clone(),
+            esi: s.esi,
         },
     );
     let (stop_tx, stop_rx) = watch::channel(false);

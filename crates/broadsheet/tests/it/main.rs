@@ -16,4 +16,5 @@ mod security_media;
 mod security_signin;
 mod support;
 mod tidy;
+mod traffic;
 mod workflow;

@@ -331,7 +331,7 @@ async fn withdrawal_reaches_every_page_through_change_events() -> TestResult {
         assert!(p.get(t).await?.body.contains(&path));
     }
     // Another node (or the CLI) withdraws it: only the database is shared.
-    let keys = broadsheet_app::keys::for_story(&s, &p.app.sections()).join(" ");
+    let keys = broadsheet_app::keys::join(&broadsheet_app::keys::for_story(&s, &p.app.sections()));
     let t = broadsheet_app::now();
     let mut tx = p.app.store().begin().await?;
     assert!(

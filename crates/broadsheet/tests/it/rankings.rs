@@ -6,7 +6,8 @@ use crate::support::{Paper, TestResult, between};
 
 const BROWSER: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36";
 
-/// (reader cookie, user agent, counted?) — all for the same story, in order.
+/// (reader, user agent, counted?) — all for the same story, in order. Each
+/// reader has a cookie the server signed.
 const BEACON_TABLE: &[(&str, &str, bool)] = &[
     ("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", BROWSER, true),
     // The same reader again within the window: not counted.
@@ -48,8 +49,12 @@ async fn beacon_counts_readers_once_and_ignores_bots() -> TestResult {
     let s = p.story_where(|_| true).await?;
     let before = views_of(&p, s.id).await?;
     let mut expected = before;
+    let mut signed: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
     for (i, (reader, ua, counted)) in BEACON_TABLE.iter().enumerate() {
-        let cookie = format!("bsr={reader}");
+        let value = signed
+            .entry(reader)
+            .or_insert_with(|| p.app.views().signer().issue());
+        let cookie = format!("bsr={value}");
         let r = p
             .request(
                 &format!("/v/{}.gif", s.id),
@@ -69,19 +74,34 @@ async fn beacon_counts_readers_once_and_ignores_bots() -> TestResult {
             "row {i}: {reader} {ua}"
         );
     }
-    // A reader without a cookie is given one, and counted once.
+    // A reader without a cookie is given a signed one (not counted yet), and
+    // is counted once from then on.
     let r = p
         .request(&format!("/v/{}.gif", s.id), &[("user-agent", BROWSER)])
         .await?;
-    assert!(r.header("set-cookie").starts_with("bsr="));
-    p.request(&format!("/v/{}.gif", s.id), &[("user-agent", BROWSER)])
-        .await?;
+    let set = r.header("set-cookie").to_string();
+    assert!(set.starts_with("bsr="));
+    p.app.flush_views().await?;
+    assert_eq!(views_of(&p, s.id).await?, expected);
+    let cookie = set.split(';').next().unwrap_or("").to_string();
+    for _ in 0..2 {
+        let r = p
+            .request(
+                &format!("/v/{}.gif", s.id),
+                &[("user-agent", BROWSER), ("cookie", &cookie)],
+            )
+            .await?;
+        assert_eq!(r.header("set-cookie"), "", "a signed cookie is kept");
+    }
     p.app.flush_views().await?;
     assert_eq!(views_of(&p, s.id).await?, expected + 1);
     // Nonsense and unknown stories are not counted and do not fail.
     assert_eq!(p.get("/v/nonsense.gif").await?.status, StatusCode::OK);
-    p.request("/v/99999999.gif", &[("user-agent", BROWSER)])
-        .await?;
+    p.request(
+        "/v/99999999.gif",
+        &[("user-agent", BROWSER), ("cookie", &cookie)],
+    )
+    .await?;
     assert_eq!(p.app.flush_views().await?, 0);
     Ok(())
 }
@@ -111,9 +131,11 @@ async fn one_count_per_reader_per_window_and_windows_expire() -> TestResult {
     let counted_before = views_of(&p, s.id).await?;
     let mut expected = 0;
     for (i, (reader, offset, counted)) in WINDOW_TABLE.iter().enumerate() {
-        p.app
-            .views()
-            .record(s.id, format!("window-{reader}"), start + offset);
+        p.app.views().record(
+            s.id,
+            broadsheet_app::reader_id(&format!("window-{reader}")),
+            start + offset,
+        );
         let n = p.app.flush_views().await?;
         assert_eq!(n, u64::from(*counted), "row {i}: {reader} at +{offset}");
         if *counted {
@@ -159,9 +181,11 @@ async fn rankings_follow_new_views_and_reach_the_pages() -> TestResult {
             .contains(&format!("-{}\"", s.id))
     );
     for i in 0..(top + 5) {
-        p.app
-            .views()
-            .record(s.id, format!("fresh-reader-{i}"), broadsheet_app::now());
+        p.app.views().record(
+            s.id,
+            broadsheet_app::reader_id(&format!("fresh-reader-{i}")),
+            broadsheet_app::now(),
+        );
     }
     p.app.flush_views().await?;
     assert!(p.app.refresh_rankings().await?, "rankings changed");
@@ -169,8 +193,8 @@ async fn rankings_follow_new_views_and_reach_the_pages() -> TestResult {
     let page_after = p.get("/").await?;
     assert_eq!(
         page_after.header("x-cache"),
-        "miss",
-        "the purge reached the cached home page"
+        "hit",
+        "a rankings change keeps the cached home page"
     );
     let most_read = between(&page_after.body, "id=\"most-read\"", "</section>");
     let first = between(most_read, "<li", "</li>");

@@ -617,6 +617,7 @@ async fn metrics_behind_a_bearer_token() -> TestResult {
             cache_bytes: 0,
             metrics: None,
             metrics_token: Some("s3cret-token-0123456789".into()),
+            esi: false,
         },
     );
     let router = web.router();

@@ -164,6 +164,7 @@ impl Paper {
                 cache_bytes: 0,
                 metrics: Some(metrics()),
                 metrics_token: None,
+                esi: false,
             },
         );
         let router = web.router();

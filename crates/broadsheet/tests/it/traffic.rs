@@ -1,0 +1,592 @@
+//! Real traffic: views that can be trusted (signed reader cookies, caps per
+//! client address), Most Read from aggregates equal to a brute-force count,
+//! cached pages that survive ranking changes and view traffic, and one
+//! render for a burst of misses.
+
+use std::collections::HashMap;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use broadsheet_store::{ViewRecord, view_bucket};
+use tower::ServiceExt;
+
+use crate::support::{Paper, TestResult, between};
+
+const BROWSER: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36";
+const GOOGLEBOT: &str = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+
+/// Which cookie a beacon carries.
+#[derive(Clone, Copy)]
+enum Cookie {
+    /// A cookie the server signed for this reader.
+    Signed(&'static str),
+    /// The old unsigned form: any 32 hex digits.
+    Unsigned(&'static str),
+    /// A signed-looking cookie with a MAC made up by the client.
+    Forged,
+    None,
+}
+
+/// (cookie, user agent, client address, counted?) — beacons for one story,
+/// in order, with a cap of 3 views per client address per minute.
+const COUNTING_TABLE: &[(Cookie, &str, &str, bool)] = &[
+    (Cookie::Signed("ann"), BROWSER, "198.51.100.1", true),
+    // The same reader again within the window.
+    (Cookie::Signed("ann"), BROWSER, "198.51.100.1", false),
+    (Cookie::Signed("bob"), BROWSER, "198.51.100.1", true),
+    // Bots never count, signed or not.
+    (Cookie::Signed("cat"), GOOGLEBOT, "198.51.100.2", false),
+    (Cookie::Signed("cat"), "curl/8.5.0", "198.51.100.2", false),
+    // Unsigned, forged or missing cookies never count.
+    (
+        Cookie::Unsigned("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+        BROWSER,
+        "198.51.100.3",
+        false,
+    ),
+    (Cookie::Forged, BROWSER, "198.51.100.3", false),
+    (Cookie::None, BROWSER, "198.51.100.3", false),
+    // 198.51.100.1 has sent three signed views this minute (ann twice, bob):
+    // the cap, whoever the reader.
+    (Cookie::Signed("dan"), BROWSER, "198.51.100.1", false),
+    (Cookie::Signed("eve"), BROWSER, "198.51.100.1", false),
+    (Cookie::Signed("fay"), BROWSER, "198.51.100.1", false),
+    // Another address is not affected.
+    (Cookie::Signed("eve"), BROWSER, "198.51.100.4", true),
+    // A client cannot pick its address: with one trusted hop only the last
+    // X-Forwarded-For entry is believed (the forged one on the left is not).
+    (
+        Cookie::Signed("gus"),
+        BROWSER,
+        "10.9.9.9, 198.51.100.1",
+        false,
+    ),
+];
+
+async fn read_count(p: &Paper, story: i64) -> Result<i64, Box<dyn std::error::Error>> {
+    Ok(p.app
+        .store()
+        .most_read(0, 100_000)
+        .await?
+        .iter()
+        .find(|(id, _)| *id == story)
+        .map(|(_, n)| *n)
+        .unwrap_or(0))
+}
+
+fn capped_config() -> broadsheet_app::PaperConfig {
+    broadsheet_app::PaperConfig {
+        views_per_client_per_minute: 3,
+        trusted_proxy_hops: 1,
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn views_count_only_from_signed_readers_within_the_client_cap() -> TestResult {
+    let p = Paper::demo_with(20, capped_config()).await?;
+    let s = p.story_where(|_| true).await?;
+    let before = read_count(&p, s.id).await?;
+    let signer = p.app.views().signer();
+    let mut cookies: HashMap<&str, String> = HashMap::new();
+    let forged = format!("{}.{}", "ab".repeat(16), "cd".repeat(16));
+    let stats = p.app.views().stats();
+    let capped_before = stats.capped.load(std::sync::atomic::Ordering::Relaxed);
+    let mut expected = before;
+    for (i, (cookie, ua, client, counted)) in COUNTING_TABLE.iter().enumerate() {
+        let value = match cookie {
+            Cookie::Signed(name) => Some(
+                cookies
+                    .entry(name)
+                    .or_insert_with(|| signer.issue())
+                    .clone(),
+            ),
+            Cookie::Unsigned(v) => Some(v.to_string()),
+            Cookie::Forged => Some(forged.clone()),
+            Cookie::None => None,
+        };
+        let cookie_header = value.map(|v| format!("bsr={v}")).unwrap_or_default();
+        let mut headers = vec![("user-agent", *ua), ("x-forwarded-for", *client)];
+        if !cookie_header.is_empty() {
+            headers.push(("cookie", &cookie_header));
+        }
+        let r = p.request(&format!("/v/{}.gif", s.id), &headers).await?;
+        assert_eq!(r.status, StatusCode::OK, "row {i}");
+        let unsigned = matches!(cookie, Cookie::Unsigned(_) | Cookie::Forged | Cookie::None);
+        if unsigned && !broadsheet_domain::ranking::is_bot(Some(ua)) {
+            let set = r.header("set-cookie");
+            assert!(
+                set.starts_with("bsr="),
+                "row {i}: a signed cookie is issued"
+            );
+            let v = between(set, "bsr=", ";").trim_start_matches("bsr=");
+            assert!(
+                signer.verify(v).is_some(),
+                "row {i}: the issued cookie is signed"
+            );
+        } else {
+            assert_eq!(r.header("set-cookie"), "", "row {i}: no new cookie");
+        }
+        p.app.flush_views().await?;
+        if *counted {
+            expected += 1;
+        }
+        assert_eq!(read_count(&p, s.id).await?, expected, "row {i}");
+    }
+    assert!(stats.capped.load(std::sync::atomic::Ordering::Relaxed) - capped_before >= 3);
+    // What the caps dropped shows in /metrics.
+    let m = p.get("/metrics").await?;
+    assert!(
+        m.body
+            .contains("broadsheet_views_refused_total{reason=\"capped\"}"),
+        "capped views in /metrics"
+    );
+    assert!(
+        m.body
+            .contains("broadsheet_views_refused_total{reason=\"unsigned\"}")
+    );
+    assert!(m.body.contains("broadsheet_view_cap_clients"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn random_cookies_cannot_move_most_read() -> TestResult {
+    // The attack from the issue: many beacons with fresh random `bsr` values.
+    let p = Paper::demo(20).await?;
+    let listed: Vec<i64> = p
+        .app
+        .rankings()
+        .most_read
+        .iter()
+        .map(|r| r.card.id)
+        .collect();
+    let s = p.story_where(|s| !listed.contains(&s.id)).await?;
+    let before = read_count(&p, s.id).await?;
+    for i in 0..200u32 {
+        let cookie = format!("bsr={:032x}", u128::from(i) * 7_919 + 1);
+        p.request(
+            &format!("/v/{}.gif", s.id),
+            &[("user-agent", BROWSER), ("cookie", &cookie)],
+        )
+        .await?;
+    }
+    p.app.flush_views().await?;
+    assert_eq!(read_count(&p, s.id).await?, before);
+    p.app.refresh_rankings().await?;
+    assert!(!p.app.rankings().most_read.iter().any(|r| r.card.id == s.id));
+    Ok(())
+}
+
+/// The brute-force reference: every event in time order, once per reader per
+/// story per window, then counted if its hour is in the window.
+fn brute_force(events: &[ViewRecord], now: i64, window: i64) -> HashMap<i64, i64> {
+    let mut sorted: Vec<&ViewRecord> = events.iter().collect();
+    sorted.sort_by_key(|e| e.at);
+    let mut last: HashMap<(i64, i64), i64> = HashMap::new();
+    let mut out: HashMap<i64, i64> = HashMap::new();
+    for e in sorted {
+        let key = (e.story_id, e.reader);
+        if let Some(prev) = last.get(&key)
+            && e.at - prev < window
+        {
+            continue;
+        }
+        last.insert(key, e.at);
+        if view_bucket(e.at) >= view_bucket(now - window) {
+            *out.entry(e.story_id).or_default() += 1;
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn most_read_from_aggregates_equals_a_brute_force_count() -> TestResult {
+    let window = 6 * 3600;
+    let cfg = broadsheet_app::PaperConfig {
+        most_read_window_secs: window,
+        ..Default::default()
+    };
+    let p = Paper::demo_with(30, cfg).await?;
+    let cards = p
+        .app
+        .store()
+        .cards(broadsheet_store::Listing::All, 12, 0)
+        .await?;
+    let ids: Vec<i64> = cards.iter().map(|c| c.id).collect();
+    let now = broadsheet_app::now();
+    let since = now - window;
+    let baseline: HashMap<i64, i64> = p
+        .app
+        .store()
+        .most_read(since, 100_000)
+        .await?
+        .into_iter()
+        .collect();
+    // 4,000 views over the last 14 hours, 150 readers, skewed towards a few
+    // stories, in time order as beacons would deliver them; one unknown story.
+    let mut rng: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let mut events: Vec<ViewRecord> = (0..4_000)
+        .map(|_| {
+            let r = next();
+            let pick = (r % 100) as usize;
+            let story = if pick < 3 {
+                99_999_999
+            } else {
+                ids[(pick * pick / 900).min(ids.len() - 1)]
+            };
+            ViewRecord {
+                story_id: story,
+                reader: ((r >> 20) % 150) as i64,
+                at: now - 14 * 3600 + ((r >> 40) % (14 * 3600)) as i64,
+            }
+        })
+        .collect();
+    events.sort_by_key(|e| e.at);
+    for batch in events.chunks(333) {
+        p.app.store().record_views(batch, window).await?;
+    }
+    let expected = brute_force(
+        &events
+            .iter()
+            .filter(|e| ids.contains(&e.story_id))
+            .cloned()
+            .collect::<Vec<_>>(),
+        now,
+        window,
+    );
+    let got = p.app.store().most_read(since, 100_000).await?;
+    let got_map: HashMap<i64, i64> = got.iter().copied().collect();
+    for id in &ids {
+        let added = got_map.get(id).copied().unwrap_or(0) - baseline.get(id).copied().unwrap_or(0);
+        assert_eq!(added, expected.get(id).copied().unwrap_or(0), "story {id}");
+    }
+    assert!(!got_map.contains_key(&99_999_999));
+    // And the order is the reference order: most first, ties by lower id.
+    let mut want: Vec<(i64, i64)> = got_map.iter().map(|(k, v)| (*k, *v)).collect();
+    want.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    assert_eq!(got, want);
+    // Pruning keeps what the window needs and nothing older.
+    let storage = p.app.store().view_storage().await?;
+    assert!(storage.reader_rows > 0 && storage.count_rows > 0);
+    p.app
+        .store()
+        .prune_views(now - window, now - window - 86_400)
+        .await?;
+    let pruned = p.app.store().view_storage().await?;
+    assert!(pruned.reader_rows < storage.reader_rows);
+    assert_eq!(
+        p.app.store().most_read(since, 100_000).await?,
+        got,
+        "pruning keeps the window"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_rankings_change_keeps_cached_pages_and_shows_the_new_order() -> TestResult {
+    let p = Paper::demo(40).await?;
+    let listed: Vec<i64> = p
+        .app
+        .rankings()
+        .most_read
+        .iter()
+        .map(|r| r.card.id)
+        .collect();
+    let top = p
+        .app
+        .rankings()
+        .most_read
+        .first()
+        .map(|r| r.count)
+        .unwrap_or(0);
+    let s = p.story_where(|s| !listed.contains(&s.id)).await?;
+    let other = p.story_where(|x| x.id != s.id).await?;
+    let paths = [p.path_of(&other), "/".to_string(), "/news".to_string()];
+    for path in &paths {
+        p.get(path).await?;
+        assert_eq!(p.get(path).await?.header("x-cache"), "hit", "{path} cached");
+    }
+    let renders = p.web.renders();
+    for i in 0..(top + 5) {
+        p.app.views().record(
+            s.id,
+            broadsheet_app::reader_id(&format!("new-reader-{i}")),
+            broadsheet_app::now(),
+        );
+    }
+    p.app.flush_views().await?;
+    assert!(p.app.refresh_rankings().await?, "Most Read moved");
+    assert_eq!(p.app.rankings().most_read[0].card.id, s.id);
+    for path in &paths[..2] {
+        let r = p.get(path).await?;
+        assert_eq!(r.header("x-cache"), "hit", "{path} kept in the cache");
+        let rail = between(&r.body, "id=\"most-read\"", "</section>");
+        let first = between(rail, "<li", "</li>");
+        assert!(
+            first.contains(&format!("-{}\"", s.id)),
+            "{path}: new leader first"
+        );
+    }
+    assert_eq!(p.web.renders(), renders, "no page was rendered again");
+    // Editor's Picks show at once, still without re-rendering pages.
+    let picks: Vec<i64> = vec![s.id];
+    p.app
+        .set_editors_picks(&broadsheet_domain::Actor::Operator, &picks)
+        .await?;
+    let r = p.get(&paths[0]).await?;
+    assert_eq!(r.header("x-cache"), "hit");
+    let rail = between(&r.body, "id=\"editors-picks\"", "</section>");
+    assert!(rail.contains(&format!("-{}\"", s.id)));
+    assert_eq!(p.web.renders(), renders);
+    // The ETag follows the parts, so a browser's copy is not wrongly fresh.
+    let etag = r.header("etag").to_string();
+    let again = p.request(&paths[0], &[("if-none-match", &etag)]).await?;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    p.app
+        .set_editors_picks(&broadsheet_domain::Actor::Operator, &[other.id])
+        .await?;
+    let after = p.request(&paths[0], &[("if-none-match", &etag)]).await?;
+    assert_eq!(after.status, StatusCode::OK, "new parts, new ETag");
+    // A CDN is told the page shows the rankings.
+    assert!(
+        after
+            .header("surrogate-key")
+            .split(' ')
+            .any(|k| k == "rankings")
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn cached_pages_survive_view_traffic() -> TestResult {
+    let p = Paper::demo(30).await?;
+    let cards = p
+        .app
+        .store()
+        .cards(broadsheet_store::Listing::All, 5, 0)
+        .await?;
+    let mut paths = vec!["/".to_string()];
+    for c in &cards {
+        if let Some(s) = p.app.store().story(c.id).await? {
+            paths.push(p.path_of(&s));
+        }
+    }
+    for path in &paths {
+        p.get(path).await?;
+    }
+    let renders = p.web.renders();
+    let signer = p.app.views().signer();
+    // Rounds of beacons from distinct signed readers, each flushed, with
+    // change polling and ranking refreshes as the jobs would run them.
+    for round in 0..5 {
+        for (i, c) in cards.iter().enumerate() {
+            for _ in 0..(round + i) {
+                let cookie = format!("bsr={}", signer.issue());
+                p.request(
+                    &format!("/v/{}.gif", c.id),
+                    &[("user-agent", BROWSER), ("cookie", &cookie)],
+                )
+                .await?;
+            }
+        }
+        p.app.flush_views().await?;
+        p.app.apply_changes().await?;
+        p.app.refresh_rankings().await?;
+        for path in &paths {
+            assert_eq!(
+                p.get(path).await?.header("x-cache"),
+                "hit",
+                "round {round}: {path}"
+            );
+        }
+    }
+    assert_eq!(p.web.renders(), renders, "view traffic rendered no page");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_burst_of_misses_renders_once() -> TestResult {
+    let p = Paper::demo(20).await?;
+    let s = p.story_where(|_| true).await?;
+    let path = p.path_of(&s);
+    let before = p.web.renders();
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..16 {
+        let router = p.router.clone();
+        let req = Request::builder().uri(&path).body(Body::empty())?;
+        set.spawn(async move { router.oneshot(req).await });
+    }
+    let mut bodies = Vec::new();
+    while let Some(r) = set.join_next().await {
+        let res = r??;
+        assert_eq!(res.status(), StatusCode::OK);
+        bodies.push(
+            http_body_util::BodyExt::collect(res.into_body())
+                .await?
+                .to_bytes(),
+        );
+    }
+    assert_eq!(
+        p.web.renders() - before,
+        1,
+        "16 concurrent misses, one render"
+    );
+    assert!(bodies.windows(2).all(|w| w[0] == w[1]));
+    // Misses of a page that does not exist are not shared, and not stored.
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..4 {
+        let router = p.router.clone();
+        let req = Request::builder()
+            .uri("/news/no-such-story-99999999")
+            .body(Body::empty())?;
+        set.spawn(async move { router.oneshot(req).await });
+    }
+    while let Some(r) = set.join_next().await {
+        assert_eq!(r??.status(), StatusCode::NOT_FOUND);
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn esi_pages_carry_includes_and_fragments_their_own_keys() -> TestResult {
+    let p = Paper::demo(20).await?;
+    let web = broadsheet_web::Web::new(
+        p.app.clone(),
+        broadsheet_web::WebOptions {
+            esi: true,
+            ..Default::default()
+        },
+    );
+    let router = web.router();
+    let s = p.story_where(|_| true).await?;
+    let path = p.path_of(&s);
+    let res = router
+        .clone()
+        .oneshot(Request::builder().uri(&path).body(Body::empty())?)
+        .await?;
+    let keys = res
+        .headers()
+        .get("surrogate-key")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let body = http_body_util::BodyExt::collect(res.into_body())
+        .await?
+        .to_bytes();
+    let body = String::from_utf8_lossy(&body);
+    assert!(body.contains("<esi:include src=\"/_fragments/most-read\"/>"));
+    assert!(body.contains(&format!(
+        "<esi:include src=\"/_fragments/more-from?exclude={}\"/>",
+        s.id
+    )));
+    assert!(
+        !keys.split(' ').any(|k| k == "rankings"),
+        "the page does not depend on rankings: {keys}"
+    );
+    let res = router
+        .oneshot(
+            Request::builder()
+                .uri("/_fragments/most-read")
+                .body(Body::empty())?,
+        )
+        .await?;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers()
+            .get("surrogate-key")
+            .and_then(|v| v.to_str().ok()),
+        Some("rankings")
+    );
+    let body = http_body_util::BodyExt::collect(res.into_body())
+        .await?
+        .to_bytes();
+    assert!(String::from_utf8_lossy(&body).contains("id=\"most-read\""));
+    Ok(())
+}
+
+/// Measurement, not a check: Most Read computation time and view storage
+/// after a day of N simulated views (1,000 stories, every view from a new
+/// reader: the worst case for the reader rows), for each N in
+/// `BROADSHEET_VIEW_SIZES` (default 10000,1000000,10000000). Run with
+/// `cargo test -p broadsheet --test it most_read_cost -- --ignored --nocapture`.
+#[tokio::test]
+#[ignore]
+async fn most_read_cost_at_three_sizes() -> TestResult {
+    let sizes: Vec<u64> = std::env::var("BROADSHEET_VIEW_SIZES")
+        .unwrap_or_else(|_| "10000,1000000,10000000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    println!(
+        "| views/day | ingest s | Most Read ms (median of 20) | count rows | reader rows | db MB |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for n in sizes {
+        let dir = tempfile::tempdir()?;
+        let url = crate::support::database_url(dir.path()).await?;
+        let store = crate::support::store(&url).await?;
+        broadsheet::make_demo(&store, 1_000, 7).await?;
+        let ids: Vec<i64> = store
+            .cards(broadsheet_store::Listing::All, 1_000, 0)
+            .await?
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        let now = broadsheet_app::now();
+        let window = 24 * 3600;
+        let mut rng: u64 = 0x2545_f491_4f6c_dd1d ^ n;
+        let t0 = std::time::Instant::now();
+        let mut done = 0u64;
+        while done < n {
+            let k = (n - done).min(20_000);
+            let batch: Vec<ViewRecord> = (0..k)
+                .map(|i| {
+                    rng ^= rng << 13;
+                    rng ^= rng >> 7;
+                    rng ^= rng << 17;
+                    // Skewed: a few stories take most views.
+                    let u = (rng % 10_000) as usize;
+                    let story = ids[(u * u / 100_000).min(ids.len() - 1)];
+                    ViewRecord {
+                        story_id: story,
+                        reader: (rng >> 1) as i64,
+                        at: now - window + ((done + i) * window as u64 / n) as i64,
+                    }
+                })
+                .collect();
+            store.record_views(&batch, window).await?;
+            done += k;
+        }
+        let ingest = t0.elapsed().as_secs_f64();
+        let mut times = Vec::new();
+        for _ in 0..20 {
+            let t = std::time::Instant::now();
+            let top = store.most_read(now - window, 10).await?;
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+            assert_eq!(top.len(), 10);
+        }
+        times.sort_by(|a, b| a.total_cmp(b));
+        let storage = store.view_storage().await?;
+        store.close().await;
+        let mb = if crate::support::backend() == "postgres" {
+            0.0
+        } else {
+            std::fs::read_dir(dir.path())?
+                .filter_map(|e| e.ok()?.metadata().ok())
+                .map(|m| m.len())
+                .sum::<u64>() as f64
+                / 1_048_576.0
+        };
+        println!(
+            "| {n} | {ingest:.1} | {:.2} | {} | {} | {mb:.1} |",
+            times[10], storage.count_rows, storage.reader_rows
+        );
+    }
+    Ok(())
+}

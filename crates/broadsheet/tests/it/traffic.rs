@@ -134,8 +134,16 @@ async fn views_count_only_from_signed_readers_within_the_client_cap() -> TestRes
         assert_eq!(read_count(&p, s.id).await?, expected, "row {i}");
     }
     assert!(stats.capped.load(std::sync::atomic::Ordering::Relaxed) - capped_before >= 3);
-    // What the caps dropped shows in /metrics.
-    let m = p.get("/metrics").await?;
+    // What the caps dropped shows in /metrics (its own router: the
+    // --metrics-listen address).
+    let m = crate::support::send_to(
+        &p.web.metrics_router(),
+        "GET",
+        "/metrics",
+        axum::body::Body::empty(),
+        &[],
+    )
+    .await?;
     assert!(
         m.body
             .contains("broadsheet_views_refused_total{reason=\"capped\"}"),

@@ -24,8 +24,12 @@ function request()
   local i = math.random(#paths)
   if beacon_pct > 0 and math.random(100) <= beacon_pct then
     if static then return wrk.format("GET", "/v.gif") end
-    return wrk.format("GET", "/v/" .. ids[i] .. ".gif",
-      { ["Cookie"] = "bsr=" .. cookies[math.random(#cookies)] })
+    -- wrk.format takes the headers given instead of wrk.headers: keep the
+    -- User-Agent from the command line (without one, a beacon is a bot's).
+    local h = {}
+    for k, v in pairs(wrk.headers) do h[k] = v end
+    h["Cookie"] = "bsr=" .. cookies[math.random(#cookies)]
+    return wrk.format("GET", "/v/" .. ids[i] .. ".gif", h)
   end
   return wrk.format("GET", paths[i])
 end

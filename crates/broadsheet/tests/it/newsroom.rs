@@ -248,7 +248,14 @@ async fn sessions_end_on_sign_out_everywhere_and_password_change() -> TestResult
         Some("a brand new passphrase"),
     )
     .await?;
-    assert!(acct.id > 0);
+    // A reset ends every session of that account, this one included.
+    assert!(
+        p.app
+            .store()
+            .author_by_username(&user)
+            .await?
+            .is_some_and(|a| a.id == acct.id)
+    );
     assert_eq!(c.get("/newsroom").await?.status, StatusCode::SEE_OTHER);
     Ok(())
 }
@@ -277,7 +284,14 @@ async fn contributor_writes_editor_publishes_and_readers_see_it_at_once() -> Tes
         .await?;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let id = id_from_location(&r);
-    assert!(id > 0);
+    let made = p
+        .app
+        .store()
+        .story(id)
+        .await?
+        .ok_or("the draft was not stored")?;
+    assert_eq!(made.headline, headline);
+    assert_eq!(made.status, broadsheet_domain::StoryStatus::Draft);
     let location = r.header("location").to_string();
     let page = writer.get(&location).await?;
     assert!(page.body.contains("Draft created."));

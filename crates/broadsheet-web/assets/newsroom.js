@@ -83,8 +83,21 @@
       data.set('csrf', csrf);
       data.set('body', body.value);
       fetch('/newsroom/preview', { method: 'POST', body: data, credentials: 'same-origin' })
-        .then(function (r) { return r.ok ? r.text() : ''; })
-        .then(function (html) { preview.innerHTML = html; })
+        .then(function (r) {
+          // A refused body (too long, nested too deeply) answers with the
+          // reason as plain text: show it as text, never as markup.
+          return r.text().then(function (t) { return { ok: r.ok, text: t }; });
+        })
+        .then(function (res) {
+          if (res.ok) {
+            preview.innerHTML = res.text;
+          } else {
+            var p = document.createElement('p');
+            p.className = 'problem';
+            p.textContent = res.text || 'The preview could not be made; your text is unchanged.';
+            preview.replaceChildren(p);
+          }
+        })
         .catch(function () { /* keep the last preview */ });
     }, 400);
   }

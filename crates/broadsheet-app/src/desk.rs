@@ -94,13 +94,7 @@ pub fn story_caps(staff: &Staff, story: Option<&Story>) -> StoryCaps {
 }
 
 fn require(staff: &Staff, action: Action, what: &str) -> Result<()> {
-    if permissions::allows(staff.role, action) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(format!(
-            "Your role does not allow you to {what}."
-        )))
-    }
+    crate::newsroom::require(&staff.actor(), action, what)
 }
 
 /// The editor page may open: the person may write stories.

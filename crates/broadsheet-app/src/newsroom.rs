@@ -21,6 +21,16 @@ fn denied(what: &str) -> AppError {
     AppError::Forbidden(format!("Your role does not allow you to {what}."))
 }
 
+/// The one refusal for an action the actor's role lacks (`what`: what they
+/// tried, as in "Your role does not allow you to {what}.").
+pub(crate) fn require(actor: &Actor, action: Action, what: &str) -> Result<()> {
+    if actor.allows(action) {
+        Ok(())
+    } else {
+        Err(denied(what))
+    }
+}
+
 impl Staff {
     /// The staff member as the actor of a use case.
     pub fn actor(&self) -> Actor {
@@ -732,11 +742,7 @@ pub async fn upload_picture(
 }
 
 fn may_manage_taxonomy(actor: &Actor) -> Result<()> {
-    if actor.allows(Action::ManageTaxonomy) {
-        Ok(())
-    } else {
-        Err(denied("manage sections and tags"))
-    }
+    require(actor, Action::ManageTaxonomy, "manage sections and tags")
 }
 
 /// Paths that are not sections' to take.

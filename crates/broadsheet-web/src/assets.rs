@@ -218,8 +218,9 @@ async fn serve_media(web: &Web, file: &str, headers: &HeaderMap, staff_only: boo
     let Some((token, width)) = parsed else {
         return not_found();
     };
-    let staff = match crate::newsroom::signed_in(web, headers).await {
-        Ok(s) => s,
+    // The media handler serves staff pictures not yet published.
+    let staff = match crate::extract::session(web, headers).await {
+        Ok(s) => s.map(|(staff, _)| staff),
         Err(e) => return e.into_response(),
     };
     if staff_only && staff.is_none() {

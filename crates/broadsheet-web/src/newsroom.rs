@@ -47,16 +47,6 @@ fn html(status: StatusCode, body: String) -> Response {
     r
 }
 
-async fn current(web: &Web, headers: &HeaderMap) -> Result<Option<(Staff, String)>, WebError> {
-    crate::extract::session(web, headers).await
-}
-
-/// The signed-in staff member, if the request carries a live session
-/// (for the media handler, which serves staff pictures not yet published).
-pub(crate) async fn signed_in(web: &Web, headers: &HeaderMap) -> Result<Option<Staff>, WebError> {
-    Ok(current(web, headers).await?.map(|(s, _)| s))
-}
-
 // ----- sign-in -----------------------------------------------------------------
 
 #[derive(Template)]
@@ -125,7 +115,7 @@ fn sign_in_failure(e: SignInError) -> Response {
 }
 
 pub async fn sign_in_form(State(web): State<Web>, headers: HeaderMap) -> Response {
-    if let Ok(Some(_)) = current(&web, &headers).await {
+    if let Ok(Some(_)) = crate::extract::session(&web, &headers).await {
         return Redirect::to("/newsroom").into_response();
     }
     sign_in_page(&web, StatusCode::OK, "", "").await

@@ -87,6 +87,34 @@ async fn staff_id(p: &Paper, role: Role) -> Result<i64, Box<dyn std::error::Erro
         .id)
 }
 
+/// A story's current version, as the editor form carries it.
+async fn version_of(p: &Paper, id: i64) -> Result<String, Box<dyn std::error::Error>> {
+    Ok(p.app
+        .store()
+        .story(id)
+        .await?
+        .ok_or("story vanished")?
+        .version
+        .to_string())
+}
+
+/// Presses a story editor's `button` (submit, publish, withdraw) as `d`,
+/// at the story's current version.
+async fn press(
+    p: &Paper,
+    d: &mut Desk<'_>,
+    csrf: &str,
+    id: i64,
+    button: &str,
+) -> Result<Reply, Box<dyn std::error::Error>> {
+    let v = version_of(p, id).await?;
+    d.post(
+        &format!("/newsroom/stories/{id}"),
+        &[("csrf", csrf), ("do", button), ("version", &v)],
+    )
+    .await
+}
+
 /// Tries `action` as the signed-in `d` (of `role`) and says whether it was
 /// granted; panics on an answer that is neither granted nor refused.
 async fn probe(
@@ -105,19 +133,6 @@ async fn probe(
         None
     };
     let post = |id: i64| format!("/newsroom/stories/{id}");
-    let version = |p: &Paper, id: i64| {
-        let store = p.app.store().clone();
-        async move {
-            Ok::<String, Box<dyn std::error::Error>>(
-                store
-                    .story(id)
-                    .await?
-                    .ok_or("story vanished")?
-                    .version
-                    .to_string(),
-            )
-        }
-    };
     let r = match action {
         Action::UseNewsroom => d.get("/newsroom").await?,
         Action::CreateStory => {
@@ -129,7 +144,7 @@ async fn probe(
         }
         Action::EditOwnDraft => {
             let id = setup.story("Walk: own draft", Some(me), "draft").await?;
-            let v = version(p, id).await?;
+            let v = version_of(p, id).await?;
             let mut f = story_fields(csrf, "Walk: own draft, edited", &setup.section);
             let me_s = me.to_string();
             f.extend([
@@ -143,23 +158,13 @@ async fn probe(
             let id = setup
                 .story("Walk: own to submit", Some(me), "draft")
                 .await?;
-            let v = version(p, id).await?;
-            d.post(
-                &post(id),
-                &[("csrf", csrf), ("do", "submit"), ("version", &v)],
-            )
-            .await?
+            press(p, d, csrf, id, "submit").await?
         }
         Action::PublishOwn => {
             let id = setup
                 .story("Walk: own to publish", Some(me), "draft")
                 .await?;
-            let v = version(p, id).await?;
-            d.post(
-                &post(id),
-                &[("csrf", csrf), ("do", "publish"), ("version", &v)],
-            )
-            .await?
+            press(p, d, csrf, id, "publish").await?
         }
         Action::EditAnyStory => {
             let id = setup.story("Walk: another's draft", other, "draft").await?;
@@ -169,18 +174,13 @@ async fn probe(
             let id = setup
                 .story("Walk: another's submitted", other, "submitted")
                 .await?;
-            let v = version(p, id).await?;
-            d.post(
-                &post(id),
-                &[("csrf", csrf), ("do", "publish"), ("version", &v)],
-            )
-            .await?
+            press(p, d, csrf, id, "publish").await?
         }
         Action::UpdatePublished => {
             let id = setup
                 .story("Walk: own published", Some(me), "published")
                 .await?;
-            let v = version(p, id).await?;
+            let v = version_of(p, id).await?;
             let mut f = story_fields(csrf, "Walk: own published, updated", &setup.section);
             let me_s = me.to_string();
             f.extend([
@@ -192,7 +192,7 @@ async fn probe(
         }
         Action::Correct => {
             let id = setup.story("Walk: to correct", other, "published").await?;
-            let v = version(p, id).await?;
+            let v = version_of(p, id).await?;
             d.post(
                 &post(id),
                 &[
@@ -206,12 +206,7 @@ async fn probe(
         }
         Action::Withdraw => {
             let id = setup.story("Walk: to withdraw", other, "published").await?;
-            let v = version(p, id).await?;
-            d.post(
-                &post(id),
-                &[("csrf", csrf), ("do", "withdraw"), ("version", &v)],
-            )
-            .await?
+            press(p, d, csrf, id, "withdraw").await?
         }
         Action::RestoreRevision => {
             let id = setup
@@ -225,7 +220,7 @@ async fn probe(
                 .last()
                 .map(|r| r.id.to_string())
                 .ok_or("no revision")?;
-            let v = version(p, id).await?;
+            let v = version_of(p, id).await?;
             d.post(
                 &post(id),
                 &[

@@ -15,6 +15,7 @@ pub mod media;
 pub mod newsroom;
 mod rankings;
 pub mod reader;
+pub mod readers;
 pub mod render;
 pub mod sections;
 pub mod signin;
@@ -29,6 +30,7 @@ use broadsheet_store::{Store, StoreError};
 
 use keys::Key;
 
+pub use broadsheet_domain::ReaderAccount;
 pub use config::PaperConfig;
 pub use rankings::{Ranked, Rankings};
 pub use sections::SectionTree;

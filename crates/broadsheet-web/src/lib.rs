@@ -16,6 +16,7 @@ pub mod fragments;
 mod layers;
 mod newsroom;
 mod pages;
+mod readers;
 mod respond;
 mod view;
 
@@ -245,6 +246,7 @@ impl Web {
                     )),
             )
             .route("/tags/{slug}", get(tag))
+            .merge(readers::routes())
             .fallback(fallback)
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),

@@ -9,6 +9,7 @@ mod newsroom;
 mod pages;
 mod parity;
 mod rankings;
+mod readers;
 mod roles;
 mod security_http;
 mod security_markup;

@@ -635,6 +635,11 @@ async function discover(base, parser) {
   }
 
   found('newsroom-sign-in', `${base}/newsroom/sign-in`);
+  // Reader account pages (signed out; a used or unknown mailed link answers 410).
+  found('reader-sign-in', `${base}/account`);
+  found('reader-sign-up', `${base}/account/sign-up`);
+  found('reader-reset', `${base}/account/reset`);
+  found('reader-link-refused', `${base}/account/magic?t=${'0'.repeat(64)}`, 410);
   found('not-found', `${base}/this-page-does-not-exist`, 404);
   return { targets, stories };
 }

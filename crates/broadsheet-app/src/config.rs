@@ -32,6 +32,11 @@ pub struct PaperConfig {
     pub views_per_client_per_minute: u32,
     /// Client addresses the per-minute cap tracks at once (memory bound).
     pub view_cap_clients: usize,
+    /// Where mail goes (`smtp://…`, `smtps://…`); none: mail is logged for
+    /// the operator (`mail.rs`).
+    pub smtp_url: Option<String>,
+    /// The `From:` of the paper's mail; none: `noreply@` the base URL's host.
+    pub mail_from: Option<String>,
 }
 
 impl PaperConfig {
@@ -50,6 +55,8 @@ impl PaperConfig {
             rankings_refresh_secs: 10,
             views_per_client_per_minute: 60,
             view_cap_clients: 200_000,
+            smtp_url: None,
+            mail_from: None,
         })
     }
 }
@@ -70,6 +77,8 @@ impl Default for PaperConfig {
             rankings_refresh_secs: 10,
             views_per_client_per_minute: 60,
             view_cap_clients: 200_000,
+            smtp_url: None,
+            mail_from: None,
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod desk;
 pub mod entitlement;
 pub mod keys;
+pub mod mail;
 pub mod media;
 pub mod newsroom;
 mod rankings;
@@ -130,11 +131,13 @@ struct Inner {
     seen: std::sync::Mutex<changes::Seen>,
     ranking_lock: tokio::sync::Mutex<()>,
     uploads: media::UploadGate,
+    mailer: mail::Mailer,
 }
 
 impl App {
     /// Builds the app on an opened, migrated store and loads derived state.
     pub async fn new(store: Store, config: PaperConfig) -> Result<App> {
+        let mailer = mail::Mailer::from_config(&config).map_err(AppError::Invalid)?;
         let sections = SectionTree::new(store.sections().await?);
         let last = store.last_change_id().await?;
         let views = ViewCounter::new(
@@ -157,6 +160,7 @@ impl App {
                 seen: std::sync::Mutex::new(changes::Seen::default()),
                 ranking_lock: tokio::sync::Mutex::new(()),
                 uploads: media::UploadGate::default(),
+                mailer,
             }),
         };
         app.refresh_rankings().await?;
@@ -190,6 +194,11 @@ impl App {
     /// The turns for decoding uploaded pictures on this node.
     pub fn uploads(&self) -> &media::UploadGate {
         &self.inner.uploads
+    }
+
+    /// The one door for outgoing mail.
+    pub fn mailer(&self) -> &mail::Mailer {
+        &self.inner.mailer
     }
 
     pub fn views(&self) -> &ViewCounter {

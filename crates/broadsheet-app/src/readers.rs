@@ -14,11 +14,14 @@
 //! (actor `Actor::Reader`, or whoever acted). Reader accounts change nothing
 //! a shared page shows, so they append no change events.
 
-use broadsheet_domain::readers::{self as rules};
+use std::net::IpAddr;
+
+use broadsheet_domain::readers::{self as rules, TokenPurpose};
 use broadsheet_domain::{Actor, ReaderAccount};
 use broadsheet_store::ReaderRow;
 
-use crate::signin::{random_token, token_hash};
+use crate::mail::Mail;
+use crate::signin::{SignInGuard, random_token, token_hash};
 use crate::{App, AppError, accounts, now};
 
 /// How long a reader session lasts.
@@ -338,4 +341,561 @@ pub async fn is_subscriber(app: &App, reader_id: i64, now: i64) -> Result<bool> 
 /// session, and cannot be made without the HttpOnly cookie's value.
 pub fn csrf_for(session_token: &str) -> String {
     token_hash(&format!("bs-reader-csrf|{session_token}"))
+}
+
+// ----- sign-up, sign-in and mailed links ----------------------------------------------
+
+/// How long a link to verify an address lasts.
+pub const VERIFY_SECS: i64 = 24 * 3600;
+/// How long a magic sign-in link lasts.
+pub const MAGIC_SECS: i64 = 15 * 60;
+/// How long a password-reset link lasts.
+pub const RESET_SECS: i64 = 3600;
+/// Links one address may be sent in an hour; beyond, requests are answered
+/// the same but nothing is sent (no mail-bombing through our forms).
+pub const LINKS_PER_ADDRESS_PER_HOUR: i64 = 5;
+
+const FAILED_SIGN_IN: &str = "That email address and password do not match. Check them and try again, or use “Email me a sign-in link”.";
+
+/// The throttle key of a reader account (never the same as a staff username).
+fn attempt_key(email: &str) -> String {
+    format!("reader:{email}")
+}
+
+/// An address as typed, normalised; for sign-in and link requests a
+/// malformed address is told as such (it reveals nothing about accounts).
+fn email_of(raw: &str) -> Result<String> {
+    rules::normalise_email(raw).map_err(invalid)
+}
+
+/// An absolute link on this site (for mail).
+fn site_link(app: &App, path_and_query: &str) -> String {
+    let base = app
+        .config()
+        .base_url
+        .as_deref()
+        .unwrap_or("http://127.0.0.1:8080")
+        .trim_end_matches('/');
+    format!("{base}{path_and_query}")
+}
+
+/// Where each kind of link leads.
+pub fn link_path(purpose: TokenPurpose) -> &'static str {
+    match purpose {
+        TokenPurpose::Verify => "/account/verify",
+        TokenPurpose::Magic => "/account/magic",
+        TokenPurpose::Reset => "/account/reset/choose",
+    }
+}
+
+/// Makes a link for `purpose` (if the address has not had too many this
+/// hour) and returns its token; `None` when over the limit.
+async fn make_link(
+    app: &App,
+    purpose: TokenPurpose,
+    reader_id: Option<i64>,
+    email: &str,
+    t: i64,
+) -> Result<Option<String>> {
+    if app.store().reader_tokens_since(email, t - 3600).await? >= LINKS_PER_ADDRESS_PER_HOUR {
+        tracing::warn!(
+            purpose = purpose.as_str(),
+            "reader link not sent: the address had too many this hour"
+        );
+        return Ok(None);
+    }
+    let token = random_token();
+    let secs = match purpose {
+        TokenPurpose::Verify => VERIFY_SECS,
+        TokenPurpose::Magic => MAGIC_SECS,
+        TokenPurpose::Reset => RESET_SECS,
+    };
+    let mut tx = app.store().begin().await?;
+    tx.insert_reader_token(
+        &token_hash(&token),
+        purpose.as_str(),
+        reader_id,
+        email,
+        t,
+        t + secs,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(token))
+}
+
+fn mail_link(app: &App, purpose: TokenPurpose, email: &str, token: &str, new_account: bool) {
+    let paper = &app.config().name;
+    let url = site_link(app, &format!("{}?t={token}", link_path(purpose)));
+    let (subject, text) = match purpose {
+        TokenPurpose::Verify => (
+            format!("Confirm your email address for {paper}"),
+            format!(
+                "To confirm that {email} is your address at {paper}, open this link within 24 hours:\n\n{url}\n\nIf you did not ask for this, ignore this message: nothing changes.\n"
+            ),
+        ),
+        TokenPurpose::Magic => (
+            format!("Your sign-in link for {paper}"),
+            format!(
+                "Open this link within 15 minutes to sign in to {paper}{}:\n\n{url}\n\nThe link works once. If you did not ask for it, ignore this message.\n",
+                if new_account {
+                    " (an account will be made for this address)"
+                } else {
+                    ""
+                }
+            ),
+        ),
+        TokenPurpose::Reset => (
+            format!("Choose a new password for {paper}"),
+            format!(
+                "Open this link within an hour to choose a new password for {email}:\n\n{url}\n\nThe link works once, and choosing a new password signs you out everywhere. If you did not ask for this, ignore this message: your password stays as it is.\n"
+            ),
+        ),
+    };
+    app.mailer().send_later(Mail {
+        to: email.to_string(),
+        subject,
+        text,
+    });
+}
+
+/// Sign-up from the public form. The answer is the same whether or not the
+/// address has an account ("check your inbox"): a new account is mailed a
+/// link to confirm the address; an existing one is mailed a note saying
+/// how to sign in or reset the password. Throttled like sign-in.
+pub async fn sign_up(
+    app: &App,
+    guard: &SignInGuard,
+    client: IpAddr,
+    email: &str,
+    password: &str,
+    display_name: &str,
+) -> Result<()> {
+    let email = email_of(email)?;
+    rules::clean_display_name(display_name).map_err(invalid)?;
+    check_new_password(password)?;
+    guard.take_attempt(&attempt_key(&email), client)?;
+    let t = now();
+    match register(app, &email, password, display_name).await {
+        Ok(acct) => {
+            if let Some(token) =
+                make_link(app, TokenPurpose::Verify, Some(acct.id), &email, t).await?
+            {
+                mail_link(app, TokenPurpose::Verify, &email, &token, false);
+            }
+            Ok(())
+        }
+        Err(ReaderError::EmailTaken) => {
+            // Counted like a link, so this note cannot be used to flood an inbox.
+            if app.store().reader_tokens_since(&email, t - 3600).await? < LINKS_PER_ADDRESS_PER_HOUR
+            {
+                let paper = &app.config().name;
+                app.mailer().send_later(Mail {
+                    to: email.clone(),
+                    subject: format!("You already have an account at {paper}"),
+                    text: format!(
+                        "Someone, perhaps you, tried to make an account at {paper} with {email}. You have one already.\n\nSign in: {}\nForgot the password? Choose a new one: {}\n\nIf it was not you, ignore this message: nothing changes.\n",
+                        site_link(app, "/account"),
+                        site_link(app, "/account/reset"),
+                    ),
+                });
+            }
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Sign-in with email and password, throttled by the same rule as staff
+/// sign-in (`SignInGuard::take_attempt`). Every failure has the same words,
+/// and a missing account takes as long as a wrong password.
+pub async fn sign_in(
+    app: &App,
+    guard: &SignInGuard,
+    client: IpAddr,
+    email: &str,
+    password: &str,
+) -> Result<(ReaderAccount, ReaderSessionToken)> {
+    if password.len() > crate::signin::MAX_PASSWORD {
+        return Err(ReaderError::Mismatch(FAILED_SIGN_IN.into()));
+    }
+    let email = email_of(email)?;
+    guard.take_attempt(&attempt_key(&email), client)?;
+    let row = app.store().reader_by_email(&email).await?;
+    let hash = row.as_ref().and_then(|r| r.password_hash.clone());
+    let ok = guard.password_matches(password, hash).await?;
+    let Some(row) = row.filter(|_| ok) else {
+        return Err(ReaderError::Mismatch(FAILED_SIGN_IN.into()));
+    };
+    let session = start_session(app, row.id).await?;
+    Ok((row.account(), session))
+}
+
+/// Mails a one-time sign-in link. An address without an account gets a
+/// link too (following it makes a verified, password-less account), so the
+/// answer never tells whether an account exists.
+pub async fn request_magic_link(
+    app: &App,
+    guard: &SignInGuard,
+    client: IpAddr,
+    email: &str,
+) -> Result<()> {
+    let email = email_of(email)?;
+    guard.take_attempt(&attempt_key(&email), client)?;
+    let t = now();
+    let id = app.store().reader_by_email(&email).await?.map(|r| r.id);
+    if let Some(token) = make_link(app, TokenPurpose::Magic, id, &email, t).await? {
+        mail_link(app, TokenPurpose::Magic, &email, &token, id.is_none());
+    }
+    Ok(())
+}
+
+/// Mails a password-reset link if the address has an account; the answer
+/// is the same either way.
+pub async fn request_reset(
+    app: &App,
+    guard: &SignInGuard,
+    client: IpAddr,
+    email: &str,
+) -> Result<()> {
+    let email = email_of(email)?;
+    guard.take_attempt(&attempt_key(&email), client)?;
+    let t = now();
+    if let Some(r) = app.store().reader_by_email(&email).await?
+        && let Some(token) = make_link(app, TokenPurpose::Reset, Some(r.id), &email, t).await?
+    {
+        mail_link(app, TokenPurpose::Reset, &email, &token, false);
+    }
+    Ok(())
+}
+
+/// What a link a reader opened is good for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkState {
+    /// Unused and in time.
+    Usable,
+    /// Unknown, used, expired, or for something else.
+    Refused,
+}
+
+pub const LINK_REFUSED: &str = "This link has been used already or has expired. Links work once and for a short time: ask for a new one below.";
+
+/// Whether a link can still be used (shown before the reader presses the
+/// button that uses it: mail scanners that open links use up nothing).
+pub async fn link_state(app: &App, purpose: TokenPurpose, token: &str) -> Result<LinkState> {
+    if !token_shape_ok(token) {
+        return Ok(LinkState::Refused);
+    }
+    let ok = app
+        .store()
+        .reader_token(&token_hash(token))
+        .await?
+        .is_some_and(|r| {
+            r.purpose == purpose.as_str() && r.used_at.is_none() && r.expires_at > now()
+        });
+    Ok(if ok {
+        LinkState::Usable
+    } else {
+        LinkState::Refused
+    })
+}
+
+/// Opens a session inside `tx` (the caller commits).
+async fn open_session(
+    tx: &mut broadsheet_store::Tx,
+    reader_id: i64,
+    t: i64,
+) -> Result<ReaderSessionToken> {
+    let token = random_token();
+    let expires_at = t + SESSION_SECS;
+    tx.insert_reader_session(&token_hash(&token), reader_id, t, expires_at)
+        .await?;
+    tx.audit(
+        &Actor::Reader { id: reader_id },
+        "reader.sign-in",
+        None,
+        "by a mailed link",
+        t,
+    )
+    .await?;
+    Ok(ReaderSessionToken { token, expires_at })
+}
+
+/// Uses a verify or magic link: proves the address (moving the account to
+/// it if the link was for a change of address; making the account if a
+/// magic link was for an address without one) and signs the reader in with
+/// a new session. A link works once, until it expires.
+pub async fn use_link(
+    app: &App,
+    purpose: TokenPurpose,
+    token: &str,
+) -> Result<(ReaderAccount, ReaderSessionToken)> {
+    let refused = || ReaderError::LinkRefused(LINK_REFUSED.into());
+    if purpose == TokenPurpose::Reset || !token_shape_ok(token) {
+        return Err(refused());
+    }
+    let t = now();
+    let mut tx = app.store().begin().await?;
+    let Some(link) = tx
+        .use_reader_token(&token_hash(token), purpose.as_str(), t)
+        .await?
+    else {
+        return Err(refused());
+    };
+    let row = match (purpose, link.reader_id) {
+        (TokenPurpose::Magic, None) => find_or_create_verified(&mut tx, &link.email, "", t).await?,
+        (_, Some(id)) => {
+            let Some(r) = tx.reader(id).await? else {
+                return Err(refused());
+            };
+            if r.email == link.email {
+                if r.email_verified_at.is_none() {
+                    tx.mark_reader_verified(id, t).await?;
+                    tx.audit(
+                        &Actor::Reader { id },
+                        "reader.verify",
+                        None,
+                        "address proven",
+                        t,
+                    )
+                    .await?;
+                }
+            } else if purpose == TokenPurpose::Verify {
+                // A change of address, proven: only now does the account move.
+                if !tx.set_reader_email(id, &link.email, t).await? {
+                    return Err(ReaderError::LinkRefused(
+                        "That address now belongs to another account, so yours was not changed. Sign in to that account instead, or choose another address.".into(),
+                    ));
+                }
+                tx.audit(
+                    &Actor::Reader { id },
+                    "reader.email-changed",
+                    None,
+                    "new address proven",
+                    t,
+                )
+                .await?;
+            } else {
+                // A sign-in link for an address the account no longer has.
+                return Err(refused());
+            }
+            tx.reader(id).await?.ok_or_else(refused)?
+        }
+        (_, None) => return Err(refused()),
+    };
+    let session = open_session(&mut tx, row.id, t).await?;
+    let fresh = tx.reader(row.id).await?.ok_or_else(refused)?;
+    tx.commit().await?;
+    Ok((fresh.account(), session))
+}
+
+/// Uses a reset link: sets the new password, proves the address, ends every
+/// session of the account and signs this browser in with a new one. The
+/// password is checked before the link is used, so a refused password does
+/// not use it up.
+pub async fn reset_password(
+    app: &App,
+    guard: &SignInGuard,
+    token: &str,
+    new_password: &str,
+) -> Result<(ReaderAccount, ReaderSessionToken)> {
+    let refused = || ReaderError::LinkRefused(LINK_REFUSED.into());
+    check_new_password(new_password)?;
+    if link_state(app, TokenPurpose::Reset, token).await? == LinkState::Refused {
+        return Err(refused());
+    }
+    let hash = guard.hash_new_password(new_password).await?;
+    let t = now();
+    let mut tx = app.store().begin().await?;
+    let Some(link) = tx
+        .use_reader_token(&token_hash(token), TokenPurpose::Reset.as_str(), t)
+        .await?
+    else {
+        return Err(refused());
+    };
+    let Some(r) = (match link.reader_id {
+        Some(id) => tx.reader(id).await?,
+        None => None,
+    })
+    .filter(|r| r.email == link.email) else {
+        return Err(refused());
+    };
+    tx.set_reader_password(r.id, &hash).await?;
+    tx.mark_reader_verified(r.id, t).await?;
+    tx.end_reader_sessions(r.id).await?;
+    tx.audit(
+        &Actor::Reader { id: r.id },
+        "reader.password-reset",
+        None,
+        "every session ended",
+        t,
+    )
+    .await?;
+    let session = open_session(&mut tx, r.id, t).await?;
+    let fresh = tx.reader(r.id).await?.ok_or_else(refused)?;
+    tx.commit().await?;
+    Ok((fresh.account(), session))
+}
+
+// ----- the profile ---------------------------------------------------------------
+
+/// The newsletters a reader chose.
+pub async fn newsletters(app: &App, reader_id: i64) -> Result<Vec<String>> {
+    let Some(r) = app.store().reader_by_id(reader_id).await? else {
+        return Ok(Vec::new());
+    };
+    Ok(parse_newsletters(&r.newsletters))
+}
+
+fn parse_newsletters(json: &str) -> Vec<String> {
+    let list: Vec<String> = serde_json::from_str(json).unwrap_or_default();
+    rules::known_newsletters(&list)
+}
+
+/// Changes the display name and newsletter choices (unknown newsletters
+/// are dropped).
+pub async fn update_profile<S: AsRef<str>>(
+    app: &App,
+    reader_id: i64,
+    display_name: &str,
+    newsletters: &[S],
+) -> Result<ReaderAccount> {
+    let name = rules::clean_display_name(display_name).map_err(invalid)?;
+    let chosen = rules::known_newsletters(newsletters);
+    let json = serde_json::to_string(&chosen)
+        .map_err(|e| ReaderError::Internal(format!("newsletters as JSON: {e}")))?;
+    let t = now();
+    let mut tx = app.store().begin().await?;
+    tx.set_reader_profile(reader_id, &name, &json).await?;
+    tx.audit(
+        &Actor::Reader { id: reader_id },
+        "reader.profile",
+        None,
+        &format!("newsletters: {}", chosen.join(", ")),
+        t,
+    )
+    .await?;
+    let row = tx
+        .reader(reader_id)
+        .await?
+        .ok_or_else(|| ReaderError::Internal(format!("reader {reader_id} is gone")))?;
+    tx.commit().await?;
+    Ok(row.account())
+}
+
+/// Asks to move the account to a new address: a link goes to the new
+/// address, and the account moves only when it is followed (so a typo
+/// cannot lock anyone out, and the new address is proven). The old address
+/// is told. The answer does not say whether the new address has an account.
+pub async fn change_email(app: &App, reader: &ReaderAccount, new_email: &str) -> Result<()> {
+    let email = email_of(new_email)?;
+    if email == reader.email {
+        return Err(invalid(
+            "That is the address the account has already.".into(),
+        ));
+    }
+    let t = now();
+    let Some(token) = make_link(app, TokenPurpose::Verify, Some(reader.id), &email, t).await?
+    else {
+        return Err(ReaderError::Limited(
+            "Too many links were sent to that address in the last hour. Wait an hour and try again.".into(),
+        ));
+    };
+    let mut tx = app.store().begin().await?;
+    tx.audit(
+        &Actor::Reader { id: reader.id },
+        "reader.email-change-asked",
+        None,
+        "link mailed to the new address",
+        t,
+    )
+    .await?;
+    tx.commit().await?;
+    mail_link(app, TokenPurpose::Verify, &email, &token, false);
+    let paper = &app.config().name;
+    app.mailer().send_later(Mail {
+        to: reader.email.clone(),
+        subject: format!("A change of email address was asked for at {paper}"),
+        text: format!(
+            "Someone signed in to your account at {paper} asked to move it to another email address. It moves only when the link sent there is opened.\n\nIf this was not you, sign in, choose “Sign out everywhere” and a new password: {}\n",
+            site_link(app, "/account")
+        ),
+    });
+    Ok(())
+}
+
+/// Deletes the reader's account and everything held on them (sessions,
+/// links, entitlements). Audited as done by `actor`.
+pub async fn delete_account(app: &App, actor: &Actor, reader_id: i64) -> Result<()> {
+    let t = now();
+    let mut tx = app.store().begin().await?;
+    if !tx.delete_reader(reader_id).await? {
+        return Err(ReaderError::Invalid(
+            "There is no such account (it may have been deleted already).".into(),
+        ));
+    }
+    tx.audit(
+        actor,
+        "reader.delete",
+        None,
+        &format!("reader {reader_id} and everything held on them"),
+        t,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Everything held on a reader, as JSON (the account page's download):
+/// the account (no password hash, only whether there is one), newsletter
+/// choices, sessions, mailed links, entitlements and what the audit log
+/// records of them. Secrets (hashes of sessions and links) are left out.
+pub async fn export(app: &App, reader_id: i64) -> Result<serde_json::Value> {
+    use serde_json::json;
+    let store = app.store();
+    let Some(r) = store.reader_by_id(reader_id).await? else {
+        return Err(ReaderError::Invalid("There is no such account.".into()));
+    };
+    let sessions: Vec<_> = store
+        .reader_sessions(reader_id)
+        .await?
+        .into_iter()
+        .map(|s| json!({ "created_at": s.created_at, "expires_at": s.expires_at, "current": s.session_epoch == r.session_epoch }))
+        .collect();
+    let links: Vec<_> = store
+        .reader_tokens(reader_id, &r.email)
+        .await?
+        .into_iter()
+        .map(|k| json!({ "purpose": k.purpose, "email": k.email, "created_at": k.created_at, "expires_at": k.expires_at, "used_at": k.used_at }))
+        .collect();
+    let entitlements: Vec<_> = store
+        .reader_entitlements(reader_id)
+        .await?
+        .into_iter()
+        .map(|e| json!({ "id": e.id, "source": e.source, "reference": e.reference, "starts_at": e.starts_at, "ends_at": e.ends_at, "created_at": e.created_at }))
+        .collect();
+    let activity: Vec<_> = store
+        .reader_audit(reader_id)
+        .await?
+        .into_iter()
+        .map(|a| json!({ "at": a.at, "action": a.action, "detail": a.detail }))
+        .collect();
+    Ok(json!({
+        "format": "broadsheet-reader-export/1",
+        "exported_at": now(),
+        "paper": app.config().name,
+        "account": {
+            "id": r.id,
+            "email": r.email,
+            "email_verified_at": r.email_verified_at,
+            "display_name": r.display_name,
+            "has_password": r.password_hash.as_deref().is_some_and(|h| !h.is_empty()),
+            "created_at": r.created_at,
+        },
+        "newsletters": parse_newsletters(&r.newsletters),
+        "sessions": sessions,
+        "links": links,
+        "entitlements": entitlements,
+        "activity": activity,
+    }))
 }

@@ -78,6 +78,8 @@ pub const PER_DEVICE: u32 = 5;
 pub const PER_REAUTH: u32 = 5;
 
 const HASH_WAIT: Duration = Duration::from_secs(10);
+/// Checked when there is no real hash, so a missing account takes as long.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$5Ckm0NwHpsUCvfpu4JMQ2+0+0O2yQ8wYQh2sEqkn9aY";
 const SIGNING_KEY: &str = "signin-hmac";
 
 const FAILED_SIGN_IN: &str = "That username, password and code do not match. Check them and try again (the code from your authenticator app is needed only if two-factor sign-in is on for your account).";
@@ -285,6 +287,50 @@ impl SignInGuard {
         }
     }
 
+    /// Reserves one sign-in attempt on `account` from `client` by the rule
+    /// for browsers without a device cookie: per client, per account and
+    /// client, and per account from all such browsers. The one rule for
+    /// staff and reader sign-in (readers' accounts are keyed `reader:EMAIL`
+    /// so they never share a bucket with a staff username).
+    pub fn take_attempt(
+        &self,
+        account: &str,
+        client: IpAddr,
+    ) -> std::result::Result<(), SignInError> {
+        let client = ClientKey::from(client);
+        self.client.take(&client).map_err(limited)?;
+        self.account_client
+            .take(&(account.to_string(), client))
+            .map_err(limited)?;
+        self.account.take(&account.to_string()).map_err(limited)?;
+        Ok(())
+    }
+
+    /// Whether `password` matches `hash`, checked within the bound on
+    /// concurrent argon2 runs. With no hash (no such account, or one without
+    /// a password) a dummy hash is checked and the answer is false, so the
+    /// time taken does not tell whether the account exists.
+    pub async fn password_matches(
+        &self,
+        password: &str,
+        hash: Option<String>,
+    ) -> std::result::Result<bool, SignInError> {
+        let real = hash.as_deref().is_some_and(|h| !h.is_empty());
+        let hash = hash
+            .filter(|_| real)
+            .unwrap_or_else(|| DUMMY_HASH.to_string());
+        let ok = self.verify(password, hash).await?;
+        Ok(ok && real)
+    }
+
+    /// Hashes a new password (argon2id) within the bound on concurrent runs.
+    pub async fn hash_new_password(
+        &self,
+        password: &str,
+    ) -> std::result::Result<String, SignInError> {
+        self.hash(password).await
+    }
+
     /// A new token for the sign-in form and its cookie (`nonce.expiry.mac`).
     pub async fn signin_csrf_token(&self, app: &App) -> std::result::Result<String, SignInError> {
         Ok(csrf_token_at(self.key(app).await?, now()))
@@ -409,29 +455,15 @@ pub async fn sign_in(
 ) -> std::result::Result<SignedIn, SignInError> {
     check_lengths(a.username, a.password, a.code)?;
     let user = a.username.trim().to_lowercase();
-    let client = ClientKey::from(a.client);
     let key = guard.key(app).await?;
     // Reserve the attempt before anything is checked.
     match a.device.and_then(|c| guard.device_of(key, c, &user)) {
         Some(nonce) => guard.device.take(&nonce).map_err(limited)?,
-        None => {
-            guard.client.take(&client).map_err(limited)?;
-            guard
-                .account_client
-                .take(&(user.clone(), client))
-                .map_err(limited)?;
-            guard.account.take(&user).map_err(limited)?;
-        }
+        None => guard.take_attempt(&user, a.client)?,
     }
     let acct = app.store().author_by_username(&user).await?;
-    // Verify against a real hash even when there is no such account, so the
-    // time taken does not tell whether it exists.
-    const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$5Ckm0NwHpsUCvfpu4JMQ2+0+0O2yQ8wYQh2sEqkn9aY";
-    let hash = acct
-        .as_ref()
-        .and_then(|a| a.password_hash.clone())
-        .unwrap_or_else(|| DUMMY.to_string());
-    let ok = guard.verify(a.password, hash).await?;
+    let hash = acct.as_ref().and_then(|a| a.password_hash.clone());
+    let ok = guard.password_matches(a.password, hash).await?;
     let Some(acct) = acct.filter(|_| ok) else {
         return Err(SignInError::Mismatch(FAILED_SIGN_IN.into()));
     };

@@ -137,8 +137,26 @@ impl Store {
         Ok(rows)
     }
 
-    /// Links waiting for (or used on) `email` and `purpose` since `since`:
-    /// how many were made (a bound on mail sent to one address).
+    /// A mailed link by its hash, whatever its state.
+    pub async fn reader_token(&self, token_hash: &str) -> Result<Option<ReaderTokenRow>> {
+        let row = with_pool!(&self.db, p => sqlx::query_as(
+            "SELECT purpose, reader_id, email, created_at, expires_at, used_at FROM reader_tokens \
+             WHERE token_hash = $1"
+        ).bind(token_hash).fetch_optional(p).await)?;
+        Ok(row)
+    }
+
+    /// What a reader did, as the audit log has it (newest first).
+    pub async fn reader_audit(&self, reader_id: i64) -> Result<Vec<crate::AuditEntry>> {
+        let rows = with_pool!(&self.db, p => sqlx::query_as(
+            "SELECT action, actor, actor_id, at, detail FROM audit_log WHERE actor = 'reader' AND actor_id = $1 \
+             ORDER BY id DESC"
+        ).bind(reader_id).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
+    /// How many links were made for `email` since `since` (a bound on the
+    /// mail one address can be sent).
     pub async fn reader_tokens_since(&self, email: &str, since: i64) -> Result<i64> {
         let n: i64 = with_pool!(&self.db, p => sqlx::query_scalar(
             "SELECT COUNT(*) FROM reader_tokens WHERE email = $1 AND created_at >= $2"

@@ -16,7 +16,7 @@ use clap::{Args, Parser, Subcommand};
         named by --config, then defaults. The file may hold: data_dir, database_url, listen, \
         paper_name, base_url, time_zone, most_read_window_hours, most_commented_window_hours, \
         page_cache_mb, max_connections, trusted_proxy_hops, metrics_listen, metrics_token, \
-        rankings_every_secs, views_per_client, esi. \
+        rankings_every_secs, views_per_client, esi, smtp_url, mail_from. \
         Unknown keys are refused.\n\n\
         Logging: BROADSHEET_LOG (or RUST_LOG) sets the filter, e.g. `info` or `warn`; \
         BROADSHEET_LOG_FORMAT=json writes JSON lines."
@@ -123,6 +123,21 @@ pub struct Common {
     /// breaking, More from) for a CDN that assembles them (Varnish with ESI).
     #[arg(long, global = true, env = "BROADSHEET_ESI")]
     pub esi: bool,
+    /// Where the paper's mail goes (reader sign-in links, password resets):
+    /// smtp://host:port, smtp://host:port?tls=required (STARTTLS) or
+    /// smtps://user:password@host (TLS). Without it, mail is written to the
+    /// log for the operator instead of being sent.
+    #[arg(long, global = true, env = "BROADSHEET_SMTP_URL", value_name = "URL")]
+    pub smtp_url: Option<String>,
+    /// The From: address of the paper's mail, such as "The Paper <news@example.com>"
+    /// [default: the paper's name at noreply@ the base URL's host].
+    #[arg(
+        long,
+        global = true,
+        env = "BROADSHEET_MAIL_FROM",
+        value_name = "ADDRESS"
+    )]
+    pub mail_from: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -30,6 +30,8 @@ pub struct FileConfig {
     pub rankings_every_secs: Option<u64>,
     pub views_per_client: Option<u32>,
     pub esi: Option<bool>,
+    pub smtp_url: Option<String>,
+    pub mail_from: Option<String>,
 }
 
 /// Settings after merging every source.
@@ -185,6 +187,14 @@ impl Settings {
         paper.rankings_refresh_secs = every;
         paper.views_per_client_per_minute =
             c.views_per_client.or(file.views_per_client).unwrap_or(60);
+        paper.smtp_url = c
+            .smtp_url
+            .clone()
+            .or(file.smtp_url)
+            .filter(|u| !u.trim().is_empty());
+        paper.mail_from = c.mail_from.clone().or(file.mail_from);
+        // Refuse a bad URL or sender now, with words, not at the first mail.
+        broadsheet_app::mail::Mailer::check_config(&paper)?;
         let mb = c.page_cache_mb.or(file.page_cache_mb).unwrap_or(256);
         let max_connections = c.max_connections.or(file.max_connections).unwrap_or(16);
         Ok(Settings {

@@ -10,8 +10,10 @@ pub mod config;
 pub mod demo;
 pub mod desk;
 pub mod entitlement;
+pub mod gifts;
 pub mod keys;
 pub mod media;
+pub mod meter;
 pub mod newsroom;
 mod rankings;
 pub mod reader;
@@ -223,6 +225,7 @@ impl App {
             tokio::spawn(views::flush_loop(self.clone(), shutdown.clone())),
             tokio::spawn(changes::poll_loop(self.clone(), shutdown.clone())),
             tokio::spawn(rankings::refresh_loop(self.clone(), shutdown.clone())),
+            tokio::spawn(meter::prune_loop(self.clone(), shutdown.clone())),
             tokio::spawn(scheduler_loop(self.clone(), shutdown)),
         ]
     }

@@ -13,6 +13,7 @@
 mod corrections;
 mod error;
 mod newsroom;
+mod paywall;
 mod queries;
 mod signin;
 mod taxonomy;
@@ -22,6 +23,7 @@ mod tx;
 pub use corrections::*;
 pub use error::StoreError;
 pub use newsroom::*;
+pub use paywall::*;
 pub use queries::*;
 pub use taxonomy::*;
 pub use traffic::*;

@@ -15,9 +15,9 @@ use crate::{Db, Store, StoreError, StoryEdit};
 type Result<T> = std::result::Result<T, StoreError>;
 
 /// One open transaction on whichever backend the store has.
-pub struct Tx(TxInner);
+pub struct Tx(pub(crate) TxInner);
 
-enum TxInner {
+pub(crate) enum TxInner {
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
@@ -38,6 +38,7 @@ macro_rules! on_tx {
         }
     };
 }
+pub(crate) use on_tx;
 
 impl Store {
     /// Opens a transaction for writing.

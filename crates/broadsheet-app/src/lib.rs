@@ -17,6 +17,7 @@ pub mod meter;
 pub mod newsroom;
 mod rankings;
 pub mod reader;
+pub mod readers;
 pub mod render;
 pub mod sections;
 pub mod signin;
@@ -31,6 +32,7 @@ use broadsheet_store::{Store, StoreError};
 
 use keys::Key;
 
+pub use broadsheet_domain::ReaderAccount;
 pub use config::PaperConfig;
 pub use rankings::{Ranked, Rankings};
 pub use sections::SectionTree;

@@ -9,8 +9,10 @@ pub mod model;
 pub mod permalink;
 pub mod permissions;
 pub mod ranking;
+pub mod readers;
 pub mod time;
 pub mod workflow;
 
 pub use actor::Actor;
 pub use model::*;
+pub use readers::{EntitlementSource, ReaderAccount};

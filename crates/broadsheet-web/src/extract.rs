@@ -7,13 +7,17 @@
 //! whose `csrf` field matched the session's token. [`StaffUpload`] is a
 //! multipart post whose first field must be the `csrf` token: it is checked
 //! before any other part (the file) is read.
+//!
+//! For readers: [`ReaderSession`] (the signed-in reader or none; it never
+//! fails a request), the `bs_reader` cookie helpers, and [`ReaderForm`], a
+//! form from a signed-in reader whose CSRF token was checked first.
 
 use std::collections::HashMap;
 
 use axum::Form;
 use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use broadsheet_app::newsroom::{self, Staff};
 
@@ -195,5 +199,115 @@ mod tests {
         assert!(!constant_eq("abc", "abd"));
         assert!(!constant_eq("abc", "ab"));
         assert!(constant_eq("", ""));
+    }
+}
+
+// ----- readers -----------------------------------------------------------------
+
+/// The reader session cookie: HttpOnly, SameSite=Lax, Path=/, Secure when
+/// the base URL is https. It is sent with every page, so a response that
+/// depends on it must be `private, no-store` (reader routes are; cached
+/// pages never read it).
+pub const READER_COOKIE: &str = "bs_reader";
+
+/// The signed-in reader, if any. Never fails the request: no cookie, a
+/// malformed or dead one, or a failed lookup (logged) are all "signed out".
+pub struct ReaderSession(pub Option<broadsheet_app::ReaderAccount>);
+
+/// The reader session token a request carries, if it has the right shape.
+pub fn reader_token(headers: &HeaderMap) -> Option<&str> {
+    cookie(headers, READER_COOKIE).filter(|t| broadsheet_app::readers::token_shape_ok(t))
+}
+
+impl FromRequestParts<Web> for ReaderSession {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, web: &Web) -> Result<Self, Self::Rejection> {
+        let Some(token) = reader_token(&parts.headers) else {
+            return Ok(ReaderSession(None));
+        };
+        match broadsheet_app::readers::session(&web.app, token).await {
+            Ok(r) => Ok(ReaderSession(r)),
+            Err(e) => {
+                tracing::warn!(error = %e, "reader session lookup failed; treating the request as signed out");
+                Ok(ReaderSession(None))
+            }
+        }
+    }
+}
+
+/// A `Set-Cookie` value for the reader session cookie: the token for
+/// `max_age` seconds, or (empty token, 0) to clear it.
+pub fn reader_cookie(web: &Web, token: &str, max_age: i64) -> HeaderValue {
+    let secure = if web.hsts { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{READER_COOKIE}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
+    ))
+    .unwrap_or(HeaderValue::from_static("bs_reader=; Path=/; Max-Age=0"))
+}
+
+/// Sets the reader session cookie on `res` (a new session), and makes the
+/// response `private, no-store`.
+pub fn set_reader_cookie(web: &Web, res: &mut Response, token: &str, max_age: i64) {
+    let h = res.headers_mut();
+    h.append(header::SET_COOKIE, reader_cookie(web, token, max_age));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+}
+
+/// Clears the reader session cookie on `res`, and makes it `private, no-store`.
+pub fn clear_reader_cookie(web: &Web, res: &mut Response) {
+    set_reader_cookie(web, res, "", 0);
+}
+
+/// A URL-encoded form from a signed-in reader whose `csrf` field matched
+/// the one derived from their session (`readers::csrf_for`), checked before
+/// the handler sees the form. Signed out: a redirect to `/account`.
+pub struct ReaderForm {
+    pub reader: broadsheet_app::ReaderAccount,
+    /// The session token (to end this session, or derive the CSRF token).
+    pub token: String,
+    pub form: Posted,
+}
+
+impl FromRequest<Web> for ReaderForm {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, web: &Web) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let token = reader_token(&parts.headers).map(str::to_string);
+        let ReaderSession(reader) = match ReaderSession::from_request_parts(&mut parts, web).await {
+            Ok(r) => r,
+            Err(never) => match never {},
+        };
+        let (Some(reader), Some(token)) = (reader, token) else {
+            return Err(Redirect::to("/account").into_response());
+        };
+        let req = Request::from_parts(parts, body);
+        let Form(pairs): Form<Vec<(String, String)>> =
+            Form::from_request(req, web).await.map_err(|_| {
+                WebError::BadRequest(
+                    "The form could not be read: it was cut off or too large. Reload the page and try again."
+                        .into(),
+                )
+                .into_response()
+            })?;
+        let form = Posted::new(pairs);
+        let expected = broadsheet_app::readers::csrf_for(&token);
+        let sent = form.raw("csrf");
+        if sent.is_empty() || !constant_eq(sent, &expected) {
+            return Err(WebError::Forbidden(
+                "This form has expired or did not come from this site. Reload the page and try again."
+                    .into(),
+            )
+            .into_response());
+        }
+        Ok(ReaderForm {
+            reader,
+            token,
+            form,
+        })
     }
 }

@@ -2,8 +2,9 @@
 //! when sane, else made), a tracing span carrying it, metrics by route,
 //! security headers, full error pages for handler errors, and the limits
 //! every request lives within: a body size and a time limit chosen by route
-//! ([`limits`]). Everything under `/newsroom`, errors included, depends on
-//! who is signed in and goes out `private, no-store`.
+//! ([`limits`]). Everything under `/newsroom` and the reader pages under
+//! `/account`, errors included, depends on who is signed in and goes out
+//! `private, no-store`.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -233,7 +234,7 @@ pub async fn around(State(web): State<Web>, req: Request, next: Next) -> Respons
     let start = Instant::now();
     let id = request_id(&req, web.node);
     let route = route_label(&req);
-    let private = is_newsroom(req.uri().path());
+    let private = is_newsroom(req.uri().path()) || crate::readers::is_reader_path(req.uri().path());
     // Only keep what the access line needs when it will be written.
     let access = tracing::enabled!(target: "broadsheet::access", tracing::Level::INFO);
     let method_path = access.then(|| (req.method().clone(), req.uri().path().to_owned()));

@@ -13,10 +13,12 @@ pub mod client;
 mod error;
 mod extract;
 pub mod fragments;
+mod gifts;
 mod layers;
 mod newsroom;
 mod pages;
 mod paywall;
+mod readers;
 mod respond;
 mod view;
 
@@ -246,6 +248,8 @@ impl Web {
                     )),
             )
             .route("/tags/{slug}", get(tag))
+            .merge(readers::routes())
+            .merge(gifts::routes())
             .fallback(fallback)
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
@@ -325,6 +329,10 @@ pub const ROUTES: &[(&str, StoryText)] = &[
     ("/newsroom/staff", StoryText::None),
     ("/newsroom/pictures", StoryText::StaffOnly),
     ("/tags/{slug}", StoryText::Cards),
+    ("/account", StoryText::None),
+    ("/account/sign-out", StoryText::None),
+    ("/account/gifts", StoryText::None),
+    ("/account/gifts/revoke", StoryText::None),
     // Section fronts (cards) and story pages (through the gate).
     ("*", StoryText::ThroughGate),
 ];

@@ -22,6 +22,7 @@ use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use broadsheet_app::entitlement::{self, Decision, GateInfo, Reader};
 use broadsheet_app::meter::METER_COOKIE;
+use broadsheet_app::readers;
 
 use crate::cache::{CacheKey, CachedPage, Variant};
 use crate::error::WebError;
@@ -54,9 +55,28 @@ async fn reader_of(
     let device = extract::cookie(headers, METER_COOKIE)
         .filter(|v| v.len() <= MAX_VALUE)
         .and_then(|v| web.app.views().signer().verify(v));
+    // Read on every request (never cached): a cancellation or refund shows
+    // on the reader's next request.
+    let account = match extract::reader_token(headers) {
+        None => None,
+        Some(token) => match readers::session(&web.app, token).await {
+            Ok(a) => a,
+            Err(e) => {
+                // As the ReaderSession extractor does: signed out, never more.
+                tracing::warn!(error = %e, "reader session lookup failed; gating as signed out");
+                None
+            }
+        },
+    };
+    let subscriber = match &account {
+        Some(a) => readers::is_subscriber(&web.app, a.id, broadsheet_app::now())
+            .await
+            .map_err(|e| WebError::Internal(format!("reading entitlements: {e}")))?,
+        None => false,
+    };
     Ok(Reader {
-        account: None,
-        subscriber: false,
+        account: account.map(|a| a.id),
+        subscriber,
         device,
         gift_token,
         client: Some(client),

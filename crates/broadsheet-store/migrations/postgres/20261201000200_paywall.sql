@@ -32,12 +32,12 @@ CREATE TABLE paywall_tags (
 );
 
 -- Gift links: a subscriber shares one paid story. Only the SHA-256 of the
--- link's token is kept; the giver is a reader account id (never in the URL).
+-- link's token is kept; the giver is a reader account (never in the URL).
 CREATE TABLE gift_links (
     id BIGSERIAL PRIMARY KEY,
     token_hash TEXT NOT NULL CONSTRAINT gift_links_token_key UNIQUE,
     story_id BIGINT NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
-    giver BIGINT NOT NULL,
+    giver BIGINT NOT NULL REFERENCES readers(id) ON DELETE CASCADE,
     created_at BIGINT NOT NULL,
     expires_at BIGINT NOT NULL,
     max_uses BIGINT NOT NULL,

@@ -10,6 +10,7 @@ mod pages;
 mod parity;
 mod paywall;
 mod rankings;
+mod readers;
 mod roles;
 mod security_http;
 mod security_markup;

@@ -21,8 +21,8 @@ use axum::http::StatusCode;
 use broadsheet_app::entitlement::{self, Because, Decision, GateInfo, Reader};
 use broadsheet_app::meter::{self, Over, PaywallConfig};
 use broadsheet_app::newsroom;
-use broadsheet_app::{PaperConfig, gifts};
-use broadsheet_domain::{Access, Story};
+use broadsheet_app::{PaperConfig, gifts, readers};
+use broadsheet_domain::{Access, EntitlementSource, Story};
 use broadsheet_store::StoryEdit;
 use broadsheet_web::StoryText;
 
@@ -97,6 +97,14 @@ fn meter_cookie(r: &Reply) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The text after `start` up to the next double quote.
+fn value_after(html: &str, start: &str) -> String {
+    html.split_once(start)
+        .and_then(|(_, rest)| rest.split('"').next())
+        .unwrap_or("")
+        .to_string()
+}
+
 fn compact(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
 }
@@ -153,6 +161,40 @@ fn assert_private(r: &Reply, who: &str) {
     );
     assert!(r.header("surrogate-key").is_empty(), "{who}: surrogate-key");
     assert!(r.header("vary").contains("Cookie"), "{who}: vary");
+}
+
+/// A registered reader, signed in: (account id, Cookie header value).
+async fn signed_in(p: &Paper, email: &str) -> Result<(i64, String), Box<dyn std::error::Error>> {
+    let a = readers::register(&p.app, email, "a long enough password", "Reader").await?;
+    let s = readers::start_session(&p.app, a.id).await?;
+    Ok((a.id, format!("bs_reader={}", s.token)))
+}
+
+/// Gives reader `id` a subscription from now on; returns its id.
+async fn subscribe(p: &Paper, id: i64) -> Result<i64, Box<dyn std::error::Error>> {
+    let mut tx = p.app.store().begin().await?;
+    let e = tx
+        .grant_entitlement(
+            id,
+            EntitlementSource::Subscription,
+            "sub_test",
+            broadsheet_app::now() - 60,
+            None,
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(e)
+}
+
+/// Ends a subscription (a cancellation or refund taking effect).
+async fn cancel(p: &Paper, entitlement: i64) -> TestResult {
+    let mut tx = p.app.store().begin().await?;
+    assert!(
+        tx.end_entitlement(entitlement, broadsheet_app::now() - 1)
+            .await?
+    );
+    tx.commit().await?;
+    Ok(())
 }
 
 // ----- the meter's rules ---------------------------------------------------------
@@ -439,8 +481,9 @@ async fn pictures_of_the_paid_part_are_not_in_the_cut() -> TestResult {
         "the paid part's picture is in the cut"
     );
     // Control: a reader with a gift sees it, in the paid element.
+    let (giver_id, _) = signed_in(&p, "giver@example.org").await?;
     let giver = Reader {
-        account: Some(3),
+        account: Some(giver_id),
         subscriber: true,
         ..Reader::default()
     };
@@ -550,8 +593,9 @@ async fn gift_links_open_one_story_for_their_holders_only() -> TestResult {
     let s = publish(&p, "A gift", Access::Subscribers, &body()).await?;
     let other = publish(&p, "Not the gift", Access::Subscribers, &body()).await?;
     let path = p.path_of(&s);
+    let (giver_id, _) = signed_in(&p, "giver@example.org").await?;
     let giver = Reader {
-        account: Some(41),
+        account: Some(giver_id),
         subscriber: true,
         ..Reader::default()
     };
@@ -563,7 +607,7 @@ async fn gift_links_open_one_story_for_their_holders_only() -> TestResult {
     };
     assert!(gifts::make(&p.app, &lapsed, s.id, now).await.is_err());
     let gift = gifts::make(&p.app, &giver, s.id, now).await?;
-    assert!(!gift.token.contains("41"), "the giver's id is in the link");
+    assert_eq!(gift.token.len(), 32, "the link holds only the random token");
     let url = format!("{path}?gift={}", gift.token);
     // The holder gets the full text, privately, and becomes a counted reader.
     let r = p.get(&url).await?;
@@ -602,8 +646,9 @@ async fn gift_links_open_one_story_for_their_holders_only() -> TestResult {
         &p.request(&url, &[("cookie", holder.as_str())]).await?,
         "revoked",
     );
+    let (other_id, _) = signed_in(&p, "other@example.org").await?;
     let someone_else = Reader {
-        account: Some(42),
+        account: Some(other_id),
         subscriber: true,
         ..Reader::default()
     };
@@ -653,13 +698,31 @@ fn routed_paths() -> Result<BTreeSet<String>, Box<dyn std::error::Error>> {
     let start = src.find("pub fn router(&self)").ok_or("no router")?;
     let end = start + src[start..].find(".fallback(").ok_or("no fallback")?;
     let mut out = BTreeSet::new();
-    for part in src[start..end].split(".route(").skip(1) {
-        let path = part
-            .trim_start()
-            .strip_prefix('"')
-            .and_then(|r| r.split('"').next())
-            .ok_or("a route path that is not a literal")?;
-        out.insert(path.to_string());
+    let mut sources = vec![src[start..end].to_string()];
+    // Routers merged in (`.merge(module::routes())`) are read from their module.
+    for part in src[start..end].split(".merge(").skip(1) {
+        let module = part
+            .split("::")
+            .next()
+            .ok_or("a merge that is not module::routes()")?;
+        let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("../broadsheet-web/src/{}.rs", module.trim()));
+        let m = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+        let from = m
+            .find("pub fn routes()")
+            .ok_or("a merged module without routes()")?;
+        let to = from + m[from..].find("\n}").ok_or("routes() does not end")?;
+        sources.push(m[from..to].to_string());
+    }
+    for src in sources {
+        for part in src.split(".route(").skip(1) {
+            let path = part
+                .trim_start()
+                .strip_prefix('"')
+                .and_then(|r| r.split('"').next())
+                .ok_or("a route path that is not a literal")?;
+            out.insert(path.to_string());
+        }
     }
     out.insert("*".into());
     Ok(out)
@@ -756,5 +819,122 @@ async fn every_route_that_can_show_story_text_takes_it_from_the_gate() -> TestRe
             assert_cut(&r, route);
         }
     }
+    Ok(())
+}
+
+// ----- accounts: subscribers, lapsed subscribers, cancellations ------------------------
+
+/// A subscriber reads everything, privately; a cancellation takes effect on
+/// the next request (nothing about the reader is cached), and the lapsed
+/// subscriber is a registered reader on the meter again. The subscriber's
+/// full page is never served to the next anonymous reader.
+#[tokio::test]
+async fn subscribers_lapsed_subscribers_and_cancellations() -> TestResult {
+    let p = paper().await?;
+    let subs = publish(&p, "Members only", Access::Subscribers, &body()).await?;
+    let subs_path = p.path_of(&subs);
+    let mut metered = Vec::new();
+    for i in 0..4 {
+        let s = publish(&p, &format!("Metered {i}"), Access::Metered, &body()).await?;
+        metered.push(p.path_of(&s));
+    }
+    let (id, cookie) = signed_in(&p, "sub@example.org").await?;
+    let with = [("cookie", cookie.as_str())];
+    let ent = subscribe(&p, id).await?;
+    let r = p.request(&subs_path, &with).await?;
+    assert_full(&r, "subscriber");
+    assert!(r.body.contains("/account/gifts?story="), "no gift offer");
+    assert!(
+        meter_cookie(&r).is_none(),
+        "a subscriber was given a meter cookie"
+    );
+    // The next anonymous reader: the cut, though the full page is cached.
+    assert_cut(&p.get(&subs_path).await?, "anonymous after a subscriber");
+    // Cancelled: the very next request.
+    cancel(&p, ent).await?;
+    let r = p.request(&subs_path, &with).await?;
+    assert_cut(&r, "lapsed subscriber");
+    let prompt = between(&r.body, "class=\"paywall\"", "</section>");
+    assert!(
+        !prompt.contains("Register for free") && !prompt.contains("Sign in"),
+        "a signed-in reader offered sign in or register: {prompt}"
+    );
+    // The lapsed subscriber, with a Googlebot User-Agent, a forged Google
+    // address and Referer: still the cut.
+    let r = p
+        .request(
+            &subs_path,
+            &[
+                ("cookie", cookie.as_str()),
+                (
+                    "user-agent",
+                    "Googlebot/2.1 (+http://www.google.com/bot.html)",
+                ),
+                ("x-forwarded-for", "66.249.66.1"),
+                ("referer", "https://www.google.com/"),
+            ],
+        )
+        .await?;
+    assert_cut(&r, "lapsed subscriber as Googlebot");
+    // On the meter as a registered reader: three stories, then the cut.
+    for path in &metered[..3] {
+        assert_full(
+            &p.request(path, &with).await?,
+            "registered reader, meter left",
+        );
+    }
+    let r = p.request(&metered[3], &with).await?;
+    assert_cut(&r, "registered reader, meter spent");
+    assert!(!r.body.contains("Register for free"));
+    // Subscribing again opens everything at once.
+    subscribe(&p, id).await?;
+    assert_full(&p.request(&metered[3], &with).await?, "subscribed again");
+    Ok(())
+}
+
+/// The gift pages: a subscriber makes a link from a story's page, the link
+/// opens the story, and the link's page counts and revokes.
+#[tokio::test]
+async fn gift_links_through_the_account_pages() -> TestResult {
+    let p = paper().await?;
+    let s = publish(&p, "Give me", Access::Subscribers, &body()).await?;
+    let (id, cookie) = signed_in(&p, "giver@example.org").await?;
+    subscribe(&p, id).await?;
+    let with = [("cookie", cookie.as_str())];
+    let r = p
+        .request(&format!("/account/gifts?story={}", s.id), &with)
+        .await?;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.header("cache-control"), "private, no-store");
+    let csrf = value_after(&r.body, "name=\"csrf\" value=\"");
+    let form = format!("csrf={csrf}&story={}", s.id);
+    let r = p.post("/account/gifts", &form, &with).await?;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let link = value_after(&r.body, "readonly value=\"");
+    let local = link.split_once("://").map(|(_, r)| r).unwrap_or(&link);
+    let local = &local[local.find('/').ok_or("no path in the link")?..];
+    assert!(local.contains("?gift="), "{link}");
+    assert_full(&p.get(local).await?, "holder of the link from the page");
+    // Without the CSRF token nothing is made.
+    let r = p
+        .post("/account/gifts", &format!("story={}", s.id), &with)
+        .await?;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Signed out: to the account page.
+    let r = p.get("/account/gifts").await?;
+    assert!(r.status.is_redirection());
+    // Revoke through the page.
+    let r = p.request("/account/gifts", &with).await?;
+    assert!(r.body.contains("1 of 10"), "readers brought: {}", r.body);
+    let link_id = value_after(&r.body, "name=\"id\" value=\"");
+    let r = p
+        .post(
+            "/account/gifts/revoke",
+            &format!("csrf={csrf}&id={link_id}"),
+            &with,
+        )
+        .await?;
+    assert!(r.body.contains("Revoked"), "{}", r.body);
+    assert_cut(&p.get(local).await?, "a revoked link");
     Ok(())
 }

@@ -234,6 +234,11 @@ pub async fn set_over_meter(
     Ok(())
 }
 
+/// The sections and the tags set "subscribers only over the meter" (ids).
+pub async fn over_meter_rules(app: &App) -> Result<(Vec<i64>, Vec<i64>)> {
+    Ok(app.store().paywall_rules().await?)
+}
+
 /// Deletes meter rows of ended periods and old mint counts, every hour.
 pub(crate) async fn prune_loop(app: App, mut shutdown: tokio::sync::watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));

@@ -938,3 +938,123 @@ async fn gift_links_through_the_account_pages() -> TestResult {
     assert_cut(&p.get(local).await?, "a revoked link");
     Ok(())
 }
+
+/// The newsroom's buttons: an editor sets a section and a tag "subscribers
+/// only over the meter" from the sections page, and readers see it at once.
+#[tokio::test]
+async fn the_newsroom_sets_sections_and_tags_over_the_meter() -> TestResult {
+    let p = paper().await?;
+    let s = publish(&p, "Metered here", Access::Metered, &body()).await?;
+    let path = p.path_of(&s);
+    let r = p.get(&path).await?;
+    assert_full(&r, "before");
+    let cookie = meter_cookie(&r).ok_or("no meter cookie")?;
+    let reader = [("cookie", cookie.as_str())];
+    // Sign in an editor (the sign-in form's double-submit cookie, then the session).
+    let user = p
+        .app
+        .store()
+        .staff()
+        .await?
+        .into_iter()
+        .find(|(_, _, r)| r == "editor")
+        .map(|(u, _, _)| u)
+        .ok_or("no editor")?;
+    let f = p.get("/newsroom/sign-in").await?;
+    let signin_cookie = f
+        .header("set-cookie")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .to_string();
+    let r = p
+        .post(
+            "/newsroom/sign-in",
+            &format!(
+                "csrf={}&username={user}&password={}",
+                value_after(&f.body, "name=\"csrf\" value=\""),
+                p.password(&user)
+            ),
+            &[("cookie", signin_cookie.as_str())],
+        )
+        .await?;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let session = r
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("bs_staff="))
+        .and_then(|c| c.split(';').next())
+        .ok_or("no staff session")?
+        .to_string();
+    let staff = [("cookie", session.as_str())];
+    let page = p.request("/newsroom/sections", &staff).await?;
+    assert!(
+        page.body.contains("Metered stories for subscribers only"),
+        "no button"
+    );
+    let csrf = value_after(&page.body, "name=\"csrf\" value=\"");
+    let root = p.app.sections().ancestry(s.section_id)[0].id;
+    let r = p
+        .post(
+            "/newsroom/sections",
+            &format!("csrf={csrf}&section={root}&do=paywall-on"),
+            &staff,
+        )
+        .await?;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_cut(
+        &p.request(&path, &reader).await?,
+        "section set from the newsroom",
+    );
+    let page = p.request("/newsroom/sections", &staff).await?;
+    assert!(page.body.contains("Metered stories back on the meter"));
+    p.post(
+        "/newsroom/sections",
+        &format!("csrf={csrf}&section={root}&do=paywall-off"),
+        &staff,
+    )
+    .await?;
+    assert_full(&p.request(&path, &reader).await?, "section cleared");
+    // A tag: a metered story with one, then the tag set from the page.
+    let editor = crate::support::staff_of_role(&p, "editor").await?;
+    let e = StoryEdit {
+        section_id: s.section_id,
+        headline: "Tagged and metered".into(),
+        standfirst: "Free standfirst.".into(),
+        body: body(),
+        byline_text: None,
+        access: Access::Metered,
+        breaking: false,
+        seo_title: String::new(),
+        seo_description: String::new(),
+        tags: vec!["Members Corner".into()],
+        authors: Vec::new(),
+        lead_picture_id: None,
+    };
+    let id = newsroom::create(&p.app, &editor.actor(), &e).await?;
+    newsroom::publish(&p.app, &editor.actor(), id, 1, None).await?;
+    let t = p.app.store().story(id).await?.ok_or("story vanished")?;
+    let tagged = p.path_of(&t);
+    assert_full(&p.request(&tagged, &reader).await?, "tagged, before");
+    let tag = t.tags[0].id;
+    let r = p
+        .post(
+            "/newsroom/sections",
+            &format!("csrf={csrf}&tag={tag}&do=tag-paywall-on"),
+            &staff,
+        )
+        .await?;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_cut(
+        &p.request(&tagged, &reader).await?,
+        "tag set from the newsroom",
+    );
+    let page = p.request("/newsroom/sections", &staff).await?;
+    assert!(
+        page.body
+            .contains("Metered stories with these tags are for subscribers only: Members Corner")
+    );
+    Ok(())
+}

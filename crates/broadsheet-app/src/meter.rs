@@ -283,10 +283,13 @@ mod tests {
         assert_eq!(period_of(10, 0), 10, "a zero length is read as one second");
     }
 
+    /// (account, device, expected subject, expected allowance)
+    type SubjectCase = (Option<i64>, Option<i64>, Option<&'static str>, i64);
+
     #[test]
     fn the_subject_is_the_account_before_the_device() {
         let cfg = PaywallConfig::default();
-        let cases: [(Option<i64>, Option<i64>, Option<&str>, i64); 4] = [
+        let cases: [SubjectCase; 4] = [
             (None, None, None, cfg.meter_free),
             (None, Some(7), Some("d:7"), cfg.meter_free),
             (Some(3), Some(7), Some("a:3"), cfg.meter_registered),

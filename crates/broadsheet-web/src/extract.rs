@@ -189,19 +189,6 @@ impl FromRequest<Web> for StaffUpload {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::constant_eq;
-
-    #[test]
-    fn constant_eq_compares_whole_strings() {
-        assert!(constant_eq("abc", "abc"));
-        assert!(!constant_eq("abc", "abd"));
-        assert!(!constant_eq("abc", "ab"));
-        assert!(constant_eq("", ""));
-    }
-}
-
 // ----- readers -----------------------------------------------------------------
 
 /// The reader session cookie: HttpOnly, SameSite=Lax, Path=/, Secure when
@@ -309,5 +296,18 @@ impl FromRequest<Web> for ReaderForm {
             token,
             form,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::constant_eq;
+
+    #[test]
+    fn constant_eq_compares_whole_strings() {
+        assert!(constant_eq("abc", "abc"));
+        assert!(!constant_eq("abc", "abd"));
+        assert!(!constant_eq("abc", "ab"));
+        assert!(constant_eq("", ""));
     }
 }

@@ -37,6 +37,8 @@ pub struct PaperConfig {
     pub smtp_url: Option<String>,
     /// The `From:` of the paper's mail; none: `noreply@` the base URL's host.
     pub mail_from: Option<String>,
+    /// The meter and gift links (`meter.rs`).
+    pub paywall: crate::meter::PaywallConfig,
 }
 
 impl PaperConfig {
@@ -57,6 +59,7 @@ impl PaperConfig {
             view_cap_clients: 200_000,
             smtp_url: None,
             mail_from: None,
+            paywall: crate::meter::PaywallConfig::default(),
         })
     }
 }
@@ -79,6 +82,7 @@ impl Default for PaperConfig {
             view_cap_clients: 200_000,
             smtp_url: None,
             mail_from: None,
+            paywall: crate::meter::PaywallConfig::default(),
         }
     }
 }

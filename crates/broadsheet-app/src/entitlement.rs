@@ -1,50 +1,208 @@
 //! The entitlement gate: the one place that decides how much of a story's
 //! text a reader receives. Every route that shows story text (HTML, JSON-LD,
-//! and later feeds, API, search snippets) must take the body from here.
+//! and later feeds, API, search snippets, email) must take the body from
+//! here: [`decide`] says *full* or *cut* for one reader, and [`gate`] cuts.
+//!
+//! - Free stories: full, for everyone (no reader state is even read).
+//! - Subscribers: full. A working gift link to this story: full.
+//! - Subscribers-only stories (and metered stories in a section or with a
+//!   tag set "subscribers only over the meter", see [`effective_access`]):
+//!   cut.
+//! - Metered stories: full while the reader's meter (`meter.rs`) has
+//!   allowance left or the story was opened in this period; else cut.
+//!
+//! Nothing here trusts the User-Agent, Referer or X-Forwarded-For: a reader
+//! is only what [`Reader`] holds (an account's session, a signed device
+//! cookie, a gift token, the client address read through the configured
+//! proxy hops). Full text for search crawlers is not offered.
+
+use std::net::IpAddr;
 
 use broadsheet_domain::{Access, Story, markup};
 
-/// Who is reading. Reader accounts and subscriptions arrive later; until then
-/// every reader is anonymous and not a subscriber.
+use crate::{App, Result};
+
+/// Who is reading, as far as the server can tell. Built per request by the
+/// web layer from the reader's session and cookies; never from headers a
+/// client can set freely.
 #[derive(Debug, Clone, Default)]
 pub struct Reader {
+    /// The signed-in reader account (a registered reader).
+    pub account: Option<i64>,
+    /// The account has a subscription in force now.
     pub subscriber: bool,
+    /// The device id from a valid signed meter cookie.
+    pub device: Option<i64>,
+    /// A gift token the request carried (checked in [`decide`]).
+    pub gift_token: Option<String>,
+    /// The client address (through `--trusted-proxy-hops` only).
+    pub client: Option<IpAddr>,
+}
+
+/// What a story page needs to know to decide, fixed when it is rendered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GateInfo {
+    pub story_id: i64,
+    /// The story's access after section and tag rules.
+    pub access: Access,
+}
+
+/// Full text, or the preview.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Full,
+    Cut,
+}
+
+/// Why the reader got what they got (for the prompt, tests and metrics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Because {
+    FreeStory,
+    Subscriber,
+    Gift,
+    MeterLeft,
+    ForSubscribers,
+    MeterSpent,
+}
+
+/// [`decide`]'s answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub decision: Decision,
+    pub because: Because,
+    /// A fresh signed meter cookie value to set (the reader had none).
+    pub new_device: Option<String>,
+}
+
+/// Decides what `reader` gets of the story `info` names, at `now`: the one
+/// decision for every channel. May count the story on the reader's meter or
+/// a gift link's uses.
+pub async fn decide(app: &App, info: GateInfo, reader: &Reader, now: i64) -> Result<Verdict> {
+    let v = |decision, because| Verdict {
+        decision,
+        because,
+        new_device: None,
+    };
+    if info.access == Access::Free {
+        return Ok(v(Decision::Full, Because::FreeStory));
+    }
+    if reader.subscriber {
+        return Ok(v(Decision::Full, Because::Subscriber));
+    }
+    if let Some(token) = &reader.gift_token {
+        // The holder is counted once, as the meter would count them.
+        let (subject, new_device) = match crate::meter::subject(reader) {
+            Some(s) => (Some(s), None),
+            None => {
+                let signer = app.views().signer();
+                let value = signer.issue();
+                (signer.verify(&value).map(|d| format!("d:{d}")), Some(value))
+            }
+        };
+        if let Some(subject) = subject
+            && crate::gifts::redeem(app, token, info.story_id, &subject, now).await?
+        {
+            return Ok(Verdict {
+                decision: Decision::Full,
+                because: Because::Gift,
+                new_device,
+            });
+        }
+    }
+    match info.access {
+        Access::Free => Ok(v(Decision::Full, Because::FreeStory)),
+        Access::Subscribers => Ok(v(Decision::Cut, Because::ForSubscribers)),
+        Access::Metered => {
+            let m = crate::meter::open(app, reader, info.story_id, now).await?;
+            Ok(Verdict {
+                decision: if m.open {
+                    Decision::Full
+                } else {
+                    Decision::Cut
+                },
+                because: if m.open {
+                    Because::MeterLeft
+                } else {
+                    Because::MeterSpent
+                },
+                new_device: m.new_device,
+            })
+        }
+    }
+}
+
+/// The story's access after the newsroom's rules: a metered story in a
+/// section (or under one) or with a tag set "subscribers only over the
+/// meter" is for subscribers.
+pub async fn effective_access(app: &App, story: &Story) -> Result<Access> {
+    if story.access != Access::Metered {
+        return Ok(story.access);
+    }
+    let sections: Vec<i64> = app
+        .sections()
+        .ancestry(story.section_id)
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    let tags: Vec<i64> = story.tags.iter().map(|t| t.id).collect();
+    Ok(if app.store().paywall_over_meter(&sections, &tags).await? {
+        Access::Subscribers
+    } else {
+        Access::Metered
+    })
 }
 
 /// The part of a story's body a reader may receive.
 #[derive(Debug, Clone)]
 pub struct GatedBody {
-    /// Markup (not yet rendered) the reader is entitled to.
+    /// Markup (not yet rendered): everything of a free story; of a paid
+    /// one, the preview.
     pub markup: String,
-    /// True when text was withheld: show the subscribe prompt.
+    /// Of a paid story read in full, the markup after the preview (shown
+    /// in the element JSON-LD's `hasPart` names); `None` otherwise.
+    pub rest: Option<String>,
+    /// True when text was withheld: show the prompt.
     pub withheld: bool,
 }
 
-/// Decides what of `story` this reader gets.
-///
-/// Free stories: all. Subscribers-only stories: subscribers get all, others
-/// the first `preview_paragraphs`. Metered stories are free until the meter
-/// exists (the paywall issue adds it here, and only here).
-pub fn gate(story: &Story, reader: &Reader, preview_paragraphs: usize) -> GatedBody {
-    match story.access {
-        Access::Free | Access::Metered => GatedBody {
+/// Cuts `story` as `decision` says. A free story is never cut; a paid story
+/// read in full comes in two parts (preview, rest); cut, it is the first
+/// `preview_paragraphs` top-level blocks and nothing after them.
+pub fn gate(story: &Story, decision: Decision, preview_paragraphs: usize) -> GatedBody {
+    if story.access == Access::Free {
+        return GatedBody {
             markup: story.body.clone(),
+            rest: None,
+            withheld: false,
+        };
+    }
+    let (lead, cut) = markup::lead_paragraphs(&story.body, preview_paragraphs);
+    match (decision, cut) {
+        (Decision::Cut, true) => GatedBody {
+            markup: lead,
+            rest: None,
+            withheld: true,
+        },
+        (Decision::Cut, false) | (Decision::Full, false) => GatedBody {
+            markup: story.body.clone(),
+            rest: Some(String::new()),
             withheld: false,
         },
-        Access::Subscribers if reader.subscriber => GatedBody {
-            markup: story.body.clone(),
-            withheld: false,
-        },
-        Access::Subscribers => {
-            let (markup, withheld) = markup::lead_paragraphs(&story.body, preview_paragraphs);
-            GatedBody { markup, withheld }
+        (Decision::Full, true) => {
+            let prepared = markup::prepared(&story.body);
+            let rest = prepared.get(lead.len()..).unwrap_or_default().to_string();
+            GatedBody {
+                markup: lead,
+                rest: Some(rest),
+                withheld: false,
+            }
         }
     }
 }
 
 /// Whether the full text is free to everyone (for `isAccessibleForFree`).
-pub fn free_to_all(story: &Story) -> bool {
-    !matches!(story.access, Access::Subscribers)
+pub fn free_to_all(access: Access) -> bool {
+    access == Access::Free
 }
 
 #[cfg(test)]
@@ -157,7 +315,7 @@ mod tests {
     /// may see are exactly those placed before the first block after the
     /// first `n` counted (non-picture) blocks.
     fn promise_holds(body: &str, markers: &[String], n: usize) -> std::result::Result<(), String> {
-        let gated = gate(&story(body, Access::Subscribers), &Reader::default(), n);
+        let gated = gate(&story(body, Access::Subscribers), Decision::Cut, n);
         let html = markup::render(&gated.markup, |_| None);
         let prepared = markup::prepared(body);
         let ranges = markup::block_ranges(body);
@@ -213,10 +371,18 @@ mod tests {
                 return Err(TestCaseError::fail(format!("{e}\nbody: {body:?} n={n}")));
             }
             // Subscribers and free stories: everything, unchanged.
-            let all = gate(&story(&body, Access::Subscribers), &Reader { subscriber: true }, n);
-            prop_assert!(!all.withheld && all.markup == body);
-            let free = gate(&story(&body, Access::Free), &Reader::default(), n);
-            prop_assert!(!free.withheld && free.markup == body);
+            // Full: the preview and the rest make the whole (prepared) body.
+            let all = gate(&story(&body, Access::Subscribers), Decision::Full, n);
+            prop_assert!(!all.withheld);
+            let whole = format!("{}{}", all.markup, all.rest.clone().unwrap_or_default());
+            prop_assert!(whole == body || whole == markup::prepared(&body), "{:?}", whole);
+            // Metered stories cut like subscribers-only ones.
+            let metered = gate(&story(&body, Access::Metered), Decision::Cut, n);
+            let subs = gate(&story(&body, Access::Subscribers), Decision::Cut, n);
+            prop_assert_eq!(metered.markup, subs.markup);
+            // Free stories: everything, unchanged, whatever the decision.
+            let free = gate(&story(&body, Access::Free), Decision::Cut, n);
+            prop_assert!(!free.withheld && free.markup == body && free.rest.is_none());
         }
 
         /// Independent of the parser: paragraphs separated by lines a reader
@@ -233,7 +399,7 @@ mod tests {
                 body.push_str(&format!("Para p{}z", i + 1));
             }
             let total = seps.len() + 1;
-            let gated = gate(&story(&body, Access::Subscribers), &Reader::default(), n);
+            let gated = gate(&story(&body, Access::Subscribers), Decision::Cut, n);
             let html = markup::render(&gated.markup, |_| None);
             prop_assert_eq!(gated.withheld, total > n, "{:?}", body);
             for i in 0..total {
@@ -246,7 +412,7 @@ mod tests {
     #[test]
     fn review_probe_whitespace_blank_lines() {
         let body = "Free one.\n \nFree two.\n\t\nPaid three.\n \nPaid four.";
-        let g = gate(&story(body, Access::Subscribers), &Reader::default(), 2);
+        let g = gate(&story(body, Access::Subscribers), Decision::Cut, 2);
         assert!(g.withheld);
         assert!(g.markup.contains("Free two.") && !g.markup.contains("Paid"));
     }

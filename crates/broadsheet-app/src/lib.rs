@@ -10,9 +10,11 @@ pub mod config;
 pub mod demo;
 pub mod desk;
 pub mod entitlement;
+pub mod gifts;
 pub mod keys;
 pub mod mail;
 pub mod media;
+pub mod meter;
 pub mod newsroom;
 mod rankings;
 pub mod reader;
@@ -234,6 +236,7 @@ impl App {
             tokio::spawn(views::flush_loop(self.clone(), shutdown.clone())),
             tokio::spawn(changes::poll_loop(self.clone(), shutdown.clone())),
             tokio::spawn(rankings::refresh_loop(self.clone(), shutdown.clone())),
+            tokio::spawn(meter::prune_loop(self.clone(), shutdown.clone())),
             tokio::spawn(scheduler_loop(self.clone(), shutdown)),
         ]
     }

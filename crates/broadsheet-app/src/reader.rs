@@ -52,8 +52,12 @@ pub async fn corrections(app: &App, limit: i64) -> Result<Vec<(Correction, Story
 /// Everything a story page shows besides its text (which the page takes
 /// from `render::story_body`, through the gate).
 pub struct StoryRead {
+    /// The story, its `access` already made effective (section and tag
+    /// rules applied, [`crate::entitlement::effective_access`]).
     pub story: Box<Story>,
     pub corrections: Vec<Correction>,
+    /// What the gate needs to decide for each reader of this page.
+    pub gate: crate::entitlement::GateInfo,
 }
 
 /// What a story address leads to for this reader.
@@ -65,13 +69,22 @@ pub enum StoryPage {
 
 /// Loads a published story and what its page shows around it.
 pub async fn story(app: &App, id: i64) -> Result<StoryPage> {
-    let story = match app.published_story(id).await? {
+    let mut story = match app.published_story(id).await? {
         StoryLookup::Found(s) => s,
         StoryLookup::Withdrawn => return Ok(StoryPage::Withdrawn),
         StoryLookup::Missing => return Ok(StoryPage::Missing),
     };
+    story.access = crate::entitlement::effective_access(app, &story).await?;
+    let gate = crate::entitlement::GateInfo {
+        story_id: story.id,
+        access: story.access,
+    };
     let corrections = app.store().corrections_of(story.id).await?;
-    Ok(StoryPage::Found(StoryRead { story, corrections }))
+    Ok(StoryPage::Found(StoryRead {
+        story,
+        corrections,
+        gate,
+    }))
 }
 
 /// Whether the database answers (for `/healthz`).

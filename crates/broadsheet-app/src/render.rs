@@ -8,8 +8,8 @@
 //! before the sanitiser sees it ([`markup::check`] refuses it for saves and
 //! previews; [`markup::render`] shows it as plain text on a reader's page).
 //!
-//! - [`story_body`]: a story as a given reader may read it (the entitlement
-//!   gate, then [`body_html`]); the story page calls it.
+//! - [`story_body`]: a story as the gate's decision lets a reader read it
+//!   ([`entitlement::gate`], then [`body_html`]); the story page calls it.
 //! - [`preview_html`]: what a reporter typed, refused with a message when
 //!   too long or too deeply nested, else [`body_html`].
 //! - [`check_body`]: the same refusal for a save.
@@ -21,7 +21,7 @@ use std::time::Duration;
 use broadsheet_domain::{PictureRef, Story, markup};
 use tokio::sync::Semaphore;
 
-use crate::entitlement::{self, Reader};
+use crate::entitlement::{self, Decision};
 use crate::{App, AppError, Result};
 
 /// The longest a caller waits for one rendering step.
@@ -40,9 +40,13 @@ static SLOTS: LazyLock<Arc<Semaphore>> = LazyLock::new(|| {
 /// A story's body as one reader receives it.
 #[derive(Debug, Clone)]
 pub struct StoryBody {
-    /// Sanitised HTML of the text this reader may read.
+    /// Sanitised HTML of the text this reader may read (of a paid story
+    /// read in full, the preview part).
     pub html: String,
-    /// True when text was withheld: show the subscribe prompt.
+    /// Of a paid story, the HTML of the paid part: empty when cut.
+    /// `None` for a free story.
+    pub paid_html: Option<String>,
+    /// True when text was withheld: show the prompt.
     pub withheld: bool,
 }
 
@@ -97,23 +101,31 @@ pub async fn body_html(
     .await
 }
 
-/// The body of `story` as `reader` may read it, rendered: the entitlement
-/// gate cuts it (off the async workers too), then [`body_html`].
+/// The body of `story` as `decision` (the gate's, [`entitlement::decide`])
+/// lets a reader read it, rendered: [`entitlement::gate`] cuts it (off the
+/// async workers too), then [`body_html`].
 pub async fn story_body(
     app: &App,
     story: &Story,
-    reader: &Reader,
+    decision: Decision,
     figure: impl Fn(&PictureRef) -> String,
 ) -> Result<StoryBody> {
-    let (story, reader) = (story.clone(), reader.clone());
+    let story = story.clone();
     let n = app.config().preview_paragraphs;
     let gated = off_thread("cutting the preview", move || {
-        entitlement::gate(&story, &reader, n)
+        entitlement::gate(&story, decision, n)
     })
     .await?;
-    let html = body_html(app, &gated.markup, figure).await?;
+    let html = body_html(app, &gated.markup, &figure).await?;
+    let paid_html = match gated.rest {
+        Some(rest) if !rest.trim().is_empty() => Some(body_html(app, &rest, &figure).await?),
+        Some(_) => Some(String::new()),
+        None if gated.withheld => Some(String::new()),
+        None => None,
+    };
     Ok(StoryBody {
         html,
+        paid_html,
         withheld: gated.withheld,
     })
 }

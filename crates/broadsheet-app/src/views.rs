@@ -103,6 +103,18 @@ impl ReaderSigner {
         format!("{id}.{tag}")
     }
 
+    /// A keyed hash (hex, 128 bits) of `data` under this installation's key,
+    /// for `purpose`: lets rows name a client address without holding it.
+    pub fn keyed_hash(&self, purpose: &str, data: &str) -> String {
+        let Ok(mut m) = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.key) else {
+            return String::new();
+        };
+        m.update(purpose.as_bytes());
+        m.update(b":");
+        m.update(data.as_bytes());
+        hex::encode(&m.finalize().into_bytes()[..16])
+    }
+
     /// The reader's 64-bit id if `value` is a cookie this installation signed.
     pub fn verify(&self, value: &str) -> Option<i64> {
         if value.len() != COOKIE_LEN {

@@ -13,6 +13,7 @@
 mod corrections;
 mod error;
 mod newsroom;
+mod paywall;
 mod queries;
 mod readers;
 mod signin;
@@ -23,6 +24,7 @@ mod tx;
 pub use corrections::*;
 pub use error::StoreError;
 pub use newsroom::*;
+pub use paywall::*;
 pub use queries::*;
 pub use readers::*;
 pub use taxonomy::*;

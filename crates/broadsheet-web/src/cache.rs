@@ -38,13 +38,20 @@ pub struct CacheKey {
 }
 
 /// Which rendering of a URL: everything that changes the output and is not
-/// in the path must be here (SECURITY.md rule 6). The paywall adds a cut
-/// variant per entitlement tier (never per person); a multi-title
-/// installation adds the paper.
+/// in the path must be here (SECURITY.md rule 6). A story page behind the
+/// paywall has a full and a cut variant per tier (never one per person);
+/// which one a reader gets is the gate's decision (`paywall.rs`); a
+/// multi-title installation adds the paper.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Variant {
-    /// The page as every reader gets it today.
+    /// The whole page: every page of a free story, or a paid story for a
+    /// reader the gate lets read it all.
     Full,
+    /// A paid story cut to its preview, with the prompt for an anonymous
+    /// reader (sign in, register, subscribe).
+    Cut,
+    /// The same for a signed-in reader (subscribe).
+    CutSignedIn,
 }
 
 impl CacheKey {
@@ -110,6 +117,9 @@ pub struct CachedPage {
     pub content_type: HeaderValue,
     pub surrogate_keys: HeaderValue,
     pub cache_control: HeaderValue,
+    /// Set on a paid story's pages: never served without the gate's
+    /// decision for the reader asking (`paywall.rs`).
+    pub gate: Option<broadsheet_app::entitlement::GateInfo>,
     parts: Vec<Part>,
     has_slots: bool,
     base_etag: String,
@@ -174,6 +184,7 @@ impl CachedPage {
             surrogate_keys: HeaderValue::from_str(&keys::join(&header_keys))
                 .unwrap_or(HeaderValue::from_static("")),
             cache_control: HeaderValue::from_static(cache_control),
+            gate: None,
             parts,
             has_slots,
             base_etag,
@@ -192,6 +203,12 @@ impl CachedPage {
             Err(p) => *p.into_inner() = first,
         }
         page
+    }
+
+    /// Marks the page as a paid story's (see [`CachedPage::gate`]).
+    pub fn gated(mut self, gate: Option<broadsheet_app::entitlement::GateInfo>) -> CachedPage {
+        self.gate = gate;
+        self
     }
 
     fn assemble(&self, fragments: &Fragments) -> Arc<Assembled> {
@@ -467,6 +484,16 @@ mod tests {
 
     #[test]
     fn variants_and_pages_are_distinct_keys() {
+        let cut = CacheKey {
+            variant: Variant::Cut,
+            ..CacheKey::new("/news/a-1", 1)
+        };
+        let signed = CacheKey {
+            variant: Variant::CutSignedIn,
+            ..cut.clone()
+        };
+        assert_ne!(CacheKey::new("/news/a-1", 1), cut);
+        assert_ne!(cut, signed);
         assert_ne!(CacheKey::new("/news", 1), CacheKey::new("/news", 2));
         assert_eq!(CacheKey::new("/news", 0), CacheKey::new("/news", 1));
         assert_eq!(CacheKey::new("/news", 3).to_string(), "/news?page=3");

@@ -13,9 +13,11 @@ pub mod client;
 mod error;
 mod extract;
 pub mod fragments;
+mod gifts;
 mod layers;
 mod newsroom;
 mod pages;
+mod paywall;
 mod readers;
 mod respond;
 mod view;
@@ -247,6 +249,7 @@ impl Web {
             )
             .route("/tags/{slug}", get(tag))
             .merge(readers::routes())
+            .merge(gifts::routes())
             .fallback(fallback)
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
@@ -278,6 +281,61 @@ impl Web {
             .set(f64::from(self.app.config().views_per_client_per_minute));
     }
 }
+
+/// What a route can show of a story's text: the route inventory that
+/// `tests/it/paywall.rs` checks against [`Web::router`] (a route missing
+/// here, or listed here but not routed, fails it) and probes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoryText {
+    /// No story text at all (assets, media, beacon, operations, forms).
+    None,
+    /// Cards only: headline, standfirst, picture; never the body.
+    Cards,
+    /// Story text, taken only from the gate (`paywall.rs`, then
+    /// `render::story_body`).
+    ThroughGate,
+    /// Full text for signed-in staff only (the newsroom); readers are
+    /// sent to sign in.
+    StaffOnly,
+}
+
+/// Every route of [`Web::router`] (the fallback as `"*"`), with what it can
+/// show of a story's text. Keep in step with the router.
+pub const ROUTES: &[(&str, StoryText)] = &[
+    ("/", StoryText::Cards),
+    ("/healthz", StoryText::None),
+    ("/metrics", StoryText::None),
+    ("/robots.txt", StoryText::None),
+    ("/favicon.ico", StoryText::None),
+    ("/static/{file}", StoryText::None),
+    ("/media/{file}", StoryText::None),
+    ("/newsroom/media/{file}", StoryText::None),
+    ("/v/{file}", StoryText::None),
+    ("/_fragments/{name}", StoryText::Cards),
+    ("/authors/{slug}", StoryText::Cards),
+    ("/corrections", StoryText::Cards),
+    ("/newsroom", StoryText::StaffOnly),
+    ("/newsroom/sign-in", StoryText::None),
+    ("/newsroom/sign-out", StoryText::None),
+    ("/newsroom/stories/new", StoryText::StaffOnly),
+    ("/newsroom/stories", StoryText::StaffOnly),
+    ("/newsroom/stories/{id}", StoryText::StaffOnly),
+    ("/newsroom/stories/{id}/history", StoryText::StaffOnly),
+    ("/newsroom/picks", StoryText::StaffOnly),
+    ("/newsroom/preview", StoryText::StaffOnly),
+    ("/newsroom/account", StoryText::None),
+    ("/newsroom/sections", StoryText::StaffOnly),
+    ("/newsroom/tags", StoryText::StaffOnly),
+    ("/newsroom/staff", StoryText::None),
+    ("/newsroom/pictures", StoryText::StaffOnly),
+    ("/tags/{slug}", StoryText::Cards),
+    ("/account", StoryText::None),
+    ("/account/sign-out", StoryText::None),
+    ("/account/gifts", StoryText::None),
+    ("/account/gifts/revoke", StoryText::None),
+    // Section fronts (cards) and story pages (through the gate).
+    ("*", StoryText::ThroughGate),
+];
 
 #[derive(Deserialize)]
 struct PageQuery {
@@ -317,14 +375,17 @@ where
     web.renders.fetch_add(1, Ordering::Relaxed);
     match render().await {
         Ok(pages::Outcome::Page(r)) => {
-            let cached = Arc::new(cache::CachedPage::new(
-                r.status,
-                r.html,
-                &r.keys,
-                r.cache_control,
-                broadsheet_app::now(),
-                &web.fragments(),
-            ));
+            let cached = Arc::new(
+                cache::CachedPage::new(
+                    r.status,
+                    r.html,
+                    &r.keys,
+                    r.cache_control,
+                    broadsheet_app::now(),
+                    &web.fragments(),
+                )
+                .gated(r.gate),
+            );
             web.cache
                 .insert(key.clone(), &r.keys, cached.clone(), epoch);
             (Some(cached), None)
@@ -345,6 +406,27 @@ where
         let body = hit.assembled(&web.fragments());
         return respond::page(&hit, &body, headers, true);
     }
+    match fetch_missed(web, key, render).await {
+        Ok(p) => {
+            let body = p.assembled(&web.fragments());
+            respond::page(&p, &body, headers, false)
+        }
+        Err(r) => r,
+    }
+}
+
+/// The page under `key` after a cache miss: rendered (once, however many
+/// requests missed together) and stored; or the response for anything that
+/// is not a page (a redirect, an error).
+async fn fetch_missed<F, Fut>(
+    web: &Web,
+    key: CacheKey,
+    render: F,
+) -> Result<Arc<cache::CachedPage>, Response>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<pages::Outcome, WebError>>,
+{
     web.count_hit(false);
     let flight = web.cache.flight(&key);
     let mut render = Some(render);
@@ -360,32 +442,26 @@ where
         .clone();
     web.cache.land(&key, &flight);
     let outcome = match (shared, mine) {
-        (Some(p), _) => {
-            let body = p.assembled(&web.fragments());
-            return respond::page(&p, &body, headers, false);
-        }
+        (Some(p), _) => return Ok(p),
         (None, Some(o)) => o,
         // The render we waited for was not a page (a redirect, an error):
         // find out for ourselves.
         (None, None) => match render.take() {
             Some(r) => match render_page(web, &key, r).await {
-                (Some(p), _) => {
-                    let body = p.assembled(&web.fragments());
-                    return respond::page(&p, &body, headers, false);
-                }
+                (Some(p), _) => return Ok(p),
                 (None, Some(o)) => o,
                 (None, None) => Err(WebError::NotFound),
             },
             None => Err(WebError::NotFound),
         },
     };
-    match outcome {
+    Err(match outcome {
         Ok(pages::Outcome::Moved(to)) => Redirect::permanent(&to).into_response(),
         Ok(pages::Outcome::Page(_)) => {
             WebError::Internal("a rendered page was not stored".into()).into_response()
         }
         Err(e) => e.into_response(),
-    }
+    })
 }
 
 #[derive(Deserialize)]
@@ -485,7 +561,12 @@ async fn tag(
 }
 
 /// Section fronts and stories, which live under section paths.
-async fn fallback(State(web): State<Web>, uri: Uri, headers: HeaderMap) -> Response {
+async fn fallback(
+    State(web): State<Web>,
+    ClientIp(client): ClientIp,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
     let path = uri.path();
     if path.len() > 1 && path.ends_with('/') {
         // Only to an address on this site; anything odd is simply not found.
@@ -515,13 +596,7 @@ async fn fallback(State(web): State<Web>, uri: Uri, headers: HeaderMap) -> Respo
         .await;
     }
     if let Some(addr) = broadsheet_domain::permalink::parse_story_path(path) {
-        let app = web.app.clone();
-        let id = addr.id;
-        let requested = path.to_string();
-        return page(&web, cache_key(path, 1), &headers, || async move {
-            pages::story(&app, &requested, id).await
-        })
-        .await;
+        return paywall::story(&web, path, addr.id, &uri, &headers, client).await;
     }
     let _ = header::HOST;
     WebError::NotFound.into_response()

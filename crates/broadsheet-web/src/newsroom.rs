@@ -1281,6 +1281,8 @@ struct SectionLine {
     name: String,
     path: String,
     child: bool,
+    /// Metered stories here are for subscribers only.
+    paywalled: bool,
 }
 
 #[derive(Template)]
@@ -1289,6 +1291,8 @@ struct TaxonomyPage {
     frame: Frame,
     sections: Vec<SectionLine>,
     tags: Vec<TagUse>,
+    /// Names of the tags whose metered stories are for subscribers only.
+    paywalled_tags: Vec<String>,
 }
 
 async fn taxonomy_page(
@@ -1298,6 +1302,7 @@ async fn taxonomy_page(
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let tags = desk::tags(&web.app, staff).await?;
+    let (over_sections, over_tags) = broadsheet_app::meter::over_meter_rules(&web.app).await?;
     let tree = web.app.sections();
     let mut sections = Vec::new();
     for top in tree.top() {
@@ -1306,6 +1311,7 @@ async fn taxonomy_page(
             name: top.name.clone(),
             path: top.path.clone(),
             child: false,
+            paywalled: over_sections.contains(&top.id),
         });
         for c in tree.children(top.id) {
             sections.push(SectionLine {
@@ -1313,14 +1319,21 @@ async fn taxonomy_page(
                 name: c.name.clone(),
                 path: c.path.clone(),
                 child: true,
+                paywalled: over_sections.contains(&c.id),
             });
         }
     }
+    let paywalled_tags = tags
+        .iter()
+        .filter(|t| over_tags.contains(&t.id))
+        .map(|t| t.name.clone())
+        .collect();
     render(
         &TaxonomyPage {
             frame,
             sections,
             tags,
+            paywalled_tags,
         },
         status,
     )
@@ -1378,6 +1391,18 @@ pub async fn update_sections(
         "down" => newsroom::move_section(app, &staff.actor(), section, false)
             .await
             .map(|()| "sections"),
+        // "Subscribers only over the meter" on a section or a tag.
+        how @ ("paywall-on" | "paywall-off" | "tag-paywall-on" | "tag-paywall-off") => {
+            use broadsheet_app::meter::{Over, set_over_meter};
+            let over = if how.starts_with("tag-") {
+                Over::Tag(form.get("tag").parse::<i64>().unwrap_or(0))
+            } else {
+                Over::Section(section)
+            };
+            set_over_meter(app, &staff.actor(), over, how.ends_with("-on"))
+                .await
+                .map(|()| "sections")
+        }
         _ => Err(AppError::Invalid(
             "Unknown change: use the page's buttons.".into(),
         )),

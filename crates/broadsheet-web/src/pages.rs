@@ -10,12 +10,12 @@ use std::collections::HashSet;
 
 use askama::Template;
 use axum::http::StatusCode;
-use broadsheet_app::entitlement::{self, Reader};
+use broadsheet_app::entitlement::{self, Decision};
 use broadsheet_app::keys::{self, Key};
 use broadsheet_app::reader::{self, StoryPage as StoryLoad};
 use broadsheet_app::{App, Listing, render};
 use broadsheet_domain::time::{ShownTime, show};
-use broadsheet_domain::{PictureRef, StoryCard, permalink};
+use broadsheet_domain::{Access, PictureRef, StoryCard, permalink};
 
 use crate::error::WebError;
 use crate::view::{self, CardView, Chrome, NavItem, Pager, PicView, Rails};
@@ -26,6 +26,8 @@ pub struct Rendered {
     pub html: String,
     pub keys: Vec<Key>,
     pub cache_control: &'static str,
+    /// A paid story's page: served only through the gate (`paywall.rs`).
+    pub gate: Option<entitlement::GateInfo>,
 }
 
 pub enum Outcome {
@@ -38,6 +40,10 @@ pub enum Outcome {
 /// every change purges them by surrogate key.
 pub const CACHE_PAGE: &str = "public, max-age=60, s-maxage=300, stale-while-revalidate=30";
 pub const CACHE_GONE: &str = "public, max-age=300, s-maxage=3600";
+/// A paid story's page depends on who asks (session, meter cookie): only
+/// the reader's browser may keep it, and must ask again each time, so a
+/// cancellation or a spent meter shows on the next request.
+pub const CACHE_PRIVATE: &str = "private, no-cache";
 
 pub struct Link {
     pub name: String,
@@ -168,6 +174,7 @@ pub async fn home(app: &App) -> Result<Rendered, WebError> {
         html: page.render()?,
         keys: finish(keys_out),
         cache_control: CACHE_PAGE,
+        gate: None,
     })
 }
 
@@ -239,6 +246,7 @@ async fn front(app: &App, spec: FrontSpec<'_>, page: i64) -> Result<Rendered, We
         html: page.render()?,
         keys: finish(keys_out),
         cache_control: CACHE_PAGE,
+        gate: None,
     })
 }
 
@@ -349,7 +357,16 @@ struct StoryPage {
     updated: Option<ShownTime>,
     lead: Option<PicView>,
     body: String,
+    /// A paid story: the paid part's HTML (empty when cut).
+    paid: Option<String>,
     withheld: bool,
+    /// The prompt offers registering (a metered story, anonymous reader).
+    offer_register: bool,
+    /// The prompt offers signing in (anonymous reader).
+    offer_sign_in: bool,
+    meter_free: i64,
+    meter_registered: i64,
+    meter_days: i64,
     path: String,
     tags: Vec<Link>,
     share_text: String,
@@ -357,7 +374,24 @@ struct StoryPage {
     corrections: Vec<(ShownTime, String)>,
 }
 
-pub async fn story(app: &App, requested_path: &str, id: i64) -> Result<Outcome, WebError> {
+/// The element holding a paid story's paid part, named by the JSON-LD's
+/// `hasPart.cssSelector`; empty for a reader the gate cuts.
+pub const PAID_SELECTOR: &str = ".story-paid";
+
+/// Which rendering of a story page: the gate's decision, and for a cut one
+/// whether the reader is signed in (what the prompt offers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoryVariant {
+    pub decision: Decision,
+    pub signed_in: bool,
+}
+
+pub async fn story(
+    app: &App,
+    requested_path: &str,
+    id: i64,
+    variant: StoryVariant,
+) -> Result<Outcome, WebError> {
     let read = match reader::story(app, id).await? {
         StoryLoad::Found(r) => r,
         StoryLoad::Withdrawn => return Ok(Outcome::Page(gone(app, id)?)),
@@ -382,8 +416,9 @@ pub async fn story(app: &App, requested_path: &str, id: i64) -> Result<Outcome, 
 
     // The entitlement gate decides what text leaves the building.
     // It and the rendering run off the async workers, with a time limit.
-    let gated = render::story_body(app, &story, &Reader::default(), figure_html).await?;
+    let gated = render::story_body(app, &story, variant.decision, figure_html).await?;
     let body = gated.html;
+    let paid_story = !entitlement::free_to_all(read.gate.access);
 
     let published_at = story.published_at.unwrap_or(story.modified_at);
     let updated = story.updated_at.filter(|u| *u >= published_at);
@@ -427,7 +462,7 @@ pub async fn story(app: &App, requested_path: &str, id: i64) -> Result<Outcome, 
         "dateModified": show(updated.unwrap_or(published_at), tz).datetime,
         "articleSection": sections.get(story.section_id).map(|s| s.name.clone()).unwrap_or_default(),
         "keywords": story.tags.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
-        "isAccessibleForFree": entitlement::free_to_all(&story),
+        "isAccessibleForFree": !paid_story,
         "publisher": { "@type": "NewsMediaOrganization", "name": app.config().name, "url": view::absolute(app, "/") },
     });
     if let Some(obj) = ld.as_object_mut() {
@@ -442,6 +477,14 @@ pub async fn story(app: &App, requested_path: &str, id: i64) -> Result<Outcome, 
                 .collect()
         };
         obj.insert("author".into(), serde_json::Value::Array(author));
+        if paid_story {
+            // Google's markup for paywalled content: the element a reader
+            // who is not entitled gets empty.
+            obj.insert(
+                "hasPart".into(),
+                serde_json::json!({ "@type": "WebPageElement", "isAccessibleForFree": false, "cssSelector": PAID_SELECTOR }),
+            );
+        }
         if let Some(p) = &lead {
             obj.insert(
                 "image".into(),
@@ -493,7 +536,13 @@ pub async fn story(app: &App, requested_path: &str, id: i64) -> Result<Outcome, 
         updated: updated.map(|u| show(u, tz)),
         lead,
         body,
+        paid: gated.paid_html,
         withheld: gated.withheld,
+        offer_register: !variant.signed_in && read.gate.access == Access::Metered,
+        offer_sign_in: !variant.signed_in,
+        meter_free: app.config().paywall.meter_free,
+        meter_registered: app.config().paywall.meter_registered,
+        meter_days: app.config().paywall.period_secs / 86_400,
         share_text: format!("{} {}", story.headline, canonical),
         path,
         tags: story
@@ -511,7 +560,12 @@ pub async fn story(app: &App, requested_path: &str, id: i64) -> Result<Outcome, 
         status: StatusCode::OK,
         html: page.render()?,
         keys: finish(keys_out),
-        cache_control: CACHE_PAGE,
+        cache_control: if paid_story {
+            CACHE_PRIVATE
+        } else {
+            CACHE_PAGE
+        },
+        gate: paid_story.then_some(read.gate),
     }))
 }
 
@@ -578,6 +632,7 @@ fn gone(app: &App, id: i64) -> Result<Rendered, WebError> {
         html,
         keys: vec![Key::Story(id)],
         cache_control: CACHE_GONE,
+        gate: None,
     })
 }
 
@@ -673,5 +728,6 @@ pub async fn corrections(app: &App) -> Result<Rendered, WebError> {
         html: page.render()?,
         keys: finish(keys_out),
         cache_control: CACHE_PAGE,
+        gate: None,
     })
 }

@@ -16,7 +16,8 @@ use clap::{Args, Parser, Subcommand};
         named by --config, then defaults. The file may hold: data_dir, database_url, listen, \
         paper_name, base_url, time_zone, most_read_window_hours, most_commented_window_hours, \
         page_cache_mb, max_connections, trusted_proxy_hops, metrics_listen, metrics_token, \
-        rankings_every_secs, views_per_client, esi, smtp_url, mail_from. \
+        rankings_every_secs, views_per_client, esi, smtp_url, mail_from, meter_free, \
+        meter_registered, meter_period_days, meter_new_per_address. \
         Unknown keys are refused.\n\n\
         Logging: BROADSHEET_LOG (or RUST_LOG) sets the filter, e.g. `info` or `warn`; \
         BROADSHEET_LOG_FORMAT=json writes JSON lines."
@@ -119,6 +120,36 @@ pub struct Common {
         value_name = "N"
     )]
     pub views_per_client: Option<u32>,
+    /// Metered stories an anonymous reader may open per meter period [default: 8].
+    #[arg(long, global = true, env = "BROADSHEET_METER_FREE", value_name = "N")]
+    pub meter_free: Option<u32>,
+    /// Metered stories a registered (signed-in, free) reader may open per
+    /// meter period [default: 20].
+    #[arg(
+        long,
+        global = true,
+        env = "BROADSHEET_METER_REGISTERED",
+        value_name = "N"
+    )]
+    pub meter_registered: Option<u32>,
+    /// Length of a meter period in days; the meter starts again for every
+    /// reader when a period ends [default: 30].
+    #[arg(
+        long,
+        global = true,
+        env = "BROADSHEET_METER_PERIOD_DAYS",
+        value_name = "DAYS"
+    )]
+    pub meter_period_days: Option<u32>,
+    /// Fresh meters (readers without a meter cookie) one client address may
+    /// start per day; beyond it they get the preview [default: 20].
+    #[arg(
+        long,
+        global = true,
+        env = "BROADSHEET_METER_NEW_PER_ADDRESS",
+        value_name = "N"
+    )]
+    pub meter_new_per_address: Option<u32>,
     /// Pages carry <esi:include> tags for the shared parts (Most Read, picks,
     /// breaking, More from) for a CDN that assembles them (Varnish with ESI).
     #[arg(long, global = true, env = "BROADSHEET_ESI")]

@@ -32,6 +32,10 @@ pub struct FileConfig {
     pub esi: Option<bool>,
     pub smtp_url: Option<String>,
     pub mail_from: Option<String>,
+    pub meter_free: Option<u32>,
+    pub meter_registered: Option<u32>,
+    pub meter_period_days: Option<u32>,
+    pub meter_new_per_address: Option<u32>,
 }
 
 /// Settings after merging every source.
@@ -195,6 +199,30 @@ impl Settings {
         paper.mail_from = c.mail_from.clone().or(file.mail_from);
         // Refuse a bad URL or sender now, with words, not at the first mail.
         broadsheet_app::mail::Mailer::check_config(&paper)?;
+        let meter_free = c.meter_free.or(file.meter_free).unwrap_or(8);
+        let meter_registered = c
+            .meter_registered
+            .or(file.meter_registered)
+            .unwrap_or(20.max(meter_free));
+        if meter_registered < meter_free {
+            return Err(format!(
+                "the registered readers' meter ({meter_registered}) is smaller than the anonymous one ({meter_free}): registering must not lose stories, so set --meter-registered to {meter_free} or more"
+            ));
+        }
+        let days = c.meter_period_days.or(file.meter_period_days).unwrap_or(30);
+        if !(1..=366).contains(&days) {
+            return Err(format!(
+                "a meter period of {days} days is out of range: use 1 to 366"
+            ));
+        }
+        paper.paywall.meter_free = i64::from(meter_free);
+        paper.paywall.meter_registered = i64::from(meter_registered);
+        paper.paywall.period_secs = i64::from(days) * 86_400;
+        paper.paywall.new_meters_per_address_per_day = i64::from(
+            c.meter_new_per_address
+                .or(file.meter_new_per_address)
+                .unwrap_or(20),
+        );
         let mb = c.page_cache_mb.or(file.page_cache_mb).unwrap_or(256);
         let max_connections = c.max_connections.or(file.max_connections).unwrap_or(16);
         Ok(Settings {

@@ -8,6 +8,7 @@ mod cli;
 mod newsroom;
 mod pages;
 mod parity;
+mod paywall;
 mod rankings;
 mod readers;
 mod roles;

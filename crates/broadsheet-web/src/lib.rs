@@ -17,6 +17,7 @@ mod layers;
 mod newsroom;
 mod pages;
 mod readers;
+mod social;
 mod respond;
 mod view;
 
@@ -247,6 +248,7 @@ impl Web {
             )
             .route("/tags/{slug}", get(tag))
             .merge(readers::routes())
+            .merge(social::routes())
             .fallback(fallback)
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),

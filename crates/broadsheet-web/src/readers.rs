@@ -71,6 +71,8 @@ struct AccountPage {
     reader: Option<ReaderAccount>,
     csrf: String,
     notice: String,
+    /// Social sign-in buttons (`social_buttons.html`).
+    social: Vec<broadsheet_app::social::Button>,
 }
 
 async fn account(
@@ -87,6 +89,7 @@ async fn account(
         reader,
         csrf,
         notice: String::new(),
+        social: broadsheet_app::social::buttons(&web.app),
     };
     Ok(html(StatusCode::OK, page.render()?))
 }

@@ -98,5 +98,9 @@ provider.use(async (ctx, next) => {
 });
 
 server.on('request', provider.callback());
+server.on('clientError', (err, socket) => {
+  process.stderr.write(`oidc-provider fixture: bad request from a client: ${err.code || err.message}\n`);
+  socket.destroy();
+});
 process.stdout.write(`${JSON.stringify({ issuer })}\n`);
 process.on('SIGTERM', () => process.exit(0));

@@ -263,7 +263,9 @@ mod tests {
     fn only_https_on_443_is_fetched() -> Result<(), String> {
         let e = Egress::new(false)?;
         let ok = |u: &str| e.check_url(&url::Url::parse(u).expect("url")).is_ok();
-        assert!(ok("https://accounts.google.com/.well-known/openid-configuration"));
+        assert!(ok(
+            "https://accounts.google.com/.well-known/openid-configuration"
+        ));
         assert!(!ok("http://accounts.google.com/"));
         assert!(!ok("https://accounts.google.com:8443/"));
         assert!(!ok("https://127.0.0.1/"));

@@ -31,9 +31,8 @@ use broadsheet_domain::readers as rules;
 use broadsheet_domain::{Actor, ReaderAccount};
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce,
-    OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RequestTokenError,
-    Scope, TokenResponse,
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, OAuth2TokenResponse,
+    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope, TokenResponse,
 };
 
 use crate::egress::{Egress, EgressError, error_chain};
@@ -386,9 +385,7 @@ async fn discover(p: &ProviderConfig, egress: &Egress) -> Result<CoreProviderMet
     CoreProviderMetadata::discover_async(issuer, egress)
         .await
         .map_err(|e| match &e {
-            openidconnect::DiscoveryError::Request(inner) => {
-                egress_failure(p, "discovery", inner)
-            }
+            openidconnect::DiscoveryError::Request(inner) => egress_failure(p, "discovery", inner),
             _ => down(p, "discovery", error_chain(&e)),
         })
 }
@@ -601,7 +598,10 @@ async fn oidc_person(
     if email.is_none() {
         // Some providers put the address only in user info; the crate
         // checks that its subject is the ID token's.
-        if let Ok(req) = client.user_info(tokens.access_token().clone(), Some(claims.subject().clone())) {
+        if let Ok(req) = client.user_info(
+            tokens.access_token().clone(),
+            Some(claims.subject().clone()),
+        ) {
             let info: openidconnect::core::CoreUserInfoClaims = req
                 .request_async(http)
                 .await
@@ -733,9 +733,8 @@ async fn settle(
             };
             if person.email_verified {
                 let before = tx.reader_by_email(email).await?;
-                let row =
-                    crate::readers::find_or_create_verified(&mut tx, email, &person.name, t)
-                        .await?;
+                let row = crate::readers::find_or_create_verified(&mut tx, email, &person.name, t)
+                    .await?;
                 match before {
                     None => created = true,
                     Some(b) if b.email_verified_at.is_none() => {

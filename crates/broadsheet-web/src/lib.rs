@@ -17,8 +17,8 @@ mod layers;
 mod newsroom;
 mod pages;
 mod readers;
-mod social;
 mod respond;
+mod social;
 mod view;
 
 use std::sync::atomic::{AtomicU64, Ordering};

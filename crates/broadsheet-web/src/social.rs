@@ -131,8 +131,10 @@ async fn start(
     match social::start(&web.app, &provider, back, link).await {
         Ok(s) => {
             let mut res = Redirect::to(&s.redirect_to).into_response();
-            res.headers_mut()
-                .append(header::SET_COOKIE, flow_cookie(&web, &s.flow_cookie, s.max_age));
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                flow_cookie(&web, &s.flow_cookie, s.max_age),
+            );
             private(&mut res);
             Ok(res)
         }
@@ -167,12 +169,7 @@ async fn callback(
             let mut res = Redirect::to(&done.return_to).into_response();
             res.headers_mut()
                 .append(header::SET_COOKIE, flow_cookie(&web, "", 0));
-            set_reader_cookie(
-                &web,
-                &mut res,
-                &done.session.token,
-                readers::SESSION_SECS,
-            );
+            set_reader_cookie(&web, &mut res, &done.session.token, readers::SESSION_SECS);
             Ok(res)
         }
         Err(e) => failed(&web, &provider, &e),

@@ -177,7 +177,7 @@ pub struct ServeArgs {
     #[arg(long, env = "BROADSHEET_METRICS_TOKEN", value_name = "TOKEN")]
     pub metrics_token: Option<String>,
     #[command(flatten)]
-    pub social: SocialArgs,
+    pub social: Box<SocialArgs>,
 }
 
 /// Social sign-in for readers: each provider is offered (a button on the

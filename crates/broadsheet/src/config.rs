@@ -84,7 +84,7 @@ impl Settings {
             Some(p) => load_file(p)?,
             None => FileConfig::default(),
         };
-        let social = social_config(serve.map(|a| &a.social), &file)?;
+        let social = social_config(serve.map(|a| &*a.social), &file)?;
         let data_dir = c
             .data_dir
             .clone()

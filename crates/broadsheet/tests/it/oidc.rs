@@ -538,3 +538,147 @@ async fn a_provider_that_is_down_gets_a_clear_message_and_nothing_is_made() -> T
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn a_signed_in_reader_links_a_provider_that_does_not_vouch_for_the_address() -> TestResult {
+    let fx = provider("ok", &[("hal", "hal.elsewhere@example.org", false, "Hal")])?;
+    let p = Paper::demo_with(3, config(&fx.issuer)).await?;
+    let hal = readers::register(&p.app, "hal@example.org", "a long enough password", "Hal").await?;
+    let s = readers::start_session(&p.app, hal.id).await?;
+    let session = format!("bs_reader={}", s.token);
+    let page = p.request("/account", &[("cookie", &session)]).await?;
+    assert!(page.body.contains("Link Test ID"), "{}", page.body);
+
+    // Linking needs the session's CSRF token.
+    let r = p
+        .post(START, "link=1&csrf=forged", &[("cookie", &session)])
+        .await?;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(social_rows(&p).await?, (0, 0));
+
+    let csrf = readers::csrf_for(&s.token);
+    let r = p
+        .post(
+            START,
+            &format!("link=1&csrf={csrf}"),
+            &[("cookie", &session)],
+        )
+        .await?;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let flow = set_cookie(&r, "bs_social").ok_or("no flow cookie")?;
+    let path = Browser::new()?
+        .sign_in_at_provider(&fx.issuer, r.header("location"), "hal")
+        .await?;
+    let r = p
+        .request(
+            &path,
+            &[("cookie", &format!("{session}; bs_social={flow}"))],
+        )
+        .await?;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let ids = p.app.store().reader_identities(hal.id).await?;
+    assert_eq!(ids.len(), 1);
+    assert_eq!(ids[0].email_verified, 0);
+
+    // Signed out, the provider now signs in to Hal's account.
+    let r = sign_in(&p, &fx, "hal").await?;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let again = set_cookie(&r, "bs_reader").ok_or("no session")?;
+    assert_eq!(
+        readers::session(&p.app, &again).await?.map(|a| a.id),
+        Some(hal.id)
+    );
+    Ok(())
+}
+
+/// The options as `serve` reads them.
+fn settings(args: &[&str]) -> Result<broadsheet::config::Settings, String> {
+    use clap::Parser;
+    let mut all = vec!["broadsheet", "serve"];
+    all.extend_from_slice(args);
+    let cli = broadsheet::cli::Cli::try_parse_from(all).map_err(|e| e.to_string())?;
+    let Some(broadsheet::cli::Command::Serve(serve)) = cli.command else {
+        return Err("not serve".into());
+    };
+    broadsheet::config::Settings::resolve(&cli.common, Some(&serve))
+}
+
+#[test]
+fn social_options_turn_providers_on_and_say_what_is_missing() {
+    let base = ["--base-url", "https://news.example.com"];
+    let err = |args: &[&str]| settings(args).err().unwrap_or_default();
+    assert!(
+        err(&["--google-client-id", "g", "--google-client-secret", "s"]).contains("--base-url"),
+        "a provider without a base URL"
+    );
+    assert!(
+        err(&[&base[..], &["--facebook-client-id", "f"]].concat())
+            .contains("--facebook-client-secret"),
+        "an id without its secret"
+    );
+    assert!(
+        err(&[
+            &base[..],
+            &[
+                "--oidc-issuer",
+                "http://10.0.0.5",
+                "--oidc-client-id",
+                "i",
+                "--oidc-client-secret",
+                "s"
+            ]
+        ]
+        .concat())
+        .contains("public https address"),
+        "a private, plain-http issuer"
+    );
+    assert!(
+        err(&[
+            &base[..],
+            &["--oidc-client-id", "i", "--oidc-client-secret", "s"]
+        ]
+        .concat())
+        .contains("--oidc-issuer"),
+        "a client without an issuer"
+    );
+    let ok = settings(
+        &[
+            &base[..],
+            &[
+                "--google-client-id",
+                "g",
+                "--google-client-secret",
+                "s",
+                "--oidc-issuer",
+                "https://login.example.com",
+                "--oidc-client-id",
+                "i",
+                "--oidc-client-secret",
+                "s",
+                "--oidc-name",
+                "Example ID",
+            ],
+        ]
+        .concat(),
+    )
+    .map_err(|e| format!("refused: {e}"));
+    let providers = ok
+        .map(|s| {
+            s.paper
+                .social
+                .providers
+                .iter()
+                .map(|p| (p.kind.key(), p.label.clone()))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        providers,
+        vec![
+            ("google", "Google".to_string()),
+            ("oidc", "Example ID".to_string())
+        ]
+    );
+    // None given: no providers, no base URL needed.
+    assert!(settings(&[]).is_ok_and(|s| s.paper.social.providers.is_empty()));
+}

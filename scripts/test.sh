@@ -165,10 +165,34 @@ ensure_smtp_sink() {
     note "installed in $(elapsed "$t")"
 }
 
+# The OpenID provider the social sign-in tests start (tests/it/oidc.rs):
+# oidc-provider from npm in tests-fixtures/, installed when missing or when
+# tests-fixtures/package-lock.json changed.
+ensure_oidc_provider() {
+    local want_sum have_sum="" t
+    if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+        echo "node and npm are needed for the social sign-in tests (Node.js 20 or later)" >&2
+        return 1
+    fi
+    want_sum=$(cat tests-fixtures/package.json tests-fixtures/package-lock.json | sha256sum | cut -d' ' -f1)
+    [[ -f tests-fixtures/node_modules/.broadsheet-lock-sum ]] &&
+        have_sum=$(cat tests-fixtures/node_modules/.broadsheet-lock-sum)
+    [[ "$want_sum" == "$have_sum" && -f tests-fixtures/node_modules/oidc-provider/package.json ]] && return 0
+    say "install: npm ci in tests-fixtures/ (oidc-provider)"
+    t=$SECONDS
+    if ! (cd tests-fixtures && npm ci --no-audit --no-fund --loglevel=error --silent); then
+        echo "npm ci in tests-fixtures/ failed: the social sign-in tests will fail" >&2
+        return 1
+    fi
+    printf '%s\n' "$want_sum" >tests-fixtures/node_modules/.broadsheet-lock-sum
+    note "installed in $(elapsed "$t")"
+}
+
 if [[ "${BROADSHEET_SKIP_INSTALL:-}" != 1 ]]; then
     install_apt
     if ((NEED_BROWSER)); then install_npm; fi
     if want tests-sqlite || want tests-postgres; then ensure_smtp_sink; fi
+    if want tests-sqlite || want tests-postgres; then ensure_oidc_provider; fi
 fi
 
 # ------------------------------------------------------------------ PostgreSQL

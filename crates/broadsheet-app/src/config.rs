@@ -39,6 +39,8 @@ pub struct PaperConfig {
     pub mail_from: Option<String>,
     /// The meter and gift links (`meter.rs`).
     pub paywall: crate::meter::PaywallConfig,
+    /// Social sign-in providers (none: no buttons).
+    pub social: crate::social::SocialConfig,
 }
 
 impl PaperConfig {
@@ -60,6 +62,7 @@ impl PaperConfig {
             smtp_url: None,
             mail_from: None,
             paywall: crate::meter::PaywallConfig::default(),
+            social: Default::default(),
         })
     }
 }
@@ -83,6 +86,7 @@ impl Default for PaperConfig {
             smtp_url: None,
             mail_from: None,
             paywall: crate::meter::PaywallConfig::default(),
+            social: Default::default(),
         }
     }
 }

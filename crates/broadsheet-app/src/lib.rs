@@ -9,6 +9,7 @@ mod changes;
 pub mod config;
 pub mod demo;
 pub mod desk;
+pub mod egress;
 pub mod entitlement;
 pub mod gifts;
 pub mod keys;
@@ -22,6 +23,7 @@ pub mod readers;
 pub mod render;
 pub mod sections;
 pub mod signin;
+pub mod social;
 pub mod throttle;
 mod views;
 

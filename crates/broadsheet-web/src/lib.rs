@@ -20,6 +20,7 @@ mod pages;
 mod paywall;
 mod readers;
 mod respond;
+mod social;
 mod view;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -250,6 +251,7 @@ impl Web {
             .route("/tags/{slug}", get(tag))
             .merge(readers::routes())
             .merge(gifts::routes())
+            .merge(social::routes())
             .fallback(fallback)
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),

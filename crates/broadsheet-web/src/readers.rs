@@ -221,6 +221,8 @@ struct AccountPage {
     notice: String,
     problem: Option<Problem>,
     email: String,
+    /// Social sign-in buttons (`social_buttons.html`).
+    social: Vec<broadsheet_app::social::Button>,
 }
 
 #[derive(Deserialize)]
@@ -264,6 +266,7 @@ async fn signed_out_page(
         notice: notice.to_string(),
         problem,
         email: echo(email),
+        social: broadsheet_app::social::buttons(&web.app),
     };
     Ok(with_form_cookie(web, html(status, page.render()?), &csrf))
 }
@@ -299,6 +302,7 @@ async fn profile_page(
         notice: notice.to_string(),
         problem,
         email: String::new(),
+        social: broadsheet_app::social::buttons(&web.app),
         reader: Some(reader),
     };
     Ok(html(status, page.render()?))

@@ -222,6 +222,48 @@ pub struct ServeArgs {
     /// answers 404].
     #[arg(long, env = "BROADSHEET_METRICS_TOKEN", value_name = "TOKEN")]
     pub metrics_token: Option<String>,
+    #[command(flatten)]
+    pub social: Box<SocialArgs>,
+}
+
+/// Social sign-in for readers: each provider is offered (a button on the
+/// sign-in page) when its client id and secret are given. Register
+/// {base_url}/account/oauth/<google|facebook|linkedin|oidc>/callback as the
+/// redirect URI with the provider. Prefer the environment variables or the
+/// file for secrets: the command line is visible to others on the machine.
+#[derive(Debug, Args, Default, Clone)]
+pub struct SocialArgs {
+    /// Google sign-in: OAuth client id.
+    #[arg(long, env = "BROADSHEET_GOOGLE_CLIENT_ID", value_name = "ID")]
+    pub google_client_id: Option<String>,
+    /// Google sign-in: OAuth client secret.
+    #[arg(long, env = "BROADSHEET_GOOGLE_CLIENT_SECRET", value_name = "SECRET")]
+    pub google_client_secret: Option<String>,
+    /// Facebook Login: app id.
+    #[arg(long, env = "BROADSHEET_FACEBOOK_CLIENT_ID", value_name = "ID")]
+    pub facebook_client_id: Option<String>,
+    /// Facebook Login: app secret.
+    #[arg(long, env = "BROADSHEET_FACEBOOK_CLIENT_SECRET", value_name = "SECRET")]
+    pub facebook_client_secret: Option<String>,
+    /// LinkedIn sign-in (OpenID Connect): client id.
+    #[arg(long, env = "BROADSHEET_LINKEDIN_CLIENT_ID", value_name = "ID")]
+    pub linkedin_client_id: Option<String>,
+    /// LinkedIn sign-in: client secret.
+    #[arg(long, env = "BROADSHEET_LINKEDIN_CLIENT_SECRET", value_name = "SECRET")]
+    pub linkedin_client_secret: Option<String>,
+    /// Any other OpenID Connect provider: its issuer URL (https), where
+    /// /.well-known/openid-configuration is found.
+    #[arg(long, env = "BROADSHEET_OIDC_ISSUER", value_name = "URL")]
+    pub oidc_issuer: Option<String>,
+    /// That provider's client id.
+    #[arg(long, env = "BROADSHEET_OIDC_CLIENT_ID", value_name = "ID")]
+    pub oidc_client_id: Option<String>,
+    /// That provider's client secret.
+    #[arg(long, env = "BROADSHEET_OIDC_CLIENT_SECRET", value_name = "SECRET")]
+    pub oidc_client_secret: Option<String>,
+    /// What its button says after "Sign in with" [default: the issuer's host].
+    #[arg(long, env = "BROADSHEET_OIDC_NAME", value_name = "LABEL")]
+    pub oidc_name: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use broadsheet_app::PaperConfig;
 use serde::Deserialize;
 
-use crate::cli::{Common, ServeArgs};
+use crate::cli::{Common, ServeArgs, SocialArgs};
 
 /// The TOML file. Every key is optional.
 #[derive(Debug, Default, Deserialize)]
@@ -36,6 +36,17 @@ pub struct FileConfig {
     pub meter_registered: Option<u32>,
     pub meter_period_days: Option<u32>,
     pub meter_new_per_address: Option<u32>,
+    // Social sign-in (see `SocialArgs`).
+    pub google_client_id: Option<String>,
+    pub google_client_secret: Option<String>,
+    pub facebook_client_id: Option<String>,
+    pub facebook_client_secret: Option<String>,
+    pub linkedin_client_id: Option<String>,
+    pub linkedin_client_secret: Option<String>,
+    pub oidc_issuer: Option<String>,
+    pub oidc_client_id: Option<String>,
+    pub oidc_client_secret: Option<String>,
+    pub oidc_name: Option<String>,
 }
 
 /// Settings after merging every source.
@@ -79,6 +90,7 @@ impl Settings {
             Some(p) => load_file(p)?,
             None => FileConfig::default(),
         };
+        let social = social_config(serve.map(|a| &*a.social), &file)?;
         let data_dir = c
             .data_dir
             .clone()
@@ -223,6 +235,11 @@ impl Settings {
                 .or(file.meter_new_per_address)
                 .unwrap_or(20),
         );
+        paper.social = social;
+        paper
+            .social
+            .check(paper.base_url.as_deref())
+            .map_err(|e| format!("social sign-in: {e}"))?;
         let mb = c.page_cache_mb.or(file.page_cache_mb).unwrap_or(256);
         let max_connections = c.max_connections.or(file.max_connections).unwrap_or(16);
         Ok(Settings {
@@ -237,4 +254,73 @@ impl Settings {
             esi: c.esi || file.esi.unwrap_or(false),
         })
     }
+}
+
+/// The social sign-in providers from the options (or environment), else the
+/// file: a provider is on when its client id or secret is given (both are
+/// then required; `SocialConfig::check` says so).
+fn social_config(
+    args: Option<&SocialArgs>,
+    file: &FileConfig,
+) -> Result<broadsheet_app::social::SocialConfig, String> {
+    use broadsheet_app::social::{ProviderConfig, ProviderKind, SocialConfig};
+    let none = SocialArgs::default();
+    let a = args.unwrap_or(&none);
+    let pick = |arg: &Option<String>, f: &Option<String>| arg.clone().or_else(|| f.clone());
+    let mut providers = Vec::new();
+    for (kind, id, secret) in [
+        (
+            ProviderKind::Google,
+            pick(&a.google_client_id, &file.google_client_id),
+            pick(&a.google_client_secret, &file.google_client_secret),
+        ),
+        (
+            ProviderKind::Facebook,
+            pick(&a.facebook_client_id, &file.facebook_client_id),
+            pick(&a.facebook_client_secret, &file.facebook_client_secret),
+        ),
+        (
+            ProviderKind::LinkedIn,
+            pick(&a.linkedin_client_id, &file.linkedin_client_id),
+            pick(&a.linkedin_client_secret, &file.linkedin_client_secret),
+        ),
+    ] {
+        if id.is_some() || secret.is_some() {
+            providers.push(ProviderConfig::known(
+                kind,
+                id.as_deref().unwrap_or(""),
+                secret.as_deref().unwrap_or(""),
+            ));
+        }
+    }
+    let issuer = pick(&a.oidc_issuer, &file.oidc_issuer);
+    let id = pick(&a.oidc_client_id, &file.oidc_client_id);
+    let secret = pick(&a.oidc_client_secret, &file.oidc_client_secret);
+    let name = pick(&a.oidc_name, &file.oidc_name);
+    if issuer.is_some() || id.is_some() || secret.is_some() {
+        let Some(issuer) = issuer else {
+            return Err(
+                "social sign-in: --oidc-client-id and --oidc-client-secret need --oidc-issuer URL (such as https://login.example.com)"
+                    .into(),
+            );
+        };
+        let mut p = ProviderConfig::known(
+            ProviderKind::Oidc,
+            id.as_deref().unwrap_or(""),
+            secret.as_deref().unwrap_or(""),
+        );
+        let host = url::Url::parse(&issuer)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string));
+        p.label = match name {
+            Some(n) if !n.trim().is_empty() => n.trim().chars().take(40).collect(),
+            _ => host.unwrap_or_else(|| "your provider".into()),
+        };
+        p.issuer = issuer;
+        providers.push(p);
+    }
+    Ok(SocialConfig {
+        providers,
+        allow_loopback: false,
+    })
 }

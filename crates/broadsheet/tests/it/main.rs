@@ -6,6 +6,7 @@
 
 mod cli;
 mod newsroom;
+mod oidc;
 mod pages;
 mod parity;
 mod paywall;

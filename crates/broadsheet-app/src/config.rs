@@ -32,6 +32,8 @@ pub struct PaperConfig {
     pub views_per_client_per_minute: u32,
     /// Client addresses the per-minute cap tracks at once (memory bound).
     pub view_cap_clients: usize,
+    /// Subscriptions: the payment provider and the paper's billing rules.
+    pub payments: crate::payments::PaymentsConfig,
 }
 
 impl PaperConfig {
@@ -50,6 +52,7 @@ impl PaperConfig {
             rankings_refresh_secs: 10,
             views_per_client_per_minute: 60,
             view_cap_clients: 200_000,
+            payments: crate::payments::PaymentsConfig::default(),
         })
     }
 }
@@ -70,6 +73,7 @@ impl Default for PaperConfig {
             rankings_refresh_secs: 10,
             views_per_client_per_minute: 60,
             view_cap_clients: 200_000,
+            payments: crate::payments::PaymentsConfig::default(),
         }
     }
 }

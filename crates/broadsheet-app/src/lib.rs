@@ -13,12 +13,14 @@ pub mod entitlement;
 pub mod keys;
 pub mod media;
 pub mod newsroom;
+pub mod payments;
 mod rankings;
 pub mod reader;
 pub mod readers;
 pub mod render;
 pub mod sections;
 pub mod signin;
+pub mod subscriptions;
 pub mod throttle;
 mod views;
 

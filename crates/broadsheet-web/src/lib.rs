@@ -15,10 +15,13 @@ mod extract;
 pub mod fragments;
 mod layers;
 mod newsroom;
+mod newsroom_readers;
 mod pages;
 mod readers;
 mod respond;
+mod subscribe;
 mod view;
+mod webhooks;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -247,6 +250,9 @@ impl Web {
             )
             .route("/tags/{slug}", get(tag))
             .merge(readers::routes())
+            .merge(subscribe::routes())
+            .merge(webhooks::routes())
+            .merge(newsroom_readers::routes())
             .fallback(fallback)
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),

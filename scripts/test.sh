@@ -132,9 +132,35 @@ install_npm() {
     note "installed in $(elapsed "$t")"
 }
 
+# localstripe (PyPI) in the shared test venv, for the subscription tests
+# (tests-fixtures/stripe_shim.py runs it); python3-venv from apt if needed.
+ensure_localstripe() {
+    local venv=$ROOT/.venv-test t
+    [[ -x "$venv/bin/python" ]] && "$venv/bin/python" -c 'import localstripe' 2>/dev/null && return 0
+    say "install: localstripe into .venv-test"
+    t=$SECONDS
+    if [[ ! -x "$venv/bin/python" ]] && ! python3 -m venv "$venv" >/tmp/broadsheet-venv.log 2>&1; then
+        rm -rf "$venv"
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            python3-venv >>/tmp/broadsheet-venv.log 2>&1 &&
+            python3 -m venv "$venv" >>/tmp/broadsheet-venv.log 2>&1 || {
+            echo "could not make $venv (python3 -m venv failed):" >&2
+            tail -n 20 /tmp/broadsheet-venv.log >&2
+            return 1
+        }
+    fi
+    if ! "$venv/bin/pip" install -q localstripe >>/tmp/broadsheet-venv.log 2>&1; then
+        echo "pip install localstripe failed:" >&2
+        tail -n 20 /tmp/broadsheet-venv.log >&2
+        return 1
+    fi
+    note "installed in $(elapsed "$t")"
+}
+
 if [[ "${BROADSHEET_SKIP_INSTALL:-}" != 1 ]]; then
     install_apt
     if ((NEED_BROWSER)); then install_npm; fi
+    if want tests-sqlite || want tests-postgres; then ensure_localstripe; fi
 fi
 
 # ------------------------------------------------------------------ PostgreSQL

@@ -73,6 +73,6 @@ CREATE TABLE organisation_seats (
     reader_id BIGINT NOT NULL REFERENCES readers(id) ON DELETE CASCADE,
     entitlement_id BIGINT REFERENCES reader_entitlements(id) ON DELETE SET NULL,
     created_at BIGINT NOT NULL,
-    CONSTRAINT organisation_seats_pkey PRIMARY KEY (organisation_id, reader_id)
+    PRIMARY KEY (organisation_id, reader_id)
 );
 CREATE INDEX organisation_seats_reader ON organisation_seats (reader_id);

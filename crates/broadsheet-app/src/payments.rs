@@ -373,7 +373,7 @@ impl PaymentProvider for StripeProvider {
                     .collect()
             })
             .unwrap_or_default();
-        out.sort_by(|a, b| b.created.cmp(&a.created));
+        out.sort_by_key(|i| std::cmp::Reverse(i.created));
         Ok(out)
     }
 }

@@ -132,16 +132,17 @@ install_npm() {
     note "installed in $(elapsed "$t")"
 }
 
-# The reader mail tests (crates/broadsheet/tests/it/readers.rs) start an
-# aiosmtpd SMTP sink from the shared test venv (.venv-test, or
-# $BROADSHEET_TEST_VENV). Made only if missing; python3-venv comes from apt
-# if `python3 -m venv` cannot make a venv.
-ensure_smtp_sink() {
+# The Python fixtures of the integration tests, in one shared venv
+# (.venv-test, or $BROADSHEET_TEST_VENV): aiosmtpd, the SMTP sink of the
+# reader mail tests (tests/it/readers.rs), and localstripe, the fake Stripe
+# of the subscription tests (tests-fixtures/stripe_shim.py runs it). Made only
+# if missing; python3-venv comes from apt if `python3 -m venv` cannot make one.
+ensure_test_venv() {
     local venv=${BROADSHEET_TEST_VENV:-$ROOT/.venv-test} t
-    if [[ -x "$venv/bin/python" ]] && "$venv/bin/python" -c 'import aiosmtpd' >/dev/null 2>&1; then
+    if [[ -x "$venv/bin/python" ]] && "$venv/bin/python" -c 'import aiosmtpd, localstripe' >/dev/null 2>&1; then
         return 0
     fi
-    say "install: aiosmtpd into $venv"
+    say "install: aiosmtpd and localstripe into $venv"
     t=$SECONDS
     if [[ ! -x "$venv/bin/pip" ]]; then
         rm -rf "$venv"
@@ -151,14 +152,14 @@ ensure_smtp_sink() {
             as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
                 python3-venv >>/tmp/broadsheet-venv.log 2>&1
             if ! python3 -m venv "$venv" >>/tmp/broadsheet-venv.log 2>&1; then
-                echo "cannot make a Python venv at $venv (the reader mail tests will fail):" >&2
+                echo "cannot make a Python venv at $venv (the mail and subscription tests will fail):" >&2
                 tail -n 20 /tmp/broadsheet-venv.log >&2
                 return 1
             fi
         fi
     fi
-    if ! "$venv/bin/pip" install -q aiosmtpd >>/tmp/broadsheet-venv.log 2>&1; then
-        echo "pip install aiosmtpd failed (the reader mail tests will fail):" >&2
+    if ! "$venv/bin/pip" install -q aiosmtpd localstripe >>/tmp/broadsheet-venv.log 2>&1; then
+        echo "pip install aiosmtpd localstripe failed (the mail and subscription tests will fail):" >&2
         tail -n 20 /tmp/broadsheet-venv.log >&2
         return 1
     fi
@@ -191,8 +192,10 @@ ensure_oidc_provider() {
 if [[ "${BROADSHEET_SKIP_INSTALL:-}" != 1 ]]; then
     install_apt
     if ((NEED_BROWSER)); then install_npm; fi
-    if want tests-sqlite || want tests-postgres; then ensure_smtp_sink; fi
-    if want tests-sqlite || want tests-postgres; then ensure_oidc_provider; fi
+    if want tests-sqlite || want tests-postgres; then
+        ensure_test_venv
+        ensure_oidc_provider
+    fi
 fi
 
 # ------------------------------------------------------------------ PostgreSQL

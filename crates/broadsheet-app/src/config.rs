@@ -41,6 +41,8 @@ pub struct PaperConfig {
     pub paywall: crate::meter::PaywallConfig,
     /// Social sign-in providers (none: no buttons).
     pub social: crate::social::SocialConfig,
+    /// Subscriptions: the payment provider and the paper's billing rules.
+    pub payments: crate::payments::PaymentsConfig,
 }
 
 impl PaperConfig {
@@ -63,6 +65,7 @@ impl PaperConfig {
             mail_from: None,
             paywall: crate::meter::PaywallConfig::default(),
             social: Default::default(),
+            payments: crate::payments::PaymentsConfig::default(),
         })
     }
 }
@@ -87,6 +90,7 @@ impl Default for PaperConfig {
             mail_from: None,
             paywall: crate::meter::PaywallConfig::default(),
             social: Default::default(),
+            payments: crate::payments::PaymentsConfig::default(),
         }
     }
 }

@@ -23,6 +23,10 @@ pub struct StaffCaps {
     pub moderate: bool,
     pub staff: bool,
     pub settings: bool,
+    /// Readers, their entitlements and organisations (`ManageReaders`).
+    pub readers: bool,
+    /// Subscription plans (`ManagePlans`).
+    pub plans: bool,
 }
 
 impl StaffCaps {
@@ -35,6 +39,8 @@ impl StaffCaps {
             moderate: permissions::allows(role, Action::ModerateComments),
             staff: permissions::allows(role, Action::ManageStaff),
             settings: permissions::allows(role, Action::ManageSettings),
+            readers: permissions::allows(role, Action::ManageReaders),
+            plans: permissions::allows(role, Action::ManagePlans),
         }
     }
 }

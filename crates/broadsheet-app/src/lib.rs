@@ -17,6 +17,7 @@ pub mod mail;
 pub mod media;
 pub mod meter;
 pub mod newsroom;
+pub mod payments;
 mod rankings;
 pub mod reader;
 pub mod readers;
@@ -24,6 +25,7 @@ pub mod render;
 pub mod sections;
 pub mod signin;
 pub mod social;
+pub mod subscriptions;
 pub mod throttle;
 mod views;
 

@@ -331,9 +331,11 @@ pub async fn end_all_sessions(app: &App, actor: &Actor, reader_id: i64) -> Resul
 
 /// Whether the reader holds an entitlement to paid text at `now`: a
 /// `reader_entitlements` row with `starts_at <= now` and no end or an end
-/// after `now`.
+/// after `now`, or a verified address at an organisation's domain (group
+/// access, decided at read time: `subscriptions::domain_grants`).
 pub async fn is_subscriber(app: &App, reader_id: i64, now: i64) -> Result<bool> {
-    Ok(app.store().reader_entitled(reader_id, now).await?)
+    Ok(app.store().reader_entitled(reader_id, now).await?
+        || crate::subscriptions::domain_grants(app, reader_id).await?)
 }
 
 /// The CSRF token of a reader session: derived from the session token

@@ -101,9 +101,14 @@ pub enum Action {
     ManageSettings,
     /// Read the audit log.
     ViewAuditLog,
+    /// See readers and their subscriptions; grant and revoke entitlement;
+    /// organisations, their seats and domains (group access).
+    ManageReaders,
+    /// Set the subscription plans readers can buy.
+    ManagePlans,
 }
 
-pub const ACTIONS: [Action; 18] = [
+pub const ACTIONS: [Action; 20] = [
     Action::UseNewsroom,
     Action::CreateStory,
     Action::EditOwnDraft,
@@ -122,10 +127,12 @@ pub const ACTIONS: [Action; 18] = [
     Action::ManageStaff,
     Action::ManageSettings,
     Action::ViewAuditLog,
+    Action::ManageReaders,
+    Action::ManagePlans,
 ];
 
 /// The table. Columns: contributor, reporter, editor, moderator, admin.
-const TABLE: [(Action, [bool; 5]); 18] = [
+const TABLE: [(Action, [bool; 5]); 20] = [
     //                            contrib reporter editor moderator admin
     (Action::UseNewsroom, [true, true, true, true, true]),
     (Action::CreateStory, [true, true, true, false, true]),
@@ -145,6 +152,8 @@ const TABLE: [(Action, [bool; 5]); 18] = [
     (Action::ManageStaff, [false, false, false, false, true]),
     (Action::ManageSettings, [false, false, false, false, true]),
     (Action::ViewAuditLog, [false, false, true, false, true]),
+    (Action::ManageReaders, [false, false, false, false, true]),
+    (Action::ManagePlans, [false, false, false, false, true]),
 ];
 
 fn column(role: Role) -> usize {

@@ -169,6 +169,11 @@ pub fn limits(method: &Method, path: &str) -> Limits {
             body: broadsheet_app::media::MAX_UPLOAD_BYTES + (1 << 20),
             time: UPLOAD_TIME,
         }
+    } else if writes && path == "/webhooks/stripe" {
+        Limits {
+            body: crate::webhooks::MAX_WEBHOOK_BYTES,
+            time: REQUEST_TIME,
+        }
     } else if writes && is_newsroom(path) {
         Limits {
             body: NEWSROOM_FORM_BYTES,

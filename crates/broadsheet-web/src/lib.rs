@@ -16,12 +16,15 @@ pub mod fragments;
 mod gifts;
 mod layers;
 mod newsroom;
+mod newsroom_readers;
 mod pages;
 mod paywall;
 mod readers;
 mod respond;
 mod social;
+mod subscribe;
 mod view;
+mod webhooks;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -252,6 +255,9 @@ impl Web {
             .merge(readers::routes())
             .merge(gifts::routes())
             .merge(social::routes())
+            .merge(subscribe::routes())
+            .merge(webhooks::routes())
+            .merge(newsroom_readers::routes())
             .fallback(fallback)
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),

@@ -237,7 +237,7 @@ pub struct Frame {
 }
 
 impl Frame {
-    fn new(web: &Web, staff: &Staff, title: &str) -> Frame {
+    pub(crate) fn new(web: &Web, staff: &Staff, title: &str) -> Frame {
         Frame {
             title: title.to_string(),
             paper: web.app.config().name.clone(),
@@ -249,25 +249,25 @@ impl Frame {
         }
     }
 
-    fn notice(mut self, notice: &str) -> Frame {
+    pub(crate) fn notice(mut self, notice: &str) -> Frame {
         self.notice = notice.to_string();
         self
     }
 
-    fn problem(mut self, problem: &str) -> Frame {
+    pub(crate) fn problem(mut self, problem: &str) -> Frame {
         self.problem = problem.to_string();
         self
     }
 }
 
 /// Renders a newsroom page: never cached, never stored.
-fn render(page: &impl Template, status: StatusCode) -> Result<Response, WebError> {
+pub(crate) fn render(page: &impl Template, status: StatusCode) -> Result<Response, WebError> {
     Ok(html(status, page.render()?))
 }
 
 /// An app-layer refusal the person can fix is shown on the page they were
 /// on (`Ok(message)`); anything else becomes the error page.
-fn fixable(e: AppError) -> Result<String, WebError> {
+pub(crate) fn fixable(e: AppError) -> Result<String, WebError> {
     match e {
         AppError::Invalid(m) => Ok(m),
         other => Err(other.into()),

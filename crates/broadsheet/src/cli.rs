@@ -17,7 +17,8 @@ use clap::{Args, Parser, Subcommand};
         paper_name, base_url, time_zone, most_read_window_hours, most_commented_window_hours, \
         page_cache_mb, max_connections, trusted_proxy_hops, metrics_listen, metrics_token, \
         rankings_every_secs, views_per_client, esi, smtp_url, mail_from, meter_free, \
-        meter_registered, meter_period_days, meter_new_per_address. \
+        meter_registered, meter_period_days, meter_new_per_address, stripe_secret_key, \
+        stripe_webhook_secret, stripe_api_base, grace_days, retention_offer. \
         Unknown keys are refused.\n\n\
         Logging: BROADSHEET_LOG (or RUST_LOG) sets the filter, e.g. `info` or `warn`; \
         BROADSHEET_LOG_FORMAT=json writes JSON lines."
@@ -169,6 +170,53 @@ pub struct Common {
         value_name = "ADDRESS"
     )]
     pub mail_from: Option<String>,
+    /// Stripe secret API key (sk_live_… or sk_test_…): turns subscriptions
+    /// on, with --stripe-webhook-secret. Prefer the environment variable.
+    #[arg(
+        long,
+        global = true,
+        env = "BROADSHEET_STRIPE_SECRET_KEY",
+        value_name = "KEY",
+        hide_env_values = true
+    )]
+    pub stripe_secret_key: Option<String>,
+    /// The signing secret of the Stripe webhook endpoint (whsec_…) that
+    /// posts to /webhooks/stripe.
+    #[arg(
+        long,
+        global = true,
+        env = "BROADSHEET_STRIPE_WEBHOOK_SECRET",
+        value_name = "SECRET",
+        hide_env_values = true
+    )]
+    pub stripe_webhook_secret: Option<String>,
+    /// Stripe's API address [default: https://api.stripe.com]; tests point
+    /// it at a local fake.
+    #[arg(
+        long,
+        global = true,
+        env = "BROADSHEET_STRIPE_API_BASE",
+        value_name = "URL"
+    )]
+    pub stripe_api_base: Option<String>,
+    /// Days a reader keeps reading after a failed renewal while the
+    /// provider retries [default: 7].
+    #[arg(
+        long,
+        global = true,
+        env = "BROADSHEET_GRACE_DAYS",
+        value_name = "DAYS"
+    )]
+    pub grace_days: Option<u32>,
+    /// Words shown once to a reader who asks to cancel, before they confirm
+    /// (e.g. an offer to call the subscriptions desk) [default: none].
+    #[arg(
+        long,
+        global = true,
+        env = "BROADSHEET_RETENTION_OFFER",
+        value_name = "TEXT"
+    )]
+    pub retention_offer: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -47,6 +47,11 @@ pub struct FileConfig {
     pub oidc_client_id: Option<String>,
     pub oidc_client_secret: Option<String>,
     pub oidc_name: Option<String>,
+    pub stripe_secret_key: Option<String>,
+    pub stripe_webhook_secret: Option<String>,
+    pub stripe_api_base: Option<String>,
+    pub grace_days: Option<u32>,
+    pub retention_offer: Option<String>,
 }
 
 /// Settings after merging every source.
@@ -91,6 +96,7 @@ impl Settings {
             None => FileConfig::default(),
         };
         let social = social_config(serve.map(|a| &*a.social), &file)?;
+        let payments = payments(c, &file)?;
         let data_dir = c
             .data_dir
             .clone()
@@ -126,6 +132,7 @@ impl Settings {
             .or(file.time_zone)
             .unwrap_or_else(|| "Europe/London".into());
         let mut paper = PaperConfig::new(&name, &tz)?;
+        paper.payments = payments;
         let base = c.base_url.clone().or(file.base_url);
         if let Some(b) = &base
             && !(b.starts_with("http://") || b.starts_with("https://"))
@@ -322,5 +329,57 @@ fn social_config(
     Ok(SocialConfig {
         providers,
         allow_loopback: false,
+/// Subscriptions: Stripe needs both secrets or neither.
+fn payments(
+    c: &Common,
+    file: &FileConfig,
+) -> Result<broadsheet_app::payments::PaymentsConfig, String> {
+    use broadsheet_app::payments::{PaymentsConfig, STRIPE_API, Secret, StripeSettings};
+    let key = c
+        .stripe_secret_key
+        .clone()
+        .or(file.stripe_secret_key.clone());
+    let hook = c
+        .stripe_webhook_secret
+        .clone()
+        .or(file.stripe_webhook_secret.clone());
+    let base = c
+        .stripe_api_base
+        .clone()
+        .or(file.stripe_api_base.clone())
+        .unwrap_or_else(|| STRIPE_API.to_string());
+    if !(base.starts_with("https://") || base.starts_with("http://")) {
+        return Err(format!(
+            "Stripe API base {base:?} must start with https:// (or http:// for a local test server)"
+        ));
+    }
+    let stripe = match (key, hook) {
+        (None, None) => None,
+        (Some(k), Some(h)) if !k.trim().is_empty() && !h.trim().is_empty() => {
+            Some(StripeSettings {
+                secret_key: Secret(k.trim().to_string()),
+                webhook_secret: Secret(h.trim().to_string()),
+                api_base: base,
+            })
+        }
+        _ => {
+            return Err("subscriptions need both --stripe-secret-key and --stripe-webhook-secret (or neither, to leave payments off)".into());
+        }
+    };
+    let grace = c.grace_days.or(file.grace_days).unwrap_or(7);
+    if grace > 60 {
+        return Err(format!(
+            "grace period of {grace} days is out of range: use 0 to 60"
+        ));
+    }
+    Ok(PaymentsConfig {
+        stripe,
+        grace_days: i64::from(grace),
+        retention_offer: c
+            .retention_offer
+            .clone()
+            .or(file.retention_offer.clone())
+            .unwrap_or_default(),
+        ..PaymentsConfig::default()
     })
 }

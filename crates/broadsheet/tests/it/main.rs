@@ -17,6 +17,7 @@ mod security_http;
 mod security_markup;
 mod security_media;
 mod security_signin;
+mod subscriptions;
 mod support;
 mod tidy;
 mod traffic;

@@ -264,6 +264,8 @@ async fn probe(
             .await?
         }
         Action::ManageStaff => d.get("/newsroom/staff").await?,
+        Action::ManageReaders => d.get("/newsroom/readers").await?,
+        Action::ManagePlans => d.get("/newsroom/plans").await?,
         Action::ViewAuditLog => {
             let id = setup.story("Walk: history", Some(me), "published").await?;
             d.get(&format!("/newsroom/stories/{id}/history")).await?

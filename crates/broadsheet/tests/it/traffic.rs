@@ -598,3 +598,177 @@ async fn most_read_cost_at_three_sizes() -> TestResult {
     }
     Ok(())
 }
+
+/// Headers that differ between any two answers (the request id) or that
+/// only the wire adds (Content-Length, which hyper sets from the body).
+fn comparable(h: &axum::http::HeaderMap) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = h
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "x-request-id" | "content-length"))
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("?").to_string()))
+        .collect();
+    v.sort();
+    v
+}
+
+#[tokio::test]
+async fn a_hit_from_the_fast_path_answers_as_the_router_does() -> TestResult {
+    let p = Paper::demo(30).await?;
+    let s = p.story_where(|_| true).await?;
+    let story = p.path_of(&s);
+    let section = format!(
+        "/{}",
+        story
+            .trim_start_matches('/')
+            .split('/')
+            .next()
+            .unwrap_or("")
+    );
+    let paths = [
+        "/".to_string(),
+        story.clone(),
+        section.clone(),
+        format!("{section}?page=2"),
+        "/corrections".to_string(),
+    ];
+    // The general path alone: every route and layer, no fast path.
+    let routes = p.web.routes();
+    for path in &paths {
+        let first = p.get(path).await?;
+        assert_eq!(first.status, StatusCode::OK, "{path}");
+        let etag = first.header("etag").to_string();
+        let modified = first.header("last-modified").to_string();
+        for (method, headers) in [
+            ("GET", vec![]),
+            ("GET", vec![("accept-encoding", "gzip, deflate, br")]),
+            ("GET", vec![("accept-encoding", "gzip")]),
+            ("HEAD", vec![]),
+            ("GET", vec![("if-none-match", etag.as_str())]),
+            ("HEAD", vec![("if-none-match", etag.as_str())]),
+            ("GET", vec![("if-modified-since", modified.as_str())]),
+            ("GET", vec![("if-none-match", "\"other\"")]),
+            ("GET", vec![("x-request-id", "fast-1")]),
+        ] {
+            let want =
+                crate::support::send_to(&routes, method, path, Body::empty(), &headers).await?;
+            let got =
+                crate::support::send_to(&p.router, method, path, Body::empty(), &headers).await?;
+            let what = format!("{method} {path} {headers:?}");
+            assert_eq!(want.header("x-cache"), "hit", "{what}: cached");
+            assert_eq!(got.status, want.status, "{what}");
+            assert_eq!(got.body, want.body, "{what}");
+            assert_eq!(
+                comparable(&got.headers),
+                comparable(&want.headers),
+                "{what}"
+            );
+            assert!(!got.header("x-request-id").is_empty(), "{what}");
+            if headers.iter().any(|(k, _)| *k == "x-request-id") {
+                assert_eq!(got.header("x-request-id"), "fast-1");
+            }
+            let conditional = headers.iter().any(|(k, _)| k.starts_with("if-"));
+            if got.status == StatusCode::OK && !conditional {
+                let full =
+                    crate::support::send_to(&routes, "GET", path, Body::empty(), &headers).await?;
+                let len: usize = got.header("content-length").parse()?;
+                // The body as sent (compressed or not): its length in bytes.
+                if want.header("content-encoding").is_empty() {
+                    assert_eq!(len, full.body.len(), "{what}: length of the body");
+                } else {
+                    assert!(len > 0 && len < full.body.len() * 2, "{what}");
+                }
+            }
+        }
+    }
+    // Not for the fast path: odd queries and addresses go to the router,
+    // which answers as before.
+    assert_eq!(
+        p.get(&format!("{section}?page=0")).await?.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        p.get(&format!("{section}/")).await?.status,
+        StatusCode::PERMANENT_REDIRECT
+    );
+    assert_eq!(
+        p.get(&format!("{story}?utm_source=x"))
+            .await?
+            .header("x-cache"),
+        "hit",
+        "the page handler still serves it from the cache"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn access_lines_are_written_off_the_request_path() -> TestResult {
+    #[derive(Clone, Default)]
+    struct Buffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Buffer {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .map_err(|_| std::io::Error::other("poisoned"))?
+                .extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let p = Paper::demo(20).await?;
+    let s = p.story_where(|_| true).await?;
+    let story = p.path_of(&s);
+    let out = Buffer::default();
+    let mut web = p.web.clone();
+    web.start_access_log_to(broadsheet_web::AccessFormat::Text, Box::new(out.clone()));
+    let router = web.router();
+    let send = |path: &str, headers: Vec<(&'static str, &'static str)>| {
+        let router = router.clone();
+        let path = path.to_string();
+        async move { crate::support::send_to(&router, "GET", &path, Body::empty(), &headers).await }
+    };
+    let miss = send(&story, vec![("x-request-id", "line-1")]).await?;
+    let hit = send(&story, vec![("x-request-id", "line-2")]).await?;
+    assert_eq!(
+        (miss.header("x-cache"), hit.header("x-cache")),
+        ("miss", "hit")
+    );
+    send(
+        "/news/no-such-story-99999999",
+        vec![("x-request-id", "line-3")],
+    )
+    .await?;
+    send(
+        &format!("/v/{}.gif", s.id),
+        vec![("x-request-id", "line-4")],
+    )
+    .await?;
+    web.access_log().settle(std::time::Duration::from_secs(5));
+    let text = String::from_utf8(out.0.lock().map_err(|_| "poisoned")?.clone())?;
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    let len = hit.body.len();
+    for (line, want) in lines.iter().zip([
+        format!("request_id=line-1 method=GET path={story} route=story status=200 bytes={len} "),
+        format!("request_id=line-2 method=GET path={story} route=story status=200 bytes={len} "),
+        "request_id=line-3 method=GET path=/news/no-such-story-99999999 route=story status=404"
+            .to_string(),
+        format!(
+            "request_id=line-4 method=GET path=/v/{}.gif route=beacon status=200 bytes=43 ",
+            s.id
+        ),
+    ]) {
+        assert!(
+            line.contains(" INFO broadsheet::access: request "),
+            "{line}"
+        );
+        assert!(line.contains(&want), "{line}\nwants {want}");
+        assert!(
+            line.contains(" micros=") && line.ends_with(" client=0.0.0.0"),
+            "{line}"
+        );
+    }
+    assert_eq!(web.access_log().dropped(), 0);
+    Ok(())
+}

@@ -304,7 +304,7 @@ fn made_up_readers(story: i64, bucket: i64, n: i64, salt: i64) -> ReaderSketch {
     let mut sk = ReaderSketch::default();
     let row = story.wrapping_mul(0x2545_f491_4f6c_dd1d) ^ bucket.rotate_left(17);
     for i in 0..n {
-        sk.insert_hash(sketch::hash(row ^ (i + (salt << 40)).rotate_left(29)));
+        sk.insert_hash(sketch::hash(row ^ i.wrapping_add(salt << 40).rotate_left(29)));
     }
     sk
 }
@@ -355,22 +355,32 @@ impl Store {
                 });
                 qb.push(" ON CONFLICT (story_id, bucket) DO NOTHING");
                 qb.build().execute(&mut *tx).await?;
-                // A row value IN a VALUES list: the form both engines take.
-                let mut qb = QueryBuilder::new("SELECT story_id, bucket, n, readers FROM view_counts WHERE (story_id, bucket) IN (VALUES ");
-                for (i, (story, bucket)) in chunk.iter().enumerate() {
-                    qb.push(if i == 0 { "(" } else { ", (" });
-                    qb.push_bind(*story);
-                    qb.push(", ");
-                    qb.push_bind(*bucket);
-                    qb.push(")");
+                // The chunk's stories over its range of hours, by the primary
+                // key (a row-value IN would scan the table on SQLite); rows
+                // outside the chunk are read and left alone.
+                let mut stories: Vec<i64> = chunk.iter().map(|k| k.0).collect();
+                stories.sort_unstable();
+                stories.dedup();
+                let lo = chunk.iter().map(|k| k.1).min().unwrap_or(0);
+                let hi = chunk.iter().map(|k| k.1).max().unwrap_or(0);
+                let mut qb = QueryBuilder::new("SELECT story_id, bucket, n, readers FROM view_counts WHERE story_id IN (");
+                let mut sep = qb.separated(", ");
+                for id in &stories {
+                    sep.push_bind(*id);
                 }
-                qb.push(")");
+                qb.push(") AND bucket >= ");
+                qb.push_bind(lo);
+                qb.push(" AND bucket <= ");
+                qb.push_bind(hi);
                 if postgres {
                     qb.push(" ORDER BY story_id, bucket FOR UPDATE");
                 }
                 let rows: Vec<(i64, i64, i64, Option<Vec<u8>>)> = qb.build_query_as().fetch_all(&mut *tx).await?;
                 let mut stored: SketchRows = HashMap::new();
                 for (story, bucket, n, readers) in rows {
+                    if !fresh.contains_key(&(story, bucket)) {
+                        continue;
+                    }
                     let sk = match readers.as_deref().and_then(ReaderSketch::from_bytes) {
                         Some(sk) => sk,
                         // Counted before sketches: as many readers not seen since.
@@ -409,8 +419,11 @@ impl Store {
         for (story, at, n) in rows {
             *sums.entry((*story, view_bucket(*at))).or_default() += n;
         }
-        // Readers made up from the row and a salt past any made before.
-        let salt = self.view_storage().await?.count_rows + 1;
+        // Readers made up from the row and a salt from this call's rows (the
+        // same on every backend, so a seeded demo counts the same).
+        let salt = rows.iter().fold(rows.len() as i64, |h, (s, at, n)| {
+            (h.rotate_left(7) ^ s ^ at.rotate_left(23) ^ n).wrapping_mul(0x0100_0000_01b3)
+        });
         let mut fresh: HashMap<(i64, i64), ReaderSketch> = sums
             .into_iter()
             .map(|((story, bucket), n)| ((story, bucket), made_up_readers(story, bucket, n, salt)))

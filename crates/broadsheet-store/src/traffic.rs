@@ -304,7 +304,9 @@ fn made_up_readers(story: i64, bucket: i64, n: i64, salt: i64) -> ReaderSketch {
     let mut sk = ReaderSketch::default();
     let row = story.wrapping_mul(0x2545_f491_4f6c_dd1d) ^ bucket.rotate_left(17);
     for i in 0..n {
-        sk.insert_hash(sketch::hash(row ^ i.wrapping_add(salt << 40).rotate_left(29)));
+        sk.insert_hash(sketch::hash(
+            row ^ i.wrapping_add(salt << 40).rotate_left(29),
+        ));
     }
     sk
 }

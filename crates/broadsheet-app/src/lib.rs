@@ -148,7 +148,6 @@ impl App {
         let last = store.last_change_id().await?;
         let views = ViewCounter::new(
             store.clone(),
-            config.most_read_window_secs,
             config.view_queue,
             ViewCounter::load_signer(&store).await?,
             ClientCaps::new(config.views_per_client_per_minute, config.view_cap_clients),

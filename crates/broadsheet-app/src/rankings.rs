@@ -111,19 +111,15 @@ impl Rankings {
     }
 }
 
-/// Deletes what counting no longer needs: reader rows older than the Most
-/// Read window (they cannot block a count any more) and hourly counts older
-/// than the window plus a day.
+/// Deletes what counting no longer needs: hourly rows older than the Most
+/// Read window plus a day (each row is bounded, so this bounds the storage).
 pub(crate) async fn prune_views(
     store: &broadsheet_store::Store,
     cfg: &crate::PaperConfig,
     t: i64,
 ) -> Result<u64> {
     Ok(store
-        .prune_views(
-            t - cfg.most_read_window_secs,
-            t - cfg.most_read_window_secs - 86_400,
-        )
+        .prune_views(t - cfg.most_read_window_secs - 86_400)
         .await?)
 }
 

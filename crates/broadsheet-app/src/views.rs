@@ -9,8 +9,10 @@
 //!   cookie and not counted, so inventing reader ids moves nothing;
 //! - its client address (read through the configured proxy hops) has not
 //!   used up its views for the current minute ([`ClientCaps`], a bounded map);
-//! - the same reader has not been counted for the same story within the
-//!   window (applied by the database, see `broadsheet_store::traffic`).
+//! - and it counts once per reader per story per window: each view adds its
+//!   reader to the story's hourly reader sketch, and Most Read counts the
+//!   distinct readers of the window's hours (exact for small numbers, within
+//!   a stated error beyond; see `broadsheet_store::traffic`).
 //!
 //! Accepted views queue in memory (bounded; overflow is dropped and counted)
 //! and are written every second in one transaction that adds them to hourly
@@ -41,7 +43,7 @@ const COOKIE_LEN: usize = 65;
 /// Why a beacon did or did not queue a view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
-    /// Queued; it counts unless the reader was counted within the window.
+    /// Queued; it counts unless the reader is already counted for the story.
     Queued,
     /// A known bot or tool.
     Bot,
@@ -230,7 +232,6 @@ impl BeaconStats {
 
 pub struct ViewCounter {
     store: Store,
-    window_secs: i64,
     cap: usize,
     pending: Mutex<Vec<ViewRecord>>,
     flushing: tokio::sync::Mutex<()>,
@@ -242,14 +243,12 @@ pub struct ViewCounter {
 impl ViewCounter {
     pub(crate) fn new(
         store: Store,
-        window_secs: i64,
         cap: usize,
         signer: ReaderSigner,
         caps: ClientCaps,
     ) -> ViewCounter {
         ViewCounter {
             store,
-            window_secs,
             cap: cap.max(1),
             pending: Mutex::new(Vec::new()),
             flushing: tokio::sync::Mutex::new(()),
@@ -362,7 +361,7 @@ impl ViewCounter {
         if batch.is_empty() {
             return Ok(0);
         }
-        match self.store.record_views(&batch, self.window_secs).await {
+        match self.store.record_views(&batch).await {
             Ok(n) => {
                 self.stats.counted.fetch_add(n, Ordering::Relaxed);
                 metrics::counter!("broadsheet_views_counted_total").increment(n);

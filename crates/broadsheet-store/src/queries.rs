@@ -681,7 +681,7 @@ impl Store {
             let mut tx = p.begin().await?;
             for table in [
                 "sessions", "audit_log", "corrections", "revisions", "tag_redirects",
-                "editors_picks", "view_counts", "view_readers", "comments", "story_tags", "story_authors", "stories",
+                "editors_picks", "view_counts", "comments", "story_tags", "story_authors", "stories",
                 "tags", "picture_renditions", "pictures", "authors", "sections",
             ] {
                 sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&mut *tx).await?;

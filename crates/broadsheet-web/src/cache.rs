@@ -20,7 +20,7 @@ use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use broadsheet_app::keys::{self, Key};
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
@@ -83,6 +83,9 @@ pub struct Assembled {
     pub etag: HeaderValue,
     pub last_modified: HeaderValue,
     pub modified_secs: i64,
+    /// The header block of a hit, by encoding (identity, gzip, brotli),
+    /// made on the first hit that needs it (`fast.rs`).
+    hit_headers: [OnceLock<HeaderMap>; 3],
 }
 
 impl Assembled {
@@ -98,7 +101,14 @@ impl Assembled {
             ))
             .unwrap_or(HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT")),
             modified_secs,
+            hit_headers: [OnceLock::new(), OnceLock::new(), OnceLock::new()],
         }
+    }
+
+    /// The header block of a hit in encoding `slot` (0 identity, 1 gzip,
+    /// 2 brotli), built by `build` the first time.
+    pub fn hit_headers(&self, slot: usize, build: impl FnOnce() -> HeaderMap) -> &HeaderMap {
+        self.hit_headers[slot.min(2)].get_or_init(build)
     }
 
     /// Gzip bytes, made on first demand (empty if compression failed).

@@ -107,6 +107,24 @@ fn route_label(req: &Request) -> &'static str {
     }
 }
 
+/// The route label of a reader page answered by the fast path (`fast.rs`),
+/// the same as [`route_label`] gives it on the general path.
+pub(crate) fn page_route(path: &str) -> &'static str {
+    if path == "/" {
+        "home"
+    } else if path == "/corrections" {
+        "corrections"
+    } else if path.starts_with("/authors/") {
+        "author"
+    } else if path.starts_with("/tags/") {
+        "tag"
+    } else if broadsheet_domain::permalink::parse_story_path(path).is_some() {
+        "story"
+    } else {
+        "front"
+    }
+}
+
 static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Sent on every response.
@@ -235,14 +253,106 @@ async fn within_limits(req: Request, next: Next) -> Response {
     }
 }
 
+/// What the access line needs from the request, kept only when the access
+/// log is on.
+pub(crate) struct AccessStart {
+    method: Method,
+    uri: axum::http::Uri,
+    client: std::net::IpAddr,
+}
+
+impl AccessStart {
+    pub(crate) fn take(web: &Web, req: &Request) -> Option<AccessStart> {
+        if !web.access.is_on() {
+            return None;
+        }
+        let peer = req
+            .extensions()
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip());
+        Some(AccessStart {
+            method: req.method().clone(),
+            uri: req.uri().clone(),
+            client: crate::client::client_ip(
+                req.headers(),
+                peer,
+                web.app.config().trusted_proxy_hops,
+            ),
+        })
+    }
+}
+
+/// The headers every response carries: the security headers and, on an
+/// HTTPS site, HSTS.
+pub(crate) fn stamp(web: &Web, h: &mut axum::http::HeaderMap) {
+    for (name, value) in SECURITY_HEADERS.iter() {
+        h.insert(name.clone(), value.clone());
+    }
+    if web.hsts {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+}
+
+/// The end of every request, on the general path and the fast path alike:
+/// the request id header, metrics by route, and the access record.
+pub(crate) fn finish(
+    web: &Web,
+    res: &mut Response,
+    id: String,
+    route: &'static str,
+    start: Instant,
+    access: Option<AccessStart>,
+) {
+    let elapsed = start.elapsed();
+    let status = res.status();
+    let status_class = match status.as_u16() {
+        100..=199 => "1xx",
+        200..=299 => "2xx",
+        300..=399 => "3xx",
+        400..=499 => "4xx",
+        _ => "5xx",
+    };
+    if let Some(m) = METRICS.get(route) {
+        m.latency.record(elapsed.as_secs_f64());
+        if let Some(c) = m.requests.iter().find(|(c, _)| *c == status_class) {
+            c.1.increment(1);
+        }
+    }
+    if let Some(a) = access {
+        web.access.push(crate::access::AccessRecord {
+            at: std::time::SystemTime::now(),
+            method: a.method,
+            uri: a.uri,
+            route,
+            status: status.as_u16(),
+            bytes: axum::body::HttpBody::size_hint(res.body())
+                .exact()
+                .unwrap_or(0),
+            micros: elapsed.as_micros() as u64,
+            client: Some(a.client),
+            request_id: id.clone(),
+        });
+    }
+    if let Ok(v) = HeaderValue::try_from(id) {
+        res.headers_mut().insert(X_REQUEST_ID.clone(), v);
+    }
+}
+
+/// The request id of a request: its own `X-Request-Id` when sane, else made.
+pub(crate) fn id_for(web: &Web, req: &Request) -> String {
+    request_id(req, web.node)
+}
+
 pub async fn around(State(web): State<Web>, req: Request, next: Next) -> Response {
     let start = Instant::now();
     let id = request_id(&req, web.node);
     let route = route_label(&req);
     let private = is_newsroom(req.uri().path()) || crate::readers::is_reader_path(req.uri().path());
     // Only keep what the access line needs when it will be written.
-    let access = tracing::enabled!(target: "broadsheet::access", tracing::Level::INFO);
-    let method_path = access.then(|| (req.method().clone(), req.uri().path().to_owned()));
+    let access = AccessStart::take(&web, &req);
     let span = tracing::info_span!("request", id = %id);
     let mut res = within_limits(req, next).instrument(span).await;
 
@@ -300,48 +410,8 @@ pub async fn around(State(web): State<Web>, req: Request, next: Next) -> Respons
             HeaderValue::from_static("private, no-store"),
         );
     }
-
-    let status = res.status();
-    let h = res.headers_mut();
-    for (name, value) in SECURITY_HEADERS.iter() {
-        h.insert(name.clone(), value.clone());
-    }
-    if web.hsts {
-        h.insert(
-            header::STRICT_TRANSPORT_SECURITY,
-            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
-        );
-    }
-    if let Ok(v) = HeaderValue::from_str(&id) {
-        h.insert(X_REQUEST_ID.clone(), v);
-    }
-
-    let elapsed = start.elapsed();
-    let status_class = match status.as_u16() {
-        100..=199 => "1xx",
-        200..=299 => "2xx",
-        300..=399 => "3xx",
-        400..=499 => "4xx",
-        _ => "5xx",
-    };
-    if let Some(m) = METRICS.get(route) {
-        m.latency.record(elapsed.as_secs_f64());
-        if let Some(c) = m.requests.iter().find(|(c, _)| *c == status_class) {
-            c.1.increment(1);
-        }
-    }
-    if let Some((method, path)) = method_path {
-        tracing::info!(
-            target: "broadsheet::access",
-            request_id = %id,
-            method = %method,
-            path = %path,
-            route,
-            status = status.as_u16(),
-            micros = elapsed.as_micros() as u64,
-            "request"
-        );
-    }
+    stamp(&web, res.headers_mut());
+    finish(&web, &mut res, id, route, start, access);
     res
 }
 

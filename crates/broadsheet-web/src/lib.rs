@@ -7,11 +7,13 @@
 //! answer with the shared parts spliced in (`fragments.rs`), ETag,
 //! Last-Modified, Cache-Control, Surrogate-Key and the negotiated encoding.
 
+pub mod access;
 mod assets;
 pub mod cache;
 pub mod client;
 mod error;
 mod extract;
+mod fast;
 pub mod fragments;
 mod gifts;
 mod layers;
@@ -39,9 +41,11 @@ use broadsheet_app::keys::Key;
 use metrics_exporter_prometheus::PrometheusHandle;
 use serde::Deserialize;
 
+pub use access::{AccessFormat, AccessLog};
 pub use cache::{CacheKey, PageCache, Variant};
 pub use client::ClientIp;
 pub use error::WebError;
+pub use fast::WebService;
 pub use fragments::Fragments;
 pub use layers::RequestId;
 
@@ -59,6 +63,7 @@ pub struct Web {
     signin: Arc<broadsheet_app::signin::SignInGuard>,
     shared: Arc<SharedParts>,
     renders: Arc<AtomicU64>,
+    access: AccessLog,
 }
 
 /// The current rendering of the shared page parts, and the generation the
@@ -115,6 +120,7 @@ impl Web {
                 esi: opts.esi,
             }),
             renders: Arc::new(AtomicU64::new(0)),
+            access: AccessLog::off(),
             app,
         };
         web.signin.start_sweeper();
@@ -134,6 +140,26 @@ impl Web {
             tracing::debug!(purged = n, keys = %broadsheet_app::keys::join(&pages), "page cache purge");
         });
         web
+    }
+
+    /// Writes an access line per request from now on (call before
+    /// [`Web::router`] or [`Web::service`]; see `access.rs`).
+    pub fn start_access_log(&mut self, format: AccessFormat) {
+        self.access = AccessLog::start(format);
+    }
+
+    /// [`Web::start_access_log`] writing to `out` instead of stderr (tests).
+    pub fn start_access_log_to(
+        &mut self,
+        format: AccessFormat,
+        out: Box<dyn std::io::Write + Send>,
+    ) {
+        self.access = AccessLog::start_with(format, out);
+    }
+
+    /// The access log (off unless started).
+    pub fn access_log(&self) -> &AccessLog {
+        &self.access
     }
 
     /// The sign-in throttle and keys (tests read its counters).
@@ -190,9 +216,20 @@ impl Web {
         self.renders.load(Ordering::Relaxed)
     }
 
+    /// The whole site as one service: the fast path for cached reader pages
+    /// (`fast.rs`) in front of [`Web::routes`]. What `serve` runs.
+    pub fn service(&self) -> WebService {
+        WebService::new(self.clone(), self.routes())
+    }
+
+    /// [`Web::service`] as a router (the same fast path, then every route).
+    pub fn router(&self) -> Router {
+        Router::new().fallback_service(self.service())
+    }
+
     /// The router with every route and layer. `/metrics` is here only behind
     /// the bearer token, when one is set; otherwise it is not found.
-    pub fn router(&self) -> Router {
+    pub fn routes(&self) -> Router {
         Router::new()
             .route("/", get(home))
             .route("/healthz", get(assets::healthz))
@@ -363,6 +400,9 @@ fn page_number(q: &PageQuery) -> Result<i64, WebError> {
     }
 }
 
+/// The cache key of a reader page. The fast path (`fast.rs`) keys with this
+/// too: a variant chosen per request (the paywall's) must be chosen here, so
+/// both paths agree.
 fn cache_key(path: &str, page: i64) -> CacheKey {
     CacheKey::new(path, page)
 }

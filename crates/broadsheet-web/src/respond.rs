@@ -4,6 +4,7 @@
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
+use bytes::Bytes;
 
 use crate::cache::{Assembled, CachedPage};
 
@@ -77,29 +78,32 @@ fn not_modified(page: &Assembled, headers: &HeaderMap) -> bool {
 
 static VARY: HeaderValue = HeaderValue::from_static("Accept-Encoding");
 
-/// Answers with a cached page as assembled with the current shared parts.
-pub fn page(page: &CachedPage, body: &Assembled, headers: &HeaderMap, hit: bool) -> Response {
-    let cacheable = page.status == StatusCode::OK;
-    let mut res: Response = if cacheable && not_modified(body, headers) {
-        let mut r = Response::new(Body::empty());
-        *r.status_mut() = StatusCode::NOT_MODIFIED;
-        r
-    } else {
-        let (bytes, coding) = match negotiate(headers) {
-            Encoding::Brotli if !body.br().is_empty() => (body.br().clone(), Some("br")),
-            Encoding::Gzip if !body.gzip().is_empty() => (body.gzip().clone(), Some("gzip")),
-            _ => (body.identity.clone(), None),
-        };
-        let mut r = Response::new(Body::from(bytes));
-        *r.status_mut() = page.status;
-        let h = r.headers_mut();
-        h.insert(header::CONTENT_TYPE, page.content_type.clone());
-        if let Some(c) = coding {
-            h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(c));
-        }
-        r
-    };
-    let h = res.headers_mut();
+/// Whether the request asks for a conditional answer (304 when unchanged).
+pub fn is_conditional(headers: &HeaderMap) -> bool {
+    headers.contains_key(header::IF_NONE_MATCH) || headers.contains_key(header::IF_MODIFIED_SINCE)
+}
+
+/// The bytes to send for `enc`, their `Content-Encoding`, and the slot of
+/// the prebuilt header block for them (0 identity, 1 gzip, 2 brotli).
+pub fn encoded(body: &Assembled, enc: Encoding) -> (&Bytes, Option<&'static str>, usize) {
+    match enc {
+        Encoding::Brotli if !body.br().is_empty() => (body.br(), Some("br"), 2),
+        Encoding::Gzip if !body.gzip().is_empty() => (body.gzip(), Some("gzip"), 1),
+        _ => (&body.identity, None, 0),
+    }
+}
+
+/// The headers of a cached page's full answer: content type and encoding,
+/// then what every answer of a cached page carries ([`cache_headers`]).
+pub fn full_headers(h: &mut HeaderMap, page: &CachedPage, coding: Option<&'static str>) {
+    h.insert(header::CONTENT_TYPE, page.content_type.clone());
+    if let Some(c) = coding {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(c));
+    }
+}
+
+/// Vary, ETag, Last-Modified, Cache-Control, Surrogate-Key and X-Cache.
+pub fn cache_headers(h: &mut HeaderMap, page: &CachedPage, body: &Assembled, hit: bool) {
     // Room for these and the layer's security headers: no regrowth per response.
     h.reserve(20);
     h.insert(header::VARY, VARY.clone());
@@ -111,5 +115,22 @@ pub fn page(page: &CachedPage, body: &Assembled, headers: &HeaderMap, hit: bool)
         "x-cache",
         HeaderValue::from_static(if hit { "hit" } else { "miss" }),
     );
+}
+
+/// Answers with a cached page as assembled with the current shared parts.
+pub fn page(page: &CachedPage, body: &Assembled, headers: &HeaderMap, hit: bool) -> Response {
+    let cacheable = page.status == StatusCode::OK;
+    let mut res: Response = if cacheable && not_modified(body, headers) {
+        let mut r = Response::new(Body::empty());
+        *r.status_mut() = StatusCode::NOT_MODIFIED;
+        r
+    } else {
+        let (bytes, coding, _) = encoded(body, negotiate(headers));
+        let mut r = Response::new(Body::from(bytes.clone()));
+        *r.status_mut() = page.status;
+        full_headers(r.headers_mut(), page, coding);
+        r
+    };
+    cache_headers(res.headers_mut(), page, body, hit);
     res
 }

@@ -19,10 +19,9 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use axum::Router;
 use axum::extract::ConnectInfo;
 use broadsheet_app::App;
-use broadsheet_web::{Web, WebOptions};
+use broadsheet_web::{AccessFormat, Web, WebOptions};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -104,7 +103,7 @@ pub async fn serve(s: Settings, demo: DemoPolicy) -> Result<(), String> {
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
         .map_err(|e| format!("cannot start metrics: {e}"))?;
-    let web = Web::new(
+    let mut web = Web::new(
         app.clone(),
         WebOptions {
             cache_bytes: s.page_cache_bytes,
@@ -113,6 +112,17 @@ pub async fn serve(s: Settings, demo: DemoPolicy) -> Result<(), String> {
             esi: s.esi,
         },
     );
+    // The access log: on when its target logs at info (BROADSHEET_LOG),
+    // written by its own thread (see broadsheet_web::access).
+    if tracing::enabled!(target: "broadsheet::access", tracing::Level::INFO) {
+        let json =
+            std::env::var("BROADSHEET_LOG_FORMAT").is_ok_and(|v| v.eq_ignore_ascii_case("json"));
+        web.start_access_log(if json {
+            AccessFormat::Json
+        } else {
+            AccessFormat::Text
+        });
+    }
     let (stop_tx, stop_rx) = watch::channel(false);
     let jobs = app.spawn_jobs(stop_rx);
 
@@ -131,7 +141,7 @@ pub async fn serve(s: Settings, demo: DemoPolicy) -> Result<(), String> {
     let (http_stop_tx, http_stop_rx) = watch::channel(false);
     let mut server = tokio::spawn(serve_connections(
         listener,
-        web.router(),
+        web.service(),
         http_stop_rx.clone(),
     ));
     let metrics_server = metrics_listener
@@ -166,6 +176,7 @@ pub async fn serve(s: Settings, demo: DemoPolicy) -> Result<(), String> {
         tracing::error!(error = %e, backlog = app.views().backlog(), "could not write the last views");
     }
     store.close().await;
+    web.access_log().settle(Duration::from_secs(1));
     tracing::info!("stopped");
     Ok(())
 }
@@ -174,7 +185,17 @@ pub async fn serve(s: Settings, demo: DemoPolicy) -> Result<(), String> {
 /// turns true; then stops accepting, lets requests in flight finish (idle
 /// connections close at once) for up to [`SHUTDOWN_GRACE`], and aborts what
 /// is left.
-async fn serve_connections(listener: TcpListener, router: Router, mut stop: watch::Receiver<bool>) {
+async fn serve_connections<S>(listener: TcpListener, service: S, mut stop: watch::Receiver<bool>)
+where
+    S: tower::Service<
+            axum::extract::Request,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(HEADER_READ_TIMEOUT)
@@ -199,11 +220,12 @@ async fn serve_connections(listener: TcpListener, router: Router, mut stop: watc
             }
         };
         let _ = stream.set_nodelay(true);
-        let router = router.clone();
+        let service = service.clone();
         let service =
             hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
                 req.extensions_mut().insert(ConnectInfo(peer));
-                tower::ServiceExt::oneshot(router.clone(), req)
+                // Always ready (no back-pressure): call directly.
+                tower::Service::call(&mut service.clone(), req.map(axum::body::Body::new))
             });
         let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         connections.spawn(async move {

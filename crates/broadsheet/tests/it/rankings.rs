@@ -47,6 +47,11 @@ async fn views_of(p: &Paper, story: i64) -> Result<i64, Box<dyn std::error::Erro
 async fn beacon_counts_readers_once_and_ignores_bots() -> TestResult {
     let p = Paper::demo(20).await?;
     let s = p.story_where(|_| true).await?;
+    // No history: counts are exact (the story's readers stay few).
+    p.app
+        .store()
+        .prune_views(broadsheet_app::now() + 3_600)
+        .await?;
     let before = views_of(&p, s.id).await?;
     let mut expected = before;
     let mut signed: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
@@ -106,55 +111,53 @@ async fn beacon_counts_readers_once_and_ignores_bots() -> TestResult {
     Ok(())
 }
 
-/// (reader, seconds after start, counted?) with a one-hour window.
+/// (reader, hours after the start, new to its story-hour?): views of one story.
 const WINDOW_TABLE: &[(&str, i64, bool)] = &[
     ("r1", 0, true),
-    ("r1", 1_800, false),
-    // Exactly one window after the counted view: counts again.
-    ("r1", 3_600, true),
-    ("r1", 3_601, false),
-    ("r2", 3_601, true),
-    ("r1", 7_300, true),
-    ("r2", 7_000, false),
-    ("r2", 7_202, true),
+    // The same reader in the same hour adds nothing.
+    ("r1", 0, false),
+    ("r2", 0, true),
+    // In a later hour the reader is in that hour's sketch too; Most Read
+    // counts the union of the window's hours (below), so still once.
+    ("r1", 1, true),
+    ("r3", 2, true),
+    ("r3", 2, false),
+    ("r1", 3, true),
 ];
+
+/// (window start, in hours after the start; distinct readers of the hours from it).
+const WINDOWS: &[(i64, i64)] = &[(0, 3), (1, 2), (2, 2), (3, 1), (4, 0)];
 
 #[tokio::test]
 async fn one_count_per_reader_per_window_and_windows_expire() -> TestResult {
-    let cfg = broadsheet_app::PaperConfig {
-        most_read_window_secs: 3_600,
-        ..Default::default()
-    };
-    let p = Paper::demo_with(10, cfg).await?;
+    let p = Paper::demo(10).await?;
     let s = p.story_where(|_| true).await?;
-    let start = broadsheet_app::now() - 10 * 3_600;
-    let counted_before = views_of(&p, s.id).await?;
-    let mut expected = 0;
-    for (i, (reader, offset, counted)) in WINDOW_TABLE.iter().enumerate() {
+    // Start from no counts at all (the demo's history pruned), so the
+    // windows count only these views, exactly.
+    let now = broadsheet_app::now();
+    p.app.store().prune_views(now + 3_600).await?;
+    let start = broadsheet_store::view_bucket(now) - 10 * 3_600;
+    let since_all = start - 3_600;
+    let views = |rows: &[(i64, i64)]| rows.iter().find(|(id, _)| *id == s.id).map_or(0, |r| r.1);
+    assert_eq!(views(&p.app.store().most_read(since_all, 10_000).await?), 0);
+    for (i, (reader, hour, new)) in WINDOW_TABLE.iter().enumerate() {
         p.app.views().record(
             s.id,
             broadsheet_app::reader_id(&format!("window-{reader}")),
-            start + offset,
+            start + hour * 3_600 + 60 * i as i64,
         );
         let n = p.app.flush_views().await?;
-        assert_eq!(n, u64::from(*counted), "row {i}: {reader} at +{offset}");
-        if *counted {
-            expected += 1;
-        }
+        assert_eq!(n, u64::from(*new), "row {i}: {reader} at +{hour} h");
     }
-    assert_eq!(views_of(&p, s.id).await? - counted_before, expected);
-    // Those views are ten hours old: outside a one-hour Most Read window.
-    let window_rows = p
-        .app
-        .store()
-        .most_read(broadsheet_app::now() - 3_600, 100)
-        .await?;
-    let in_window = window_rows
-        .iter()
-        .find(|(id, _)| *id == s.id)
-        .map(|(_, n)| *n)
-        .unwrap_or(0);
-    assert!(in_window <= counted_before);
+    for (h, want) in WINDOWS {
+        let rows = p.app.store().most_read(start + h * 3_600, 10_000).await?;
+        assert_eq!(views(&rows), *want, "window from +{h} h");
+    }
+    // Hours that have passed out of every window are pruned; what is left
+    // is still counted.
+    p.app.store().prune_views(start + 2 * 3_600).await?;
+    let rows = p.app.store().most_read(since_all, 10_000).await?;
+    assert_eq!(views(&rows), 2, "r1 and r3 from +2 h on");
     Ok(())
 }
 

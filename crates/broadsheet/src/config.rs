@@ -329,6 +329,9 @@ fn social_config(
     Ok(SocialConfig {
         providers,
         allow_loopback: false,
+    })
+}
+
 /// Subscriptions: Stripe needs both secrets or neither.
 fn payments(
     c: &Common,

@@ -81,6 +81,11 @@ pub(crate) fn hit(web: &Web, req: &Request) -> Option<Response> {
     }
     let page = page_of(uri.query())?;
     let cached = web.cache.get(&crate::cache_key(path, page))?;
+    if cached.gate.is_some() {
+        // A paid story's page: which variant this reader gets is the gate's
+        // decision (`paywall.rs`), never the fast path's.
+        return None;
+    }
     web.count_hit(true);
     let body = cached.assembled(&web.fragments());
     let headers = req.headers();

@@ -223,6 +223,8 @@ struct AccountPage {
     email: String,
     /// Social sign-in buttons (`social_buttons.html`).
     social: Vec<broadsheet_app::social::Button>,
+    /// The signed-in reader's token for "link a provider"; empty: sign in.
+    link_csrf: String,
 }
 
 #[derive(Deserialize)]
@@ -267,6 +269,7 @@ async fn signed_out_page(
         problem,
         email: echo(email),
         social: broadsheet_app::social::buttons(&web.app),
+        link_csrf: String::new(),
     };
     Ok(with_form_cookie(web, html(status, page.render()?), &csrf))
 }
@@ -303,6 +306,7 @@ async fn profile_page(
         problem,
         email: String::new(),
         social: broadsheet_app::social::buttons(&web.app),
+        link_csrf: readers::csrf_for(token),
         reader: Some(reader),
     };
     Ok(html(status, page.render()?))

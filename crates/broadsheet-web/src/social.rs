@@ -56,7 +56,8 @@ struct FailedPage {
     chrome: Chrome,
     message: String,
     social: Vec<Button>,
-    csrf: String,
+    /// A signed-in reader's token: the buttons link providers; empty: sign in.
+    link_csrf: String,
 }
 
 /// The sign-in page with what went wrong; the flow cookie is cleared.
@@ -86,7 +87,7 @@ fn failed(web: &Web, provider: &str, e: &SocialError) -> Result<Response, WebErr
         chrome,
         message: e.user_message(),
         social: social::buttons(app),
-        csrf: String::new(),
+        link_csrf: String::new(),
     };
     let mut res = (status, page.render()?).into_response();
     res.headers_mut().insert(

@@ -570,7 +570,7 @@ async function discover(base, parser) {
 
   const home = await get(`${base}/`);
   found('home', `${base}/`);
-  const h = await linksIn(parser, home.text, `${base}/`, { nav: 'nav a[href]', all: 'a[href]' });
+  const h = await linksIn(parser, home.text, `${base}/`, { nav: 'nav:not(.account-links) a[href]', all: 'a[href]' });
   const local = (list) => list.filter((u) => sameOrigin(u, base));
   const nav = local(h.nav);
 
@@ -596,7 +596,7 @@ async function discover(base, parser) {
   if (top) {
     topPage = await get(top);
     if (!child) {
-      const t = await linksIn(parser, topPage.text, top, { nav: 'nav a[href]' });
+      const t = await linksIn(parser, topPage.text, top, { nav: 'nav:not(.account-links) a[href]' });
       child = childOf(t.nav);
     }
   }

@@ -79,7 +79,8 @@ fn html(status: StatusCode, body: String) -> Response {
     r
 }
 
-fn chrome(web: &Web, title: &str, path: &str) -> Chrome {
+/// The frame of a reader page that is never cached (account, subscribe).
+pub(crate) fn chrome(web: &Web, title: &str, path: &str) -> Chrome {
     let app = &web.app;
     let mut c = view::chrome(
         app,

@@ -20,7 +20,8 @@ use broadsheet_app::{AppError, ReaderAccount};
 use crate::Web;
 use crate::error::WebError;
 use crate::extract::{ReaderForm, ReaderSession, reader_token};
-use crate::view::{self, Chrome};
+use crate::readers::chrome;
+use crate::view::Chrome;
 
 pub fn routes() -> Router<Web> {
     Router::new()
@@ -43,20 +44,6 @@ fn respond(status: StatusCode, body: String, cache: &'static str) -> Response {
 }
 
 const PRIVATE: &str = "private, no-store";
-
-fn chrome(web: &Web, title: &str, path: &str) -> Chrome {
-    let app = &web.app;
-    let mut c = view::chrome(
-        app,
-        &app.sections(),
-        format!("{title} | {}", app.config().name),
-        path,
-        None,
-    );
-    c.breaking_slot = false;
-    c.noindex = true;
-    c
-}
 
 /// The paper's address for links the provider sends readers back to.
 fn site(web: &Web, headers: &HeaderMap) -> String {

@@ -277,6 +277,9 @@ fn comparable(h: &axum::http::HeaderMap) -> Vec<(String, String)> {
     v
 }
 
+/// (path, Cookie header or "", the variant the reader must get)
+type Case<'a> = (&'a str, &'a str, fn(&Reply) -> bool);
+
 #[tokio::test]
 async fn the_fast_path_answers_a_gated_page_as_the_router_does() -> TestResult {
     let p = Paper::demo_with(5, config()).await?;
@@ -298,7 +301,7 @@ async fn the_fast_path_answers_a_gated_page_as_the_router_does() -> TestResult {
     p.request(&m2, &[("cookie", device.as_str())]).await?;
     // Use up the address's new devices: cookieless readers now get the cut.
     p.get(&m1).await?;
-    let cases: [(&str, &str, fn(&Reply) -> bool); 5] = [
+    let cases: [Case; 5] = [
         (subs.as_str(), subscriber.as_str(), is_full),
         (subs.as_str(), "", is_cut),
         (m1.as_str(), device.as_str(), is_full),

@@ -49,9 +49,12 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 # start_server DIR LOGLEVEL: sets SERVER_PID, BS. The view cap is raised
 # because every wrk connection comes from 127.0.0.1 (one "client").
+# /metrics on the public listener needs the bearer token (--metrics-token).
+METRICS_TOKEN=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
 start_server() {
     local port; port=$(free_port)
     BROADSHEET_LOG=$2 "$BIN" serve --no-demo --data-dir "$1" --listen "127.0.0.1:$port" \
+        --metrics-token "$METRICS_TOKEN" \
         --views-per-client 100000000 --rankings-every-secs 10 >"$WORK/serve-$port.log" 2>&1 &
     SERVER_PID=$!
     BS=http://127.0.0.1:$port
@@ -190,7 +193,7 @@ for round in $(seq 1 "$ROUNDS"); do
     echo "round $round done"
 done
 DEMO_MEM=$(mem "$SERVER_PID")
-METRICS=$(curl -fs "$BS/metrics" | grep -E '^broadsheet_(views_counted_total|views_refused_total|views_dropped_total|page_renders_total|fragment_renders_total|page_cache_hit_ratio|page_cache_bytes)' | tr '\n' ';' || true)
+METRICS=$(curl -fs -H "Authorization: Bearer $METRICS_TOKEN" "$BS/metrics" | grep -E '^broadsheet_(views_counted_total|views_refused_total|views_dropped_total|page_renders_total|fragment_renders_total|page_cache_hit_ratio|page_cache_bytes)' | tr '\n' ';' || true)
 stop_server
 # The access log on (info): pages only.
 start_server "$WORK/demo" info

@@ -56,6 +56,12 @@ pub(crate) async fn apply(app: &App) -> Result<usize> {
         }
     }
     app.inner.last_change.fetch_max(max, Ordering::AcqRel);
+    if keys_out.contains(&Key::Readers) {
+        // A reader's session or entitlement changed (here or elsewhere):
+        // what this node remembers of readers is no longer used.
+        app.store().reader_state_changed();
+        keys_out.retain(|k| *k != Key::Readers);
+    }
     if keys_out.is_empty() {
         return Ok(0);
     }

@@ -65,6 +65,20 @@ pub enum Because {
     MeterSpent,
 }
 
+impl Because {
+    /// The reason as a metrics label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Because::FreeStory => "FreeStory",
+            Because::Subscriber => "Subscriber",
+            Because::Gift => "Gift",
+            Because::MeterLeft => "MeterLeft",
+            Because::ForSubscribers => "ForSubscribers",
+            Because::MeterSpent => "MeterSpent",
+        }
+    }
+}
+
 /// [`decide`]'s answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
@@ -74,10 +88,48 @@ pub struct Verdict {
     pub new_device: Option<String>,
 }
 
+/// [`decide`]'s answer when this node can give it from memory alone (no
+/// database round trip, nothing counted): free stories, subscribers (as the
+/// web layer read them), subscribers-only stories, and metered stories whose
+/// answer cannot change (open on the meter, meter spent, an address over its
+/// new-device limit: `gatecache.rs`). `None`: only [`decide`] can say. A
+/// gift token always needs [`decide`]. The fast path answers a paid page
+/// only from this, the same rules [`decide`] applies first.
+pub fn decide_in_memory(app: &App, info: GateInfo, reader: &Reader, now: i64) -> Option<Verdict> {
+    let v = |decision, because| Verdict {
+        decision,
+        because,
+        new_device: None,
+    };
+    if info.access == Access::Free {
+        return Some(v(Decision::Full, Because::FreeStory));
+    }
+    if reader.subscriber {
+        return Some(v(Decision::Full, Because::Subscriber));
+    }
+    if reader.gift_token.is_some() {
+        return None;
+    }
+    match info.access {
+        Access::Free => Some(v(Decision::Full, Because::FreeStory)),
+        Access::Subscribers => Some(v(Decision::Cut, Because::ForSubscribers)),
+        Access::Metered => Some(
+            if crate::meter::open_in_memory(app, reader, info.story_id, now)? {
+                v(Decision::Full, Because::MeterLeft)
+            } else {
+                v(Decision::Cut, Because::MeterSpent)
+            },
+        ),
+    }
+}
+
 /// Decides what `reader` gets of the story `info` names, at `now`: the one
 /// decision for every channel. May count the story on the reader's meter or
 /// a gift link's uses.
 pub async fn decide(app: &App, info: GateInfo, reader: &Reader, now: i64) -> Result<Verdict> {
+    if let Some(known) = decide_in_memory(app, info, reader, now) {
+        return Ok(known);
+    }
     let v = |decision, because| Verdict {
         decision,
         because,

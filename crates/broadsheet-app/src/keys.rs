@@ -40,6 +40,10 @@ pub enum Key {
     Corrections,
     /// Everything.
     All,
+    /// Reader sessions or entitlements changed (written by the store on
+    /// such a commit, `broadsheet_store::READERS_KEY`): names no page;
+    /// nodes forget what they remember of readers (`gatecache.rs`).
+    Readers,
 }
 
 impl Key {
@@ -62,6 +66,7 @@ impl fmt::Display for Key {
             Key::Sections => f.write_str("sections"),
             Key::Corrections => f.write_str("corrections"),
             Key::All => f.write_str("all"),
+            Key::Readers => f.write_str(broadsheet_store::READERS_KEY),
         }
     }
 }
@@ -69,7 +74,7 @@ impl fmt::Display for Key {
 /// A key that is not in the vocabulary.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "{0:?} is not a surrogate key: use story-N, section-N, tag-N, author-N, picture-N, front, rankings, sections, corrections or all"
+    "{0:?} is not a surrogate key: use story-N, section-N, tag-N, author-N, picture-N, front, rankings, sections, corrections, all or readers"
 )]
 pub struct UnknownKey(pub String);
 
@@ -86,6 +91,7 @@ impl FromStr for Key {
             "sections" => Key::Sections,
             "corrections" => Key::Corrections,
             "all" => Key::All,
+            broadsheet_store::READERS_KEY => Key::Readers,
             _ => {
                 let (kind, id) = s.rsplit_once('-').ok_or_else(bad)?;
                 let id: i64 = id.parse().map_err(|_| bad())?;

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod desk;
 pub mod egress;
 pub mod entitlement;
+pub mod gatecache;
 pub mod gifts;
 pub mod keys;
 pub mod mail;
@@ -138,6 +139,7 @@ struct Inner {
     ranking_lock: tokio::sync::Mutex<()>,
     uploads: media::UploadGate,
     mailer: mail::Mailer,
+    gate_cache: gatecache::GateCache,
 }
 
 impl App {
@@ -166,6 +168,7 @@ impl App {
                 ranking_lock: tokio::sync::Mutex::new(()),
                 uploads: media::UploadGate::default(),
                 mailer,
+                gate_cache: gatecache::GateCache::default(),
             }),
         };
         app.refresh_rankings().await?;
@@ -178,6 +181,11 @@ impl App {
 
     pub fn config(&self) -> &PaperConfig {
         &self.inner.config
+    }
+
+    /// This node's memory for the gate's hot path (`gatecache.rs`).
+    pub(crate) fn gate_cache(&self) -> &gatecache::GateCache {
+        &self.inner.gate_cache
     }
 
     /// The section tree as last loaded.

@@ -17,7 +17,10 @@
 //! today; beyond that it gets the cut and no cookie.
 //!
 //! The rows live in the database (`broadsheet_store::paywall`), shared by
-//! every node; [`prune_loop`] drops periods that have ended.
+//! every node; [`prune_loop`] drops periods that have ended. Each node
+//! remembers what only grows (stories open, meters spent, addresses over
+//! today's limit: `gatecache.rs`), so a request the answer to which cannot
+//! change costs no round trip.
 
 use std::net::IpAddr;
 
@@ -94,6 +97,15 @@ pub struct MeterVerdict {
     pub new_device: Option<String>,
 }
 
+/// The keyed hash a client address is counted under, and today's number.
+fn client_day(app: &App, client: Option<IpAddr>, at: i64) -> (String, i64) {
+    let key = app
+        .views()
+        .signer()
+        .keyed_hash("meter-client", &client_prefix(client));
+    (key, at.div_euclid(86_400))
+}
+
 /// A signed device id for a reader without one, if their client address
 /// may still start a meter today: (cookie value, device id).
 pub(crate) async fn mint_device(
@@ -102,19 +114,19 @@ pub(crate) async fn mint_device(
     at: i64,
 ) -> Result<Option<(String, i64)>> {
     let cfg = &app.config().paywall;
-    let signer = app.views().signer();
-    let client_key = signer.keyed_hash("meter-client", &client_prefix(client));
-    if !app
-        .store()
-        .meter_mint(
-            &client_key,
-            at.div_euclid(86_400),
-            cfg.new_meters_per_address_per_day,
-        )
-        .await?
-    {
+    let (client_key, day) = client_day(app, client, at);
+    if app.gate_cache().over_limit(&client_key, day) {
         return Ok(None);
     }
+    if !app
+        .store()
+        .meter_mint(&client_key, day, cfg.new_meters_per_address_per_day)
+        .await?
+    {
+        app.gate_cache().remember_over_limit(client_key, day);
+        return Ok(None);
+    }
+    let signer = app.views().signer();
     let value = signer.issue();
     Ok(signer.verify(&value).map(|id| (value, id)))
 }
@@ -131,9 +143,30 @@ fn client_prefix(client: Option<IpAddr>) -> String {
     }
 }
 
+/// What the meter says from this node's memory alone: `Some(true)` open,
+/// `Some(false)` cut (spent, or a reader without a device cookie whose
+/// address may start no meter today), `None` when only the database can
+/// say. Never counts anything.
+pub(crate) fn open_in_memory(app: &App, reader: &Reader, story: i64, at: i64) -> Option<bool> {
+    let cache = app.gate_cache();
+    match subject(reader) {
+        Some(s) => cache.meter(&s, period_of(at, app.config().paywall.period_secs), story),
+        None => {
+            let (client_key, day) = client_day(app, reader.client, at);
+            cache.over_limit(&client_key, day).then_some(false)
+        }
+    }
+}
+
 /// Opens metered story `story` for `reader` at `at` if their meter allows
 /// (see the module docs). Called only by [`crate::entitlement::decide`].
 pub(crate) async fn open(app: &App, reader: &Reader, story: i64, at: i64) -> Result<MeterVerdict> {
+    if let Some(open) = open_in_memory(app, reader, story, at) {
+        return Ok(MeterVerdict {
+            open,
+            new_device: None,
+        });
+    }
     let cfg = &app.config().paywall;
     let (subject, new_device) = match subject(reader) {
         Some(s) => (s, None),
@@ -148,18 +181,16 @@ pub(crate) async fn open(app: &App, reader: &Reader, story: i64, at: i64) -> Res
         },
     };
     let started = std::time::Instant::now();
-    let r = app
+    let period = period_of(at, cfg.period_secs);
+    let allowance = allowance(reader, cfg);
+    let (r, opened) = app
         .store()
-        .meter_open(
-            &subject,
-            period_of(at, cfg.period_secs),
-            story,
-            allowance(reader, cfg),
-            at,
-        )
+        .meter_open(&subject, period, story, allowance, at)
         .await?;
     metrics::histogram!("broadsheet_meter_decision_seconds")
         .record(started.elapsed().as_secs_f64());
+    app.gate_cache()
+        .remember_meter(&subject, period, opened, allowance);
     Ok(MeterVerdict {
         open: r != MeterOpen::Spent,
         new_device,

@@ -23,8 +23,9 @@
 //! never comes back to life from an event; unknown types are recorded as
 //! `ignored`. The event row, the subscription, its entitlement and the
 //! audit row are one transaction. Changing a reader's entitlement changes
-//! no shared page (cached pages are the same for every reader), so these
-//! writes append no change events.
+//! no shared page (cached pages are the same for every reader); the store
+//! appends a `readers` change event to such a transaction by itself, so
+//! every node forgets what it remembered of readers (`gatecache.rs`).
 
 use broadsheet_domain::permissions::Action;
 use broadsheet_domain::readers as rules;

@@ -1,11 +1,17 @@
 //! The rules behind Most Read and Most Commented.
 //!
-//! A view counts when a reader (not a known bot) loads a story, once per
-//! reader per story per window: a reader whose last *counted* view of a story
-//! is younger than the window is not counted again. Most Read ranks stories by
-//! counted views inside the window ending now. The store implements the same
-//! rules in SQL; [`count_views`] is the reference model the tests compare it
-//! with.
+//! A view counts only from a reader's browser (not a known bot, [`is_bot`]).
+//! Most Read ranks stories by their distinct readers in the window ending
+//! now. The store no longer keeps a row per reader: each story's hourly row
+//! keeps a sketch of that hour's readers (exact up to 128, then a
+//! HyperLogLog), and Most Read counts the union of the window's hourly
+//! sketches (`broadsheet_store::traffic`); the integration test
+//! `traffic::most_read_from_aggregates_equals_a_brute_force_count` compares
+//! that with a brute-force count of distinct readers per story.
+//! [`count_views`] is the older, per-reader model (a reader counted again
+//! once a window has passed since their last counted view): kept with its
+//! table tests as the statement of that rule, it is not what the store
+//! computes any more.
 
 use std::collections::HashMap;
 
@@ -81,7 +87,8 @@ pub struct ViewEvent<'a> {
     pub user_agent: Option<&'a str>,
 }
 
-/// The reference model: which events are counted, and Most Read at `now`
+/// The per-reader model of the earlier store (see the module docs: not what
+/// the sketches compute): which events are counted, and Most Read at `now`
 /// (story id, counted views), highest first, ties broken by lower story id.
 pub fn count_views(events: &[ViewEvent<'_>], now: i64, window_secs: i64) -> Vec<(i64, i64)> {
     let mut last_counted: HashMap<(i64, &str), i64> = HashMap::new();

@@ -12,6 +12,7 @@
 
 mod corrections;
 mod error;
+mod live;
 mod newsroom;
 mod paywall;
 mod queries;
@@ -25,6 +26,7 @@ mod tx;
 
 pub use corrections::*;
 pub use error::StoreError;
+pub use live::READERS_KEY;
 pub use newsroom::*;
 pub use paywall::*;
 pub use queries::*;
@@ -101,17 +103,19 @@ pub struct OpenOptions {
 #[derive(Clone, Debug)]
 pub struct Store {
     db: Db,
+    live: live::SharedLive,
 }
 
 impl Store {
     /// Opens (and for SQLite, optionally creates) the database. Errors are
     /// phrased for the operator: what is wrong and what to do.
     pub async fn open(opts: &OpenOptions) -> Result<Store, StoreError> {
+        let live = live::SharedLive::default();
         let db = match Backend::of_url(&opts.url)? {
-            Backend::Sqlite => Db::Sqlite(open_sqlite(opts).await?),
-            Backend::Postgres => Db::Postgres(open_postgres(opts).await?),
+            Backend::Sqlite => Db::Sqlite(open_sqlite(opts, &live).await?),
+            Backend::Postgres => Db::Postgres(open_postgres(opts, &live).await?),
         };
-        Ok(Store { db })
+        Ok(Store { db, live })
     }
 
     pub fn backend(&self) -> Backend {
@@ -141,7 +145,10 @@ impl Store {
     }
 }
 
-async fn open_sqlite(opts: &OpenOptions) -> Result<SqlitePool, StoreError> {
+async fn open_sqlite(
+    opts: &OpenOptions,
+    live: &live::SharedLive,
+) -> Result<SqlitePool, StoreError> {
     let conn = SqliteConnectOptions::from_str(&opts.url)
         .map_err(|e| StoreError::Config(format!("bad SQLite URL {:?}: {e}", opts.url)))?;
     let file = conn.get_filename().to_path_buf();
@@ -169,7 +176,16 @@ async fn open_sqlite(opts: &OpenOptions) -> Result<SqlitePool, StoreError> {
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10))
         .pragma("cache_size", "-4000");
+    let (l1, l2) = (live.clone(), live.clone());
     let pool = SqlitePoolOptions::new()
+        .after_connect(move |_, _| {
+            l1.acquired();
+            Box::pin(async { Ok(()) })
+        })
+        .before_acquire(move |_, _| {
+            l2.acquired();
+            Box::pin(async { Ok(true) })
+        })
         .max_connections(opts.max_connections.max(1))
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(10))
@@ -207,11 +223,20 @@ fn sqlite_open_error(file: &Path, e: sqlx::Error) -> StoreError {
     }
 }
 
-async fn open_postgres(opts: &OpenOptions) -> Result<PgPool, StoreError> {
+async fn open_postgres(opts: &OpenOptions, live: &live::SharedLive) -> Result<PgPool, StoreError> {
     let conn = PgConnectOptions::from_str(&opts.url).map_err(|e| {
         StoreError::Config(format!("bad PostgreSQL URL {:?}: {e}", redact(&opts.url)))
     })?;
+    let (l1, l2) = (live.clone(), live.clone());
     PgPoolOptions::new()
+        .after_connect(move |_, _| {
+            l1.acquired();
+            Box::pin(async { Ok(()) })
+        })
+        .before_acquire(move |_, _| {
+            l2.acquired();
+            Box::pin(async { Ok(true) })
+        })
         .max_connections(opts.max_connections.max(1))
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(conn)

@@ -71,7 +71,10 @@ const GIFT_COLUMNS: &str = "g.id, g.story_id, g.giver, g.created_at, g.expires_a
 
 impl Store {
     /// Opens `story` on `subject`'s meter for `period` if it was opened
-    /// before or `allowance` is not used up (see the module docs).
+    /// before or `allowance` is not used up (see the module docs). Also
+    /// returns the stories the subject has open in the period, as far as
+    /// this call saw (a node may remember them: a story once open stays
+    /// open for the period, and a meter once spent stays spent).
     pub async fn meter_open(
         &self,
         subject: &str,
@@ -79,16 +82,13 @@ impl Store {
         story: i64,
         allowance: i64,
         at: i64,
-    ) -> Result<MeterOpen> {
-        let (used, this): (i64, i64) = with_pool!(&self.db, p => sqlx::query_as(
-            "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(CASE WHEN story_id = $3 THEN 1 ELSE 0 END), 0) AS BIGINT) \
-             FROM meter_opens WHERE subject = $1 AND period = $2"
-        ).bind(subject).bind(period).bind(story).fetch_one(p).await)?;
-        if this > 0 {
-            return Ok(MeterOpen::Already);
+    ) -> Result<(MeterOpen, Vec<i64>)> {
+        let mut opened = self.meter_opened(subject, period).await?;
+        if opened.contains(&story) {
+            return Ok((MeterOpen::Already, opened));
         }
-        if used >= allowance {
-            return Ok(MeterOpen::Spent);
+        if opened.len() as i64 >= allowance {
+            return Ok((MeterOpen::Spent, opened));
         }
         let n = with_pool!(&self.db, p => sqlx::query(
             "INSERT INTO meter_opens (subject, period, story_id, opened_at) \
@@ -98,17 +98,24 @@ impl Store {
         ).bind(subject).bind(period).bind(story).bind(at).bind(allowance)
             .execute(p).await.map(|r| r.rows_affected()))?;
         if n == 1 {
-            return Ok(MeterOpen::Counted);
+            opened.push(story);
+            return Ok((MeterOpen::Counted, opened));
         }
         // Lost a race: to the same story (open) or to the allowance (spent).
-        let again: i64 = with_pool!(&self.db, p => sqlx::query_scalar(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM meter_opens WHERE subject = $1 AND period = $2 AND story_id = $3"
-        ).bind(subject).bind(period).bind(story).fetch_one(p).await)?;
-        Ok(if again > 0 {
-            MeterOpen::Already
+        let opened = self.meter_opened(subject, period).await?;
+        Ok(if opened.contains(&story) {
+            (MeterOpen::Already, opened)
         } else {
-            MeterOpen::Spent
+            (MeterOpen::Spent, opened)
         })
+    }
+
+    /// The stories `subject` opened in `period`.
+    pub async fn meter_opened(&self, subject: &str, period: i64) -> Result<Vec<i64>> {
+        let ids: Vec<i64> = with_pool!(&self.db, p => sqlx::query_scalar(
+            "SELECT story_id FROM meter_opens WHERE subject = $1 AND period = $2"
+        ).bind(subject).bind(period).fetch_all(p).await)?;
+        Ok(ids)
     }
 
     /// Metered stories `subject` opened in `period`.

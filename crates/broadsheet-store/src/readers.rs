@@ -71,6 +71,16 @@ pub struct EntitlementRow {
     pub created_at: i64,
 }
 
+/// A current session as the gate sees it ([`Store::gate_session`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GateSession {
+    pub reader_id: i64,
+    /// Holds an entitlement now.
+    pub subscriber: bool,
+    /// Until when (unix seconds, exclusive) this answer holds without a write.
+    pub holds_until: i64,
+}
+
 impl Store {
     pub async fn reader_by_id(&self, id: i64) -> Result<Option<ReaderRow>> {
         let row = with_pool!(&self.db, p => sqlx::query_as(
@@ -98,6 +108,34 @@ impl Store {
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.session_epoch = r.session_epoch"
         ).bind(token_hash).bind(now).fetch_optional(p).await)?;
         Ok(row)
+    }
+
+    /// What the gate needs of a session, in one statement: the reader it
+    /// belongs to (if current, as [`Store::reader_by_session`] decides),
+    /// whether they hold an entitlement at `now` (a `reader_entitlements`
+    /// row in force, or a verified address in an organisation's domain, as
+    /// `readers::is_subscriber` decides), and until when that answer holds
+    /// by the clock alone (the session's expiry, or the next start or end
+    /// of one of their entitlements).
+    pub async fn gate_session(&self, token_hash: &str, now: i64) -> Result<Option<GateSession>> {
+        let row: Option<(i64, i64, i64, i64, Option<i64>)> = with_pool!(&self.db, p => sqlx::query_as(
+            "SELECT r.id, s.expires_at, \
+             CAST((SELECT COUNT(*) FROM reader_entitlements e WHERE e.reader_id = r.id AND e.starts_at <= $2 \
+                   AND (e.ends_at IS NULL OR e.ends_at > $2)) AS BIGINT), \
+             CAST(CASE WHEN r.email_verified_at IS NOT NULL AND EXISTS (SELECT 1 FROM organisation_domains d \
+                   WHERE substr(r.email, length(r.email) - length(d.domain)) = '@' || d.domain) THEN 1 ELSE 0 END AS BIGINT), \
+             CAST((SELECT MIN(x) FROM (SELECT e.starts_at AS x FROM reader_entitlements e WHERE e.reader_id = r.id AND e.starts_at > $2 \
+                   UNION ALL SELECT e.ends_at AS x FROM reader_entitlements e WHERE e.reader_id = r.id AND e.ends_at > $2) t) AS BIGINT) \
+             FROM reader_sessions s JOIN readers r ON r.id = s.reader_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.session_epoch = r.session_epoch"
+        ).bind(token_hash).bind(now).fetch_optional(p).await)?;
+        Ok(
+            row.map(|(id, expires, entitled, domain, next)| GateSession {
+                reader_id: id,
+                subscriber: entitled > 0 || domain > 0,
+                holds_until: next.map_or(expires, |n| n.min(expires)),
+            }),
+        )
     }
 
     /// Whether the reader holds an entitlement at `now` (see
@@ -205,6 +243,7 @@ impl Tx {
 
     /// Marks the reader's address verified (keeps the first time it was).
     pub async fn mark_reader_verified(&mut self, id: i64, now: i64) -> Result<()> {
+        self.touch_readers();
         on_tx!(self, c => sqlx::query(
             "UPDATE readers SET email_verified_at = COALESCE(email_verified_at, $1) WHERE id = $2"
         ).bind(now).bind(id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
@@ -214,6 +253,7 @@ impl Tx {
     /// Moves the reader to a new (proven) address; false if another account
     /// has it.
     pub async fn set_reader_email(&mut self, id: i64, email: &str, now: i64) -> Result<bool> {
+        self.touch_readers();
         let n = on_tx!(self, c => sqlx::query(
             "UPDATE readers SET email = $1, email_verified_at = $2 WHERE id = $3 \
              AND NOT EXISTS (SELECT 1 FROM readers o WHERE o.email = $1 AND o.id <> $3)"
@@ -243,6 +283,7 @@ impl Tx {
     /// Deletes a reader; their sessions, tokens and entitlements go with
     /// them (foreign keys cascade). False if there was no such reader.
     pub async fn delete_reader(&mut self, id: i64) -> Result<bool> {
+        self.touch_readers();
         // Links mailed before the account existed name only the address.
         on_tx!(self, c => sqlx::query(
             "DELETE FROM reader_tokens WHERE email = (SELECT email FROM readers WHERE id = $1)"
@@ -269,6 +310,7 @@ impl Tx {
     }
 
     pub async fn delete_reader_session(&mut self, token_hash: &str) -> Result<()> {
+        self.touch_readers();
         on_tx!(self, c => sqlx::query("DELETE FROM reader_sessions WHERE token_hash = $1")
             .bind(token_hash).execute(&mut *c).await.map(|r| r.rows_affected()))?;
         Ok(())
@@ -277,6 +319,7 @@ impl Tx {
     /// Ends every session of a reader: bumps the epoch (so a session being
     /// made at this moment is dead too) and deletes the rows.
     pub async fn end_reader_sessions(&mut self, reader_id: i64) -> Result<u64> {
+        self.touch_readers();
         on_tx!(self, c => sqlx::query("UPDATE readers SET session_epoch = session_epoch + 1 WHERE id = $1")
             .bind(reader_id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
         let n = on_tx!(self, c => sqlx::query("DELETE FROM reader_sessions WHERE reader_id = $1")
@@ -338,6 +381,7 @@ impl Tx {
         starts_at: i64,
         ends_at: Option<i64>,
     ) -> Result<i64> {
+        self.touch_readers();
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
@@ -352,6 +396,7 @@ impl Tx {
     /// Ends an entitlement at `at` (never later than an end it has already);
     /// false if there is no such entitlement or it ended before `at`.
     pub async fn end_entitlement(&mut self, id: i64, at: i64) -> Result<bool> {
+        self.touch_readers();
         let n = on_tx!(self, c => sqlx::query(
             "UPDATE reader_entitlements SET ends_at = $2 WHERE id = $1 AND (ends_at IS NULL OR ends_at > $2)"
         ).bind(id).bind(at).execute(&mut *c).await.map(|r| r.rows_affected()))?;

@@ -15,7 +15,15 @@ use crate::{Db, Store, StoreError, StoryEdit};
 type Result<T> = std::result::Result<T, StoreError>;
 
 /// One open transaction on whichever backend the store has.
-pub struct Tx(pub(crate) TxInner);
+pub struct Tx(pub(crate) TxInner, pub(crate) ReaderMark);
+
+/// Whether a transaction wrote reader sessions or entitlements (see
+/// `live.rs`): then its commit appends a `readers` change event and moves
+/// the reader generation once committed.
+pub(crate) struct ReaderMark {
+    live: crate::live::SharedLive,
+    touched: bool,
+}
 
 pub(crate) enum TxInner {
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
@@ -43,10 +51,16 @@ pub(crate) use on_tx;
 impl Store {
     /// Opens a transaction for writing.
     pub async fn begin(&self) -> Result<Tx> {
-        Ok(Tx(match &self.db {
-            Db::Sqlite(p) => TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-            Db::Postgres(p) => TxInner::Postgres(p.begin().await?),
-        }))
+        Ok(Tx(
+            match &self.db {
+                Db::Sqlite(p) => TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+                Db::Postgres(p) => TxInner::Postgres(p.begin().await?),
+            },
+            ReaderMark {
+                live: self.live.clone(),
+                touched: false,
+            },
+        ))
     }
 }
 
@@ -59,12 +73,31 @@ pub struct StoryState {
 
 impl Tx {
     /// Makes everything written on this handle permanent.
-    pub async fn commit(self) -> Result<()> {
-        match self.0 {
+    /// A write to reader sessions or entitlements also appends the
+    /// `readers` change event here, and moves this node's reader generation
+    /// once the commit succeeded (see `live.rs`).
+    pub async fn commit(mut self) -> Result<()> {
+        if self.1.touched {
+            let at = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or_default();
+            self.change(crate::READERS_KEY, at).await?;
+        }
+        let Tx(inner, mark) = self;
+        match inner {
             TxInner::Sqlite(t) => t.commit().await?,
             TxInner::Postgres(t) => t.commit().await?,
         }
+        if mark.touched {
+            mark.live.bump_readers();
+        }
         Ok(())
+    }
+
+    /// Marks this transaction as changing what reader sessions are worth.
+    pub(crate) fn touch_readers(&mut self) {
+        self.1.touched = true;
     }
 
     // ----- the two rows every change writes -----------------------------------------

@@ -274,14 +274,9 @@ pub async fn beacon(
     let ua = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok());
-    let cookie = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, v)| *k == broadsheet_app::READER_COOKIE && v.len() <= 128)
-        .map(|(_, v)| v);
+    // The one cookie parser of the web crate; an oversized value is none.
+    let cookie =
+        crate::extract::cookie(headers, broadsheet_app::READER_COOKIE).filter(|v| v.len() <= 128);
     let outcome = web
         .app
         .views()

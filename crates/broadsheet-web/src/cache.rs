@@ -85,7 +85,7 @@ pub struct Assembled {
     pub modified_secs: i64,
     /// The header block of a hit, by encoding (identity, gzip, brotli),
     /// made on the first hit that needs it (`fast.rs`).
-    hit_headers: [OnceLock<HeaderMap>; 3],
+    hit_headers: [OnceLock<HeaderMap>; 6],
 }
 
 impl Assembled {
@@ -101,14 +101,15 @@ impl Assembled {
             ))
             .unwrap_or(HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT")),
             modified_secs,
-            hit_headers: [OnceLock::new(), OnceLock::new(), OnceLock::new()],
+            hit_headers: Default::default(),
         }
     }
 
     /// The header block of a hit in encoding `slot` (0 identity, 1 gzip,
-    /// 2 brotli), built by `build` the first time.
+    /// 2 brotli; 3 to 5 the same for a gated page's private answer), built
+    /// by `build` the first time.
     pub fn hit_headers(&self, slot: usize, build: impl FnOnce() -> HeaderMap) -> &HeaderMap {
-        self.hit_headers[slot.min(2)].get_or_init(build)
+        self.hit_headers[slot.min(5)].get_or_init(build)
     }
 
     /// Gzip bytes, made on first demand (empty if compression failed).

@@ -14,6 +14,17 @@
 //! code as the general path (`respond.rs`). Metrics by route, the request id
 //! and the access record are the general path's own (`layers::finish`).
 //!
+//! A paid story's page (its cached page carries the gate's `GateInfo`) is
+//! answered here only after the gate decided for this reader from memory
+//! (`entitlement::decide_in_memory`, the rules `decide` applies first: a
+//! remembered session, a meter that cannot change its answer, an address
+//! over its new-device limit; see `broadsheet_app::gatecache`), with the
+//! variant that decision names, if cached, and the private header block of
+//! `paywall.rs` (built once per assembly and encoding, like the public one).
+//! When the decision needs the database (an unknown session, a new story on
+//! a meter with room, a first visit that may get a meter cookie, a gift
+//! link), the request goes to the router and `paywall.rs`.
+//!
 //! Everything else (a miss, another method, a query other than `page=N`, a
 //! percent-encoded or trailing-slash path, the newsroom) goes to the router
 //! unchanged. The cache key is made by [`crate::cache_key`], the function the
@@ -26,15 +37,20 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
+use std::net::SocketAddr;
+
 use axum::Router;
 use axum::body::Body;
-use axum::extract::Request;
+use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::Response;
+use broadsheet_app::entitlement::{self, Decision};
 
 use crate::Web;
 use crate::cache::{Assembled, CachedPage};
+use crate::client::client_ip;
 use crate::layers::{self, AccessStart};
+use crate::paywall;
 use crate::respond;
 
 /// The web service: the fast path in front of the router.
@@ -80,12 +96,32 @@ pub(crate) fn hit(web: &Web, req: &Request) -> Option<Response> {
         return None;
     }
     let page = page_of(uri.query())?;
-    let cached = web.cache.get(&crate::cache_key(path, page))?;
-    if cached.gate.is_some() {
-        // A paid story's page: which variant this reader gets is the gate's
-        // decision (`paywall.rs`), never the fast path's.
-        return None;
-    }
+    let key = crate::cache_key(path, page);
+    let mut cached = web.cache.get(&key)?;
+    let private = match cached.gate {
+        None => false,
+        Some(info) => {
+            // A paid story's page: the variant is the gate's decision for
+            // this reader, made from memory or not here at all.
+            let peer = req
+                .extensions()
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip());
+            let client = client_ip(req.headers(), peer, web.app.config().trusted_proxy_hops);
+            let now = broadsheet_app::now();
+            let reader = paywall::reader_in_memory(web, req.headers(), client, now)?;
+            let verdict = entitlement::decide_in_memory(&web.app, info, &reader, now)?;
+            if verdict.decision == Decision::Cut {
+                let cut = paywall::variant_key(key, Decision::Cut, reader.account.is_some());
+                let page = web.cache.get(&cut)?;
+                web.count_hit(true);
+                cached = page;
+            }
+            metrics::counter!("broadsheet_gate_decisions_total", "because" => verdict.because.label())
+                .increment(1);
+            true
+        }
+    };
     web.count_hit(true);
     let body = cached.assembled(&web.fragments());
     let headers = req.headers();
@@ -93,6 +129,9 @@ pub(crate) fn hit(web: &Web, req: &Request) -> Option<Response> {
     let access = AccessStart::take(web, req);
     let mut res = if respond::is_conditional(headers) {
         let mut r = respond::page(&cached, &body, headers, true);
+        if private {
+            paywall::make_private(r.headers_mut());
+        }
         layers::stamp(web, r.headers_mut());
         if head {
             *r.body_mut() = Body::empty();
@@ -100,9 +139,17 @@ pub(crate) fn hit(web: &Web, req: &Request) -> Option<Response> {
         r
     } else {
         let (bytes, coding, slot) = respond::encoded(&body, respond::negotiate(headers));
-        let block = body.hit_headers(slot, || {
-            hit_headers(web, &cached, &body, coding, bytes.len())
-        });
+        let block = if private {
+            body.hit_headers(slot + PRIVATE_SLOTS, || {
+                let mut h = hit_headers(web, &cached, &body, coding, bytes.len());
+                paywall::make_private(&mut h);
+                h
+            })
+        } else {
+            body.hit_headers(slot, || {
+                hit_headers(web, &cached, &body, coding, bytes.len())
+            })
+        };
         let mut r = Response::new(if head {
             Body::empty()
         } else {
@@ -115,6 +162,9 @@ pub(crate) fn hit(web: &Web, req: &Request) -> Option<Response> {
     layers::finish(web, &mut res, id, layers::page_route(path), start, access);
     Some(res)
 }
+
+/// Where the private (gated) header blocks start among an assembly's slots.
+const PRIVATE_SLOTS: usize = 3;
 
 /// The header block of a hit: what `respond::page` and the layer give it.
 fn hit_headers(

@@ -21,8 +21,8 @@ use axum::extract::Query;
 use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use broadsheet_app::entitlement::{self, Decision, GateInfo, Reader};
+use broadsheet_app::gatecache;
 use broadsheet_app::meter::METER_COOKIE;
-use broadsheet_app::readers;
 
 use crate::cache::{CacheKey, CachedPage, Variant};
 use crate::error::WebError;
@@ -45,6 +45,13 @@ fn gift_token(uri: &Uri) -> Option<String> {
     q.gift.filter(|v| !v.is_empty() && v.len() <= MAX_VALUE)
 }
 
+/// The device id of a valid signed meter cookie.
+fn device_of(web: &Web, headers: &HeaderMap) -> Option<i64> {
+    extract::cookie(headers, METER_COOKIE)
+        .filter(|v| v.len() <= MAX_VALUE)
+        .and_then(|v| web.app.views().signer().verify(v))
+}
+
 /// Who is asking, from what the server issued and can check.
 async fn reader_of(
     web: &Web,
@@ -52,35 +59,71 @@ async fn reader_of(
     client: IpAddr,
     gift_token: Option<String>,
 ) -> Result<Reader, WebError> {
-    let device = extract::cookie(headers, METER_COOKIE)
-        .filter(|v| v.len() <= MAX_VALUE)
-        .and_then(|v| web.app.views().signer().verify(v));
-    // Read on every request (never cached): a cancellation or refund shows
-    // on the reader's next request.
-    let account = match extract::reader_token(headers) {
+    let device = device_of(web, headers);
+    // Read on every request, or remembered only while no write changed it
+    // (`gatecache.rs`): a cancellation or refund shows on the reader's next
+    // request.
+    let session = match extract::reader_token(headers) {
         None => None,
-        Some(token) => match readers::session(&web.app, token).await {
-            Ok(a) => a,
-            Err(e) => {
-                // As the ReaderSession extractor does: signed out, never more.
-                tracing::warn!(error = %e, "reader session lookup failed; gating as signed out");
-                None
-            }
-        },
-    };
-    let subscriber = match &account {
-        Some(a) => readers::is_subscriber(&web.app, a.id, broadsheet_app::now())
+        Some(token) => gatecache::session(&web.app, token, broadsheet_app::now())
             .await
-            .map_err(|e| WebError::Internal(format!("reading entitlements: {e}")))?,
-        None => false,
+            .map_err(|e| WebError::Internal(format!("reading the reader's session: {e}")))?,
     };
     Ok(Reader {
-        account: account.map(|a| a.id),
-        subscriber,
+        account: session.map(|(id, _)| id),
+        subscriber: session.is_some_and(|(_, s)| s),
         device,
         gift_token,
         client: Some(client),
     })
+}
+
+/// The reader from this node's memory alone (for the fast path): `None`
+/// when their session is not remembered. Never carries a gift token (the
+/// fast path takes no query but `page=N`).
+pub(crate) fn reader_in_memory(
+    web: &Web,
+    headers: &HeaderMap,
+    client: IpAddr,
+    now: i64,
+) -> Option<Reader> {
+    let session = match extract::reader_token(headers) {
+        None => None,
+        Some(token) => gatecache::session_in_memory(&web.app, token, now)?,
+    };
+    Some(Reader {
+        account: session.map(|(id, _)| id),
+        subscriber: session.is_some_and(|(_, s)| s),
+        device: device_of(web, headers),
+        gift_token: None,
+        client: Some(client),
+    })
+}
+
+/// The cache key of the variant `decision` gives a reader.
+pub(crate) fn variant_key(key: CacheKey, decision: Decision, signed_in: bool) -> CacheKey {
+    match decision {
+        Decision::Full => key,
+        Decision::Cut => CacheKey {
+            variant: if signed_in {
+                Variant::CutSignedIn
+            } else {
+                Variant::Cut
+            },
+            ..key
+        },
+    }
+}
+
+/// The headers that make a gated answer private (on top of a page's own).
+pub(crate) fn make_private(h: &mut HeaderMap) {
+    // Depends on the reader: never in a shared cache.
+    h.remove("surrogate-key");
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(pages::CACHE_PRIVATE),
+    );
+    h.insert(header::VARY, VARY_PRIVATE.clone());
 }
 
 /// The page under `key`, from the cache or rendered: (page, cache hit).
@@ -147,19 +190,13 @@ async fn gated(
 ) -> Result<Response, WebError> {
     let reader = reader_of(web, headers, client, gift_token(uri)).await?;
     let verdict = entitlement::decide(&web.app, info, &reader, broadsheet_app::now()).await?;
-    metrics::counter!("broadsheet_gate_decisions_total", "because" => format!("{:?}", verdict.because)).increment(1);
+    metrics::counter!("broadsheet_gate_decisions_total", "because" => verdict.because.label())
+        .increment(1);
     let (page, hit) = match verdict.decision {
         Decision::Full => (full_page, full_hit),
         Decision::Cut => {
             let signed_in = reader.account.is_some();
-            let cut = CacheKey {
-                variant: if signed_in {
-                    Variant::CutSignedIn
-                } else {
-                    Variant::Cut
-                },
-                ..key
-            };
+            let cut = variant_key(key, Decision::Cut, signed_in);
             let v = StoryVariant {
                 decision: Decision::Cut,
                 signed_in,
@@ -173,13 +210,7 @@ async fn gated(
     let body = page.assembled(&web.fragments());
     let mut res = respond::page(&page, &body, headers, hit);
     let h = res.headers_mut();
-    // Depends on the reader: never in a shared cache.
-    h.remove("surrogate-key");
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(pages::CACHE_PRIVATE),
-    );
-    h.insert(header::VARY, VARY_PRIVATE.clone());
+    make_private(h);
     if let Some(value) = verdict.new_device {
         let c = format!(
             "{METER_COOKIE}={value}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax{}",

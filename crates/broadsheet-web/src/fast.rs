@@ -25,6 +25,10 @@
 //! a meter with room, a first visit that may get a meter cookie, a gift
 //! link), the request goes to the router and `paywall.rs`.
 //!
+//! A view beacon (`GET /v/{id}.gif`) is answered here too, by the handler's
+//! own function (`assets::beacon_answer`): it never waits, and it is a fifth
+//! of a morning's requests.
+//!
 //! Everything else (a miss, another method, a query other than `page=N`, a
 //! percent-encoded or trailing-slash path, the newsroom) goes to the router
 //! unchanged. The cache key is made by [`crate::cache_key`], the function the
@@ -95,6 +99,9 @@ pub(crate) fn hit(web: &Web, req: &Request) -> Option<Response> {
     if path.contains('%') || (path.len() > 1 && path.ends_with('/')) || layers::is_newsroom(path) {
         return None;
     }
+    if let Some(file) = path.strip_prefix("/v/") {
+        return (!head && !file.contains('/')).then(|| beacon(web, req, file, start));
+    }
     let page = page_of(uri.query())?;
     let key = crate::cache_key(path, page);
     let mut cached = web.cache.get(&key)?;
@@ -161,6 +168,25 @@ pub(crate) fn hit(web: &Web, req: &Request) -> Option<Response> {
     };
     layers::finish(web, &mut res, id, layers::page_route(path), start, access);
     Some(res)
+}
+
+/// A view beacon (`GET /v/{id}.gif`): the router's handler's answer
+/// (`assets::beacon_answer`), with what the general layer adds to it (the
+/// security headers, then the request id, metrics and access record of
+/// `layers::finish`). The answer is `private, no-store` already, so the
+/// layer's rule for responses that set a cookie changes nothing.
+fn beacon(web: &Web, req: &Request, file: &str, start: Instant) -> Response {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let client = client_ip(req.headers(), peer, web.app.config().trusted_proxy_hops);
+    let id = layers::id_for(web, req);
+    let access = AccessStart::take(web, req);
+    let mut res = crate::assets::beacon_answer(web, file, req.headers(), client);
+    layers::stamp(web, res.headers_mut());
+    layers::finish(web, &mut res, id, "beacon", start, access);
+    res
 }
 
 /// Where the private (gated) header blocks start among an assembly's slots.

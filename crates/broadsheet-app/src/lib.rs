@@ -6,6 +6,7 @@
 
 pub mod accounts;
 mod changes;
+pub mod comments;
 pub mod config;
 pub mod demo;
 pub mod desk;
@@ -138,6 +139,7 @@ struct Inner {
     ranking_lock: tokio::sync::Mutex<()>,
     uploads: media::UploadGate,
     mailer: mail::Mailer,
+    comment_guard: comments::Guard,
 }
 
 impl App {
@@ -166,6 +168,7 @@ impl App {
                 ranking_lock: tokio::sync::Mutex::new(()),
                 uploads: media::UploadGate::default(),
                 mailer,
+                comment_guard: comments::Guard::default(),
             }),
         };
         app.refresh_rankings().await?;
@@ -204,6 +207,11 @@ impl App {
     /// The one door for outgoing mail.
     pub fn mailer(&self) -> &mail::Mailer {
         &self.inner.mailer
+    }
+
+    /// This node's comment rate limits.
+    pub fn comment_guard(&self) -> &comments::Guard {
+        &self.inner.comment_guard
     }
 
     pub fn views(&self) -> &ViewCounter {

@@ -135,7 +135,12 @@ impl Move {
     pub fn by_moderator(self) -> bool {
         matches!(
             self,
-            Move::Approve | Move::Reject | Move::Hide | Move::Remove | Move::Restore | Move::Dismiss
+            Move::Approve
+                | Move::Reject
+                | Move::Hide
+                | Move::Remove
+                | Move::Restore
+                | Move::Dismiss
         )
     }
 }
@@ -454,7 +459,11 @@ pub fn score(text: &str, rules: &Rules) -> Score {
     }
     let repeated_word = ws.windows(4).any(|w| w.iter().all(|x| *x == w[0]));
     if long_run || repeated_word {
-        add(&mut s, "repeated characters or words".into(), POINTS_REPEATS);
+        add(
+            &mut s,
+            "repeated characters or words".into(),
+            POINTS_REPEATS,
+        );
     }
     s
 }
@@ -517,7 +526,10 @@ pub fn decide(s: &Score, facts: &Facts, threshold: i64) -> Option<Hold> {
     }
     if s.total >= threshold {
         let rules: Vec<&str> = s.hits.iter().map(|h| h.rule.as_str()).collect();
-        return hold(format!("score at or over the threshold ({})", rules.join(", ")));
+        return hold(format!(
+            "score at or over the threshold ({})",
+            rules.join(", ")
+        ));
     }
     if s.links > 0 {
         return hold("comments with links are held".into());

@@ -29,7 +29,12 @@ fn state_machine_every_pair() {
     let mut allowed = 0;
     for from in STATES {
         for mv in MOVES {
-            assert_eq!(next(from, mv), expect(from, mv), "{from} --{}-->", mv.as_str());
+            assert_eq!(
+                next(from, mv),
+                expect(from, mv),
+                "{from} --{}-->",
+                mv.as_str()
+            );
             allowed += usize::from(next(from, mv).is_some());
         }
     }
@@ -86,7 +91,13 @@ fn xss_corpus_through_comments() {
         let without_links: String = out
             .split("<a href=\"")
             .enumerate()
-            .map(|(i, s)| if i == 0 { s } else { s.split_once('>').map_or("", |x| x.1) })
+            .map(|(i, s)| {
+                if i == 0 {
+                    s
+                } else {
+                    s.split_once('>').map_or("", |x| x.1)
+                }
+            })
             .collect::<Vec<_>>()
             .join("");
         let tags: Vec<&str> = without_links
@@ -96,7 +107,10 @@ fn xss_corpus_through_comments() {
             .filter(|t| !matches!(*t, "p" | "/p" | "br" | "/a"))
             .collect();
         assert!(tags.is_empty(), "{p:?} left tags {tags:?} in {out}");
-        assert!(!out.contains("href=\"javascript") && !out.contains("href=\"data"), "{out}");
+        assert!(
+            !out.contains("href=\"javascript") && !out.contains("href=\"data"),
+            "{out}"
+        );
     }
 }
 
@@ -130,20 +144,34 @@ fn holds_name_rule_score_and_threshold() {
         ("Total scam", none, Some("banned word \"scam\"")),
         ("idiot moron", none, Some("score at or over the threshold")),
         ("idiot", none, None),
-        ("read https://example.org", none, Some("comments with links are held")),
+        (
+            "read https://example.org",
+            none,
+            Some("comments with links are held"),
+        ),
         (
             "A fair point.",
-            Facts { pre_moderation: Some("this story is marked legal"), ..none },
+            Facts {
+                pre_moderation: Some("this story is marked legal"),
+                ..none
+            },
             Some("pre-moderation: this story is marked legal"),
         ),
         (
             "A fair point.",
-            Facts { approved: 1, new_commenter_holds: 2, ..none },
+            Facts {
+                approved: 1,
+                new_commenter_holds: 2,
+                ..none
+            },
             Some("new commenter: 1 of 2 comments approved"),
         ),
         (
             "A fair point.",
-            Facts { sanctioned_pre: true, ..none },
+            Facts {
+                sanctioned_pre: true,
+                ..none
+            },
             Some("pre-moderation ordered for this reader"),
         ),
     ];
@@ -169,10 +197,18 @@ fn holds_name_rule_score_and_threshold() {
 fn standing_refuses_with_the_reason() {
     let ok = Standing::default();
     assert!(may_post(&ok, 100).is_ok());
-    let s = Standing { suspended_until: 100 + 7200, reason: "Insults.".into(), ..ok.clone() };
+    let s = Standing {
+        suspended_until: 100 + 7200,
+        reason: "Insults.".into(),
+        ..ok.clone()
+    };
     let e = may_post(&s, 100).err().unwrap_or_default();
     assert!(e.contains("2 hours") && e.contains("Insults."), "{e}");
     assert!(may_post(&s, 100 + 7200).is_ok(), "a suspension ends");
-    let b = Standing { banned: true, reason: "Spam.".into(), ..ok };
+    let b = Standing {
+        banned: true,
+        reason: "Spam.".into(),
+        ..ok
+    };
     assert!(may_post(&b, 0).err().is_some_and(|e| e.contains("Spam.")));
 }

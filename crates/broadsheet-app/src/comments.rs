@@ -362,7 +362,11 @@ async fn may_post(
     if let Err(e) = rules::may_post(&st, t) {
         return Ok(Err(e));
     }
-    if s.who == Who::Subscribers && !crate::readers::is_subscriber(app, reader.id, t).await? {
+    if s.who == Who::Subscribers
+        && !crate::readers::is_subscriber(app, reader.id, t)
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?
+    {
         return Ok(Err(
             "Only subscribers can comment on this site. Subscribe to join the conversation.".into(),
         ));

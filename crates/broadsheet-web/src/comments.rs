@@ -446,7 +446,7 @@ async fn post_comment(
     let r = comments::post(
         &web.app,
         &f.reader,
-        client,
+        Some(client),
         story,
         parent,
         f.form.raw("body"),

@@ -634,6 +634,21 @@ async function discover(base, parser) {
     missing('tag', 'no story');
   }
 
+  // Comments (issue 12): the story's shared thread, and the reader's own
+  // comment page signed out (it offers signing in).
+  if (story) {
+    const s = await get(story);
+    const c = await linksIn(parser, s.text, story, { thread: '.comments-link a[href]' });
+    const thread = local(c.thread)[0];
+    if (thread) {
+      found('comments-thread', thread);
+      found('comments-mine-signed-out', `${base}/account${new URL(thread).pathname}`);
+    } else {
+      missing('comments-thread', 'no `.comments-link a[href]` on the story page');
+    }
+  } else {
+    missing('comments-thread', 'no story');
+  }
   found('newsroom-sign-in', `${base}/newsroom/sign-in`);
   // Reader account pages (signed out; a used or unknown mailed link answers 410).
   found('reader-sign-in', `${base}/account`);

@@ -6,6 +6,7 @@
 
 pub mod accounts;
 mod changes;
+pub mod comments;
 pub mod config;
 pub mod demo;
 pub mod desk;
@@ -140,6 +141,7 @@ struct Inner {
     uploads: media::UploadGate,
     mailer: mail::Mailer,
     gate_cache: gatecache::GateCache,
+    comment_guard: comments::Guard,
 }
 
 impl App {
@@ -169,6 +171,7 @@ impl App {
                 uploads: media::UploadGate::default(),
                 mailer,
                 gate_cache: gatecache::GateCache::default(),
+                comment_guard: comments::Guard::default(),
             }),
         };
         app.refresh_rankings().await?;
@@ -212,6 +215,11 @@ impl App {
     /// The one door for outgoing mail.
     pub fn mailer(&self) -> &mail::Mailer {
         &self.inner.mailer
+    }
+
+    /// This node's comment rate limits.
+    pub fn comment_guard(&self) -> &comments::Guard {
+        &self.inner.comment_guard
     }
 
     pub fn views(&self) -> &ViewCounter {

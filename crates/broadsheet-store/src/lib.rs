@@ -10,6 +10,7 @@
 //! Writes that belong together are composed by the app on one [`Tx`]
 //! (`Store::begin`), where the audit row and change event are written once.
 
+mod comments;
 mod corrections;
 mod error;
 mod live;
@@ -24,6 +25,7 @@ mod taxonomy;
 mod traffic;
 mod tx;
 
+pub use comments::*;
 pub use corrections::*;
 pub use error::StoreError;
 pub use live::READERS_KEY;

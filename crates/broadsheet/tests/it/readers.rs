@@ -123,7 +123,7 @@ async fn an_entitlement_counts_only_while_it_runs() -> TestResult {
 // ----- a real SMTP sink -------------------------------------------------------------
 
 /// `aiosmtpd` on a free loopback port, writing to a Maildir; killed on drop.
-struct SmtpSink {
+pub(crate) struct SmtpSink {
     child: Child,
     port: u16,
     maildir: PathBuf,
@@ -220,7 +220,7 @@ impl SmtpSink {
 
     /// The messages to `to` whose text contains `needle`, waiting up to 15 s
     /// for at least `n` of them.
-    async fn wait_for(&self, to: &str, needle: &str, n: usize) -> Res<Vec<String>> {
+    pub(crate) async fn wait_for(&self, to: &str, needle: &str, n: usize) -> Res<Vec<String>> {
         let start = Instant::now();
         loop {
             let found: Vec<String> = self
@@ -268,7 +268,7 @@ impl SmtpSink {
     }
 }
 
-async fn paper_with_mail() -> Res<(Paper, SmtpSink)> {
+pub(crate) async fn paper_with_mail() -> Res<(Paper, SmtpSink)> {
     let sink = SmtpSink::start()?;
     let p = Paper::demo_with(
         3,

@@ -41,18 +41,16 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use std::net::SocketAddr;
-
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request};
+use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::Response;
 use broadsheet_app::entitlement::{self, Decision};
 
 use crate::Web;
 use crate::cache::{Assembled, CachedPage};
-use crate::client::client_ip;
+use crate::client::client_of;
 use crate::layers::{self, AccessStart};
 use crate::paywall;
 use crate::respond;
@@ -110,11 +108,7 @@ pub(crate) fn hit(web: &Web, req: &Request) -> Option<Response> {
         Some(info) => {
             // A paid story's page: the variant is the gate's decision for
             // this reader, made from memory or not here at all.
-            let peer = req
-                .extensions()
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip());
-            let client = client_ip(req.headers(), peer, web.app.config().trusted_proxy_hops);
+            let client = client_of(web, req.extensions(), req.headers());
             let now = broadsheet_app::now();
             let reader = paywall::reader_in_memory(web, req.headers(), client, now)?;
             let verdict = entitlement::decide_in_memory(&web.app, info, &reader, now)?;
@@ -176,11 +170,7 @@ pub(crate) fn hit(web: &Web, req: &Request) -> Option<Response> {
 /// `layers::finish`). The answer is `private, no-store` already, so the
 /// layer's rule for responses that set a cookie changes nothing.
 fn beacon(web: &Web, req: &Request, file: &str, start: Instant) -> Response {
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
-    let client = client_ip(req.headers(), peer, web.app.config().trusted_proxy_hops);
+    let client = client_of(web, req.extensions(), req.headers());
     let id = layers::id_for(web, req);
     let access = AccessStart::take(web, req);
     let mut res = crate::assets::beacon_answer(web, file, req.headers(), client);

@@ -85,11 +85,24 @@ async fn a_verified_email_links_to_one_account() -> TestResult {
     assert!(made.email_verified && !made.has_password);
     let again = readers::link_verified_email(&p.app, "bo@example.org", "Someone Else").await?;
     assert_eq!(again.id, made.id);
-    // An unverified password account becomes verified when a provider vouches for it.
+    // An unverified password account becomes verified when a provider
+    // vouches for the address, but whoever chose its password never proved
+    // the address (someone else may have registered it): the password and
+    // that person's sessions go, and the owner sets a new password by link.
     let c = readers::register(&p.app, "cy@example.org", "a long enough password", "Cy").await?;
+    let squatter = readers::start_session(&p.app, c.id).await?;
     let linked = readers::link_verified_email(&p.app, "cy@example.org", "Cy").await?;
     assert_eq!(linked.id, c.id);
-    assert!(linked.email_verified && linked.has_password);
+    assert!(linked.email_verified, "the provider proved the address");
+    assert!(!linked.has_password, "the unproven password is cleared");
+    assert!(
+        readers::session(&p.app, &squatter.token).await?.is_none(),
+        "the unproven account's sessions end"
+    );
+    let tried = Browser::new(&p, "198.51.100.90")
+        .sign_in("cy@example.org", "a long enough password")
+        .await?;
+    assert_eq!(tried.status, 401, "the old password no longer signs in");
     Ok(())
 }
 
@@ -1006,6 +1019,116 @@ async fn reader_pages_are_private_and_shared_pages_stay_the_same_for_everyone() 
             "{}",
             r.header("cache-control")
         );
+    }
+    Ok(())
+}
+
+// ----- returning to the page asked for ---------------------------------------------
+
+/// `next` values and where a sign-in with each must land: a path on this
+/// site comes back as it is; anything that could leave the site (another
+/// host, a scheme, a backslash, encoded slashes or backslashes, control
+/// characters) falls back to the account page.
+const RETURNS: &[(&str, Option<&str>)] = &[
+    ("/news/world/a-story-12", Some("/news/world/a-story-12")),
+    ("/subscribe/1?from=prompt", Some("/subscribe/1?from=prompt")),
+    ("/", Some("/")),
+    ("//evil.example/", None),
+    ("/\\evil.example/", None),
+    ("\\\\evil.example/", None),
+    ("https://evil.example/", None),
+    ("http:/evil.example", None),
+    ("javascript:alert(1)", None),
+    ("evil.example", None),
+    ("/%2F%2Fevil.example", None),
+    ("/%2f/evil.example", None),
+    ("/%5Cevil.example", None),
+    ("/%252F%252Fevil.example", None),
+    ("/\t/evil.example", None),
+    ("/\n/evil.example", None),
+    ("/%09/evil.example", None),
+    ("", None),
+];
+
+#[tokio::test]
+async fn password_sign_in_returns_only_to_a_path_on_this_site() -> TestResult {
+    let p = Paper::demo_with(
+        3,
+        PaperConfig {
+            trusted_proxy_hops: 1,
+            ..PaperConfig::default()
+        },
+    )
+    .await?;
+    readers::register(&p.app, "back@example.org", PASSWORD, "Back").await?;
+    for (i, (next, want)) in RETURNS.iter().enumerate() {
+        let mut b = Browser::new(&p, &format!("198.51.100.{}", 100 + i));
+        // The sign-in page carries only an admitted path on to its forms.
+        let page = b.get(&format!("/account?next={}", enc(next))).await?;
+        assert_eq!(page.status, 200, "{next:?}");
+        assert_eq!(input(&page.body, "next"), want.unwrap_or(""), "{next:?}");
+        // A forged form is checked again.
+        let csrf = input(&page.body, "csrf");
+        let r = b
+            .post(
+                "/account/sign-in",
+                &[
+                    ("csrf", &csrf),
+                    ("email", "back@example.org"),
+                    ("password", PASSWORD),
+                    ("next", next),
+                ],
+            )
+            .await?;
+        assert_eq!(r.status, 303, "{next:?}: {}", r.body);
+        assert_eq!(
+            r.header("location"),
+            want.unwrap_or("/account?done=signed-in"),
+            "{next:?}"
+        );
+        // Signed in already: /account?next= goes straight back (or stays).
+        let again = b.get(&format!("/account?next={}", enc(next))).await?;
+        match want {
+            Some(w) => {
+                assert_eq!(again.status, 303, "{next:?}");
+                assert_eq!(again.header("location"), *w, "{next:?}");
+            }
+            None => assert_eq!(again.status, 200, "{next:?}"),
+        }
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_magic_link_returns_to_the_page_asked_for() -> TestResult {
+    let (p, sink) = paper_with_mail().await?;
+    let story = p.story_where(|_| true).await?;
+    let path = p.path_of(&story);
+    for (email, next, want) in [
+        ("dee@example.com", path.as_str(), path.as_str()),
+        (
+            "eve@example.com",
+            "//evil.example/",
+            "/account?done=signed-in",
+        ),
+    ] {
+        let mut b = Browser::new(&p, "198.51.100.40");
+        let page = b.get(&format!("/account?next={}", enc(next))).await?;
+        let csrf = input(&page.body, "csrf");
+        let r = b
+            .post(
+                "/account/magic-link",
+                &[("csrf", &csrf), ("email", email), ("next", next)],
+            )
+            .await?;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let link = sink.link(email, "/account/magic").await?;
+        let opened = b.get(&link).await?;
+        assert_eq!(opened.status, 200, "{link}: {}", opened.body);
+        let carried = input(&opened.body, "next");
+        let done = b.follow(&link, &[("next", &carried)]).await?;
+        assert_eq!(done.status, 303, "{}", done.body);
+        assert_eq!(done.header("location"), want, "{link}");
     }
     Ok(())
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Browser checks for the broadsheet binary: see browser/README.md.
 //
-//   node browser/check.mjs --bin target/release/broadsheet [--database-url URL] [--out DIR] [--keep]
+//   node browser/check.mjs --bin target/release/broadsheet [--database-url URL] [--out DIR] [--keep] [--no-reader-journey]
 //   node browser/check.mjs --self-test --url http://127.0.0.1:8000/page.html [--url ...] [--expect-status N]
 //
 // Prints one line per check (PASS/FAIL) and, last, "N passed, M failed" alone
@@ -44,7 +44,7 @@ const COMMAND_TIMEOUT_MS = 300_000;
 function usage(msg) {
   if (msg) console.error(`check.mjs: ${msg}`);
   console.error(
-    'usage: node browser/check.mjs --bin PATH [--database-url URL] [--out DIR] [--keep]\n' +
+    'usage: node browser/check.mjs --bin PATH [--database-url URL] [--out DIR] [--keep] [--no-reader-journey]\n' +
       '       node browser/check.mjs --self-test --url URL [--url URL ...] [--expect-status N] [--out DIR]',
   );
   process.exit(2);
@@ -66,6 +66,7 @@ function parseArgs(argv) {
       case '--expect-status': opts.expectStatus = Number(value()); break;
       case '--self-test': opts.selfTest = true; break;
       case '--keep': opts.keep = true; break;
+      case '--no-reader-journey': opts.noJourney = true; break;
       case '-h': case '--help': usage(); break;
       default: usage(`unknown argument ${a}`);
     }
@@ -926,7 +927,7 @@ async function binaryRun(opts) {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     // The reader journey's mail and payments (see readerJourney).
-    const fixtures = await startReaderFixtures(ctx, port);
+    const fixtures = opts.noJourney ? null : await startReaderFixtures(ctx, port);
     const readerArgs = fixtures
       ? ['--base-url', base, '--smtp-url', `smtp://127.0.0.1:${fixtures.smtpPort}`, '--stripe-secret-key', STRIPE_KEY, '--stripe-webhook-secret', STRIPE_HOOK, '--stripe-api-base', `http://127.0.0.1:${fixtures.stripePort}`, '--meter-free', String(METER_FREE), '--meter-registered', String(METER_REGISTERED), '--meter-new-per-address', '10000']
       : [];

@@ -202,6 +202,38 @@ pub async fn link_verified_email(
     Ok(row.account())
 }
 
+/// Marks the unverified account `r` verified because someone other than
+/// its sign-up proved the address (a provider vouched for it, or a sign-in
+/// link mailed to it was followed). Whoever chose its password never proved
+/// the address and may not be the owner who proves it now (an address can
+/// be pre-registered by anyone), so that password and its sessions end; the
+/// owner sets a password through a reset link. Audited.
+async fn prove_over_unproven_password(
+    tx: &mut broadsheet_store::Tx,
+    r: &ReaderRow,
+    t: i64,
+) -> Result<()> {
+    let cleared = r.password_hash.is_some();
+    if cleared {
+        tx.clear_reader_password(r.id).await?;
+        tx.end_reader_sessions(r.id).await?;
+    }
+    tx.mark_reader_verified(r.id, t).await?;
+    tx.audit(
+        &Actor::Reader { id: r.id },
+        "reader.verify",
+        None,
+        if cleared {
+            "address proven; the unproven account's password and sessions ended"
+        } else {
+            "address proven"
+        },
+        t,
+    )
+    .await?;
+    Ok(())
+}
+
 /// The reader with `email`, marked verified, or a new verified,
 /// password-less account (name from `display_name`, else the address's
 /// local part). Audited.
@@ -213,27 +245,7 @@ pub(crate) async fn find_or_create_verified(
 ) -> Result<ReaderRow> {
     if let Some(r) = tx.reader_by_email(email).await? {
         if r.email_verified_at.is_none() {
-            // Whoever chose the password never proved the address: it may
-            // not be the owner who proves it now, so that password goes
-            // (the owner sets one through a reset link).
-            let cleared = r.password_hash.is_some();
-            if cleared {
-                tx.clear_reader_password(r.id).await?;
-                tx.end_reader_sessions(r.id).await?;
-            }
-            tx.mark_reader_verified(r.id, t).await?;
-            tx.audit(
-                &Actor::Reader { id: r.id },
-                "reader.verify",
-                None,
-                if cleared {
-                    "address proven; the unproven account's password and sessions ended"
-                } else {
-                    "address proven"
-                },
-                t,
-            )
-            .await?;
+            prove_over_unproven_password(tx, &r, t).await?;
         }
         return tx
             .reader(r.id)
@@ -436,7 +448,7 @@ pub fn return_path(raw: &str) -> Option<String> {
 }
 
 /// An absolute link on this site (for mail).
-fn site_link(app: &App, path_and_query: &str) -> String {
+pub(crate) fn site_link(app: &App, path_and_query: &str) -> String {
     let base = app
         .config()
         .base_url
@@ -715,7 +727,12 @@ pub async fn use_link(
                 return Err(refused());
             };
             if r.email == link.email {
-                if r.email_verified_at.is_none() {
+                if r.email_verified_at.is_none() && purpose == TokenPurpose::Magic {
+                    // A sign-in link, not the confirmation mailed at this
+                    // account's sign-up: whoever follows it proves the
+                    // address but did not necessarily choose the password.
+                    prove_over_unproven_password(&mut tx, &r, t).await?;
+                } else if r.email_verified_at.is_none() {
                     tx.mark_reader_verified(id, t).await?;
                     tx.audit(
                         &Actor::Reader { id },

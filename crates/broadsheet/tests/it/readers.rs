@@ -136,7 +136,7 @@ async fn an_entitlement_counts_only_while_it_runs() -> TestResult {
 // ----- a real SMTP sink -------------------------------------------------------------
 
 /// `aiosmtpd` on a free loopback port, writing to a Maildir; killed on drop.
-struct SmtpSink {
+pub(crate) struct SmtpSink {
     child: Child,
     port: u16,
     maildir: PathBuf,
@@ -157,7 +157,7 @@ fn venv() -> PathBuf {
 }
 
 impl SmtpSink {
-    fn start() -> Res<SmtpSink> {
+    pub(crate) fn start() -> Res<SmtpSink> {
         let python = venv().join("bin/python");
         let has_it = Command::new(&python)
             .args(["-c", "import aiosmtpd"])
@@ -208,13 +208,13 @@ impl SmtpSink {
         Ok(sink)
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
     /// Every message received so far, decoded enough to read (quoted-printable
     /// soft breaks and `=3D` undone).
-    fn messages(&self) -> Vec<String> {
+    pub(crate) fn messages(&self) -> Vec<String> {
         let Ok(entries) = std::fs::read_dir(self.maildir.join("new")) else {
             return Vec::new();
         };
@@ -233,7 +233,7 @@ impl SmtpSink {
 
     /// The messages to `to` whose text contains `needle`, waiting up to 15 s
     /// for at least `n` of them.
-    async fn wait_for(&self, to: &str, needle: &str, n: usize) -> Res<Vec<String>> {
+    pub(crate) async fn wait_for(&self, to: &str, needle: &str, n: usize) -> Res<Vec<String>> {
         let start = Instant::now();
         loop {
             let found: Vec<String> = self
@@ -299,7 +299,7 @@ async fn paper_with_mail() -> Res<(Paper, SmtpSink)> {
 
 /// Keeps cookies and speaks from one client address (`X-Forwarded-For`,
 /// read because the test paper trusts one proxy hop).
-struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     p: &'a Paper,
     addr: String,
     cookies: Vec<(String, String)>,
@@ -340,7 +340,7 @@ fn set_cookie(r: &Reply, name: &str) -> Option<String> {
 }
 
 impl<'a> Browser<'a> {
-    fn new(p: &'a Paper, addr: &str) -> Browser<'a> {
+    pub(crate) fn new(p: &'a Paper, addr: &str) -> Browser<'a> {
         Browser {
             p,
             addr: addr.to_string(),
@@ -445,7 +445,7 @@ impl<'a> Browser<'a> {
         .await
     }
 
-    async fn sign_in(&mut self, email: &str, password: &str) -> Res<Reply> {
+    pub(crate) async fn sign_in(&mut self, email: &str, password: &str) -> Res<Reply> {
         self.submit(
             "/account",
             "/account/sign-in",
@@ -504,6 +504,8 @@ async fn sign_up_mails_a_link_that_confirms_the_address_and_signs_in() -> TestRe
         .await?
         .ok_or("no reader")?;
     assert!(acct.email_verified_at.is_some());
+    // The confirmation of one's own sign-up keeps the password chosen there.
+    assert!(acct.password_hash.is_some(), "the sign-up's password stays");
     // The link worked once.
     let again = Browser::new(&p, "198.51.100.11")
         .follow_refused(&link)
@@ -1130,5 +1132,59 @@ async fn a_magic_link_returns_to_the_page_asked_for() -> TestResult {
         assert_eq!(done.status, 303, "{}", done.body);
         assert_eq!(done.header("location"), want, "{link}");
     }
+    Ok(())
+}
+
+// ----- an address proven by someone other than its sign-up ------------------------
+
+/// Anyone can register an address they do not own (the account stays
+/// unproven). When the owner later signs in by a link mailed to that
+/// address, the squatter's password and sessions end: the owner's account
+/// must not keep a way in that someone else chose. The confirmation link
+/// mailed at sign-up itself keeps the password
+/// (`sign_up_mails_a_link_that_confirms_the_address_and_signs_in`).
+#[tokio::test]
+async fn a_mailed_sign_in_link_ends_the_password_of_an_unproven_account() -> TestResult {
+    let (p, sink) = paper_with_mail().await?;
+    let victim = "owner@example.com";
+    let squatter_pw = "the squatter's own passphrase";
+    let pre = readers::register(&p.app, victim, squatter_pw, "Not The Owner").await?;
+    assert!(!pre.email_verified && pre.has_password);
+    let mut squatter = Browser::new(&p, "198.51.100.60");
+    let r = squatter.sign_in(victim, squatter_pw).await?;
+    assert_eq!(r.status, 303, "the squatter is in before: {}", r.body);
+    let squatter_session = squatter.cookie("bs_reader");
+    assert!(!squatter_session.is_empty());
+
+    // The owner asks for a sign-in link and follows it.
+    let mut owner = Browser::new(&p, "198.51.100.61");
+    let r = owner
+        .submit("/account", "/account/magic-link", &[("email", victim)])
+        .await?;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let link = sink.link(victim, "/account/magic").await?;
+    let done = owner.follow(&link, &[]).await?;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(done.header("location"), "/account?done=signed-in");
+    let now = readers::session(&p.app, &owner.cookie("bs_reader"))
+        .await?
+        .ok_or("the owner is not signed in")?;
+    assert_eq!(now.id, pre.id, "the same account, now proven");
+    assert!(now.email_verified, "the link proved the address");
+    assert!(!now.has_password, "the unproven password is cleared");
+    assert!(
+        readers::session(&p.app, &squatter_session).await?.is_none(),
+        "the squatter's session ended"
+    );
+    let again = Browser::new(&p, "198.51.100.62")
+        .sign_in(victim, squatter_pw)
+        .await?;
+    assert_eq!(
+        again.status, 401,
+        "the squatter's password no longer signs in"
+    );
+    // The owner still is.
+    let page = owner.account().await?;
+    assert!(page.body.contains(victim), "{}", page.body);
     Ok(())
 }

@@ -66,6 +66,16 @@ pub enum Because {
 }
 
 impl Because {
+    /// Every reason, for making one metrics counter per reason.
+    pub const ALL: [Because; 6] = [
+        Because::FreeStory,
+        Because::Subscriber,
+        Because::Gift,
+        Because::MeterLeft,
+        Because::ForSubscribers,
+        Because::MeterSpent,
+    ];
+
     /// The reason as a metrics label.
     pub fn label(self) -> &'static str {
         match self {

@@ -118,8 +118,7 @@ pub(crate) fn hit(web: &Web, req: &Request) -> Option<Response> {
                 web.count_hit(true);
                 cached = page;
             }
-            metrics::counter!("broadsheet_gate_decisions_total", "because" => verdict.because.label())
-                .increment(1);
+            paywall::count_decision(verdict.because);
             true
         }
     };

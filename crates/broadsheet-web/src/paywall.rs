@@ -15,12 +15,12 @@
 //! part.
 
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use axum::extract::Query;
 use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
-use broadsheet_app::entitlement::{self, Decision, GateInfo, Reader};
+use broadsheet_app::entitlement::{self, Because, Decision, GateInfo, Reader};
 use broadsheet_app::gatecache;
 use broadsheet_app::meter::METER_COOKIE;
 
@@ -43,6 +43,25 @@ struct GiftQuery {
 fn gift_token(uri: &Uri) -> Option<String> {
     let Query(q) = Query::<GiftQuery>::try_from_uri(uri).ok()?;
     q.gift.filter(|v| !v.is_empty() && v.len() <= MAX_VALUE)
+}
+
+/// Counts a gate decision by its reason. The counters are made once (the
+/// fast path counts every gated request; a lookup by name and label each
+/// time was a registry hash and lock per request).
+pub(crate) fn count_decision(because: Because) {
+    static COUNTERS: LazyLock<Vec<(Because, metrics::Counter)>> = LazyLock::new(|| {
+        Because::ALL
+            .iter()
+            .map(|&b| {
+                let c =
+                    metrics::counter!("broadsheet_gate_decisions_total", "because" => b.label());
+                (b, c)
+            })
+            .collect()
+    });
+    if let Some((_, c)) = COUNTERS.iter().find(|(b, _)| *b == because) {
+        c.increment(1);
+    }
 }
 
 /// The device id of a valid signed meter cookie.
@@ -190,8 +209,7 @@ async fn gated(
 ) -> Result<Response, WebError> {
     let reader = reader_of(web, headers, client, gift_token(uri)).await?;
     let verdict = entitlement::decide(&web.app, info, &reader, broadsheet_app::now()).await?;
-    metrics::counter!("broadsheet_gate_decisions_total", "because" => verdict.because.label())
-        .increment(1);
+    count_decision(verdict.because);
     let (page, hit) = match verdict.decision {
         Decision::Full => (full_page, full_hit),
         Decision::Cut => {

@@ -38,7 +38,6 @@ pub struct NavItem {
 pub struct PicView {
     /// The JPEG fallback (`src`; also og:image and JSON-LD).
     pub src: String,
-    pub small: String,
     /// Every JPEG rendition (`srcset` of a full-width slot).
     pub srcset: String,
     pub alt: String,
@@ -130,7 +129,6 @@ fn picture_at(p: &PictureRef, url: fn(&str, u32, &str) -> String) -> PicView {
     let widths = broadsheet_app::media::rendition_widths(u32::try_from(p.width).unwrap_or(1));
     let mut v = PicView {
         src: String::new(),
-        small: url(&p.token, 320, "jpeg"),
         srcset: String::new(),
         alt: p.alt.clone(),
         caption: p.caption.clone(),

@@ -139,7 +139,7 @@ fn candidates(srcset: &str) -> Vec<(String, u32)> {
 #[tokio::test]
 async fn every_picture_names_real_renditions_at_their_real_widths() -> TestResult {
     let p = Paper::demo(30).await?;
-    let story = p.story_where(|s| s.lead_picture_id.is_some()).await?;
+    let story = p.story_where(|s| s.lead_picture.is_some()).await?;
     let story_path = p.path_of(&story);
     let section = format!("/{}", p.app.sections().path(story.section_id));
     let mut checked = std::collections::HashSet::new();
@@ -214,7 +214,7 @@ async fn every_picture_names_real_renditions_at_their_real_widths() -> TestResul
 #[tokio::test]
 async fn renditions_missing_from_older_pictures_are_made_by_the_job() -> TestResult {
     let p = Paper::demo(4).await?;
-    let story = p.story_where(|s| s.lead_picture_id.is_some()).await?;
+    let story = p.story_where(|s| s.lead_picture.is_some()).await?;
     let page = p.get(&p.path_of(&story)).await?;
     let lead = tags(&page.body, "img")
         .into_iter()

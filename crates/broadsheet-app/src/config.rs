@@ -43,6 +43,8 @@ pub struct PaperConfig {
     pub social: crate::social::SocialConfig,
     /// Subscriptions: the payment provider and the paper's billing rules.
     pub payments: crate::payments::PaymentsConfig,
+    /// Links the paper sets for the reader pages' footer (`footer.rs`).
+    pub footer_links: Vec<crate::footer::FooterLink>,
 }
 
 impl PaperConfig {
@@ -66,6 +68,7 @@ impl PaperConfig {
             paywall: crate::meter::PaywallConfig::default(),
             social: Default::default(),
             payments: crate::payments::PaymentsConfig::default(),
+            footer_links: Vec::new(),
         })
     }
 }
@@ -91,6 +94,7 @@ impl Default for PaperConfig {
             paywall: crate::meter::PaywallConfig::default(),
             social: Default::default(),
             payments: crate::payments::PaymentsConfig::default(),
+            footer_links: Vec::new(),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod desk;
 pub mod egress;
 pub mod entitlement;
+pub mod footer;
 pub mod gatecache;
 pub mod gifts;
 pub mod keys;
@@ -248,7 +249,8 @@ impl App {
             tokio::spawn(changes::poll_loop(self.clone(), shutdown.clone())),
             tokio::spawn(rankings::refresh_loop(self.clone(), shutdown.clone())),
             tokio::spawn(meter::prune_loop(self.clone(), shutdown.clone())),
-            tokio::spawn(scheduler_loop(self.clone(), shutdown)),
+            tokio::spawn(scheduler_loop(self.clone(), shutdown.clone())),
+            tokio::spawn(media::backfill_job(self.clone(), shutdown)),
         ]
     }
 

@@ -345,6 +345,36 @@ impl Store {
         Ok(bytes)
     }
 
+    /// The rendition at `width`, else the widest narrower one in the same
+    /// format (a picture narrower than a nominal width is not enlarged).
+    pub async fn rendition_at_most(
+        &self,
+        picture_id: i64,
+        width: i64,
+        format: &str,
+    ) -> Result<Option<Vec<u8>>> {
+        let bytes: Option<Vec<u8>> = with_pool!(&self.db, p => sqlx::query_scalar(
+            "SELECT bytes FROM picture_renditions WHERE picture_id = $1 AND format = $3 AND width <= $2 \
+             ORDER BY width DESC LIMIT 1"
+        ).bind(picture_id).bind(width).bind(format).fetch_optional(p).await)?;
+        Ok(bytes)
+    }
+
+    /// The (width, format) of every rendition stored for a picture.
+    pub async fn rendition_keys(&self, picture_id: i64) -> Result<Vec<(i64, String)>> {
+        let rows: Vec<(i64, String)> = with_pool!(&self.db, p => sqlx::query_as(
+            "SELECT width, format FROM picture_renditions WHERE picture_id = $1"
+        ).bind(picture_id).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
+    pub async fn picture_width(&self, id: i64) -> Result<Option<i64>> {
+        let w: Option<i64> = with_pool!(&self.db, p => sqlx::query_scalar(
+            "SELECT width FROM pictures WHERE id = $1"
+        ).bind(id).fetch_optional(p).await)?;
+        Ok(w)
+    }
+
     pub async fn picture_ids(&self) -> Result<Vec<i64>> {
         let ids: Vec<i64> = with_pool!(&self.db, p => sqlx::query_scalar(
             "SELECT id FROM pictures ORDER BY id"

@@ -1073,7 +1073,7 @@ async fn pictures_page(
             .into_iter()
             .map(|p| LibraryItem {
                 thumb_height: (160 * p.height / p.width.max(1)).max(1),
-                thumb: crate::view::staff_media_url(&p.token, 480),
+                thumb: crate::view::staff_media_url(&p.token, 480, "jpeg"),
                 id: p.id,
                 alt: p.alt,
                 caption: p.caption,

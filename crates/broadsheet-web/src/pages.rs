@@ -581,17 +581,23 @@ pub(crate) fn staff_figure_html(p: &PictureRef) -> String {
 
 fn figure_view_html(v: &PicView) -> String {
     format!(
-        "<figure class=\"inline\"><img src=\"{}\" srcset=\"{}\" sizes=\"(min-width: 40em) 40em, 100vw\" alt=\"{}\" width=\"{}\" height=\"{}\" loading=\"lazy\">\
-         <figcaption><svg class=\"icon\" aria-hidden=\"true\" focusable=\"false\" width=\"16\" height=\"16\"><use href=\"/static/icons.svg#i-camera\"></use></svg> {} <span class=\"credit\">({})</span></figcaption></figure>",
+        "<figure class=\"inline\"><img src=\"{}\" srcset=\"{}\" sizes=\"{STORY_SIZES}\" alt=\"{}\" width=\"{}\" height=\"{}\" loading=\"lazy\">\
+         <figcaption><svg class=\"icon\" aria-hidden=\"true\" focusable=\"false\" width=\"16\" height=\"16\"><use href=\"{}#i-camera\"></use></svg> {} <span class=\"credit\">({})</span></figcaption></figure>",
         esc(&v.src),
-        esc(&v.srcset),
+        esc(&v.srcset_to(&1280, "jpeg")),
         esc(&v.alt),
         v.width,
         v.height,
+        crate::assets::icons_url(),
         esc(&v.caption),
         esc(&v.credit)
     )
 }
+
+/// `sizes` of a picture as wide as the story column (see `site.css`: the
+/// article column is at most 44rem, beside a 20rem rail from 60em up).
+pub const STORY_SIZES: &str =
+    "(min-width: 72em) 44rem, (min-width: 60em) calc(100vw - 25rem), calc(100vw - 2rem)";
 
 fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

@@ -52,6 +52,17 @@ pub struct FileConfig {
     pub stripe_api_base: Option<String>,
     pub grace_days: Option<u32>,
     pub retention_offer: Option<String>,
+    /// The reader footer's links: `[[footer_links]]` tables with `label`
+    /// and `url` (an https:// address or a path on this site).
+    pub footer_links: Option<Vec<FooterLinkFile>>,
+}
+
+/// One `[[footer_links]]` entry of the TOML file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FooterLinkFile {
+    pub label: String,
+    pub url: String,
 }
 
 /// Settings after merging every source.
@@ -133,6 +144,14 @@ impl Settings {
             .unwrap_or_else(|| "Europe/London".into());
         let mut paper = PaperConfig::new(&name, &tz)?;
         paper.payments = payments;
+        if let Some(links) = &file.footer_links {
+            let pairs: Vec<(String, String)> = links
+                .iter()
+                .map(|l| (l.label.clone(), l.url.clone()))
+                .collect();
+            paper.footer_links =
+                broadsheet_app::footer::links(&pairs).map_err(|e| format!("config file: {e}"))?;
+        }
         let base = c.base_url.clone().or(file.base_url);
         if let Some(b) = &base
             && !(b.starts_with("http://") || b.starts_with("https://"))

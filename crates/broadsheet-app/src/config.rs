@@ -43,6 +43,9 @@ pub struct PaperConfig {
     pub social: crate::social::SocialConfig,
     /// Subscriptions: the payment provider and the paper's billing rules.
     pub payments: crate::payments::PaymentsConfig,
+    /// Top slots editors arrange under the lead on the home page and each
+    /// section front (`curation.rs`; default 6).
+    pub front_top_slots: usize,
 }
 
 impl PaperConfig {
@@ -66,6 +69,7 @@ impl PaperConfig {
             paywall: crate::meter::PaywallConfig::default(),
             social: Default::default(),
             payments: crate::payments::PaymentsConfig::default(),
+            front_top_slots: 6,
         })
     }
 }
@@ -91,6 +95,7 @@ impl Default for PaperConfig {
             paywall: crate::meter::PaywallConfig::default(),
             social: Default::default(),
             payments: crate::payments::PaymentsConfig::default(),
+            front_top_slots: 6,
         }
     }
 }

@@ -40,6 +40,10 @@ pub enum Key {
     Corrections,
     /// Everything.
     All,
+    /// What editors arranged on a front (`broadsheet_app::curation`): 0 the
+    /// home page, else the section front of that id. Carried by the pages
+    /// that show the arrangement (the home page shows each top section's).
+    Arrangement(i64),
 }
 
 impl Key {
@@ -62,6 +66,7 @@ impl fmt::Display for Key {
             Key::Sections => f.write_str("sections"),
             Key::Corrections => f.write_str("corrections"),
             Key::All => f.write_str("all"),
+            Key::Arrangement(id) => write!(f, "arrangement-{id}"),
         }
     }
 }
@@ -69,7 +74,7 @@ impl fmt::Display for Key {
 /// A key that is not in the vocabulary.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "{0:?} is not a surrogate key: use story-N, section-N, tag-N, author-N, picture-N, front, rankings, sections, corrections or all"
+    "{0:?} is not a surrogate key: use story-N, section-N, tag-N, author-N, picture-N, arrangement-N, front, rankings, sections, corrections or all"
 )]
 pub struct UnknownKey(pub String);
 
@@ -95,6 +100,7 @@ impl FromStr for Key {
                     "tag" => Key::Tag(id),
                     "author" => Key::Author(id),
                     "picture" => Key::Picture(id),
+                    "arrangement" => Key::Arrangement(id),
                     _ => return Err(bad()),
                 }
             }
@@ -163,6 +169,8 @@ mod tests {
             Key::Sections,
             Key::Corrections,
             Key::All,
+            Key::Arrangement(0),
+            Key::Arrangement(4),
         ];
         for k in all {
             assert_eq!(k.to_string().parse::<Key>(), Ok(k));

@@ -28,6 +28,7 @@ pub mod social;
 pub mod subscriptions;
 pub mod throttle;
 mod views;
+pub mod curation;
 
 use std::sync::{Arc, RwLock};
 
@@ -240,7 +241,8 @@ impl App {
             tokio::spawn(changes::poll_loop(self.clone(), shutdown.clone())),
             tokio::spawn(rankings::refresh_loop(self.clone(), shutdown.clone())),
             tokio::spawn(meter::prune_loop(self.clone(), shutdown.clone())),
-            tokio::spawn(scheduler_loop(self.clone(), shutdown)),
+            tokio::spawn(scheduler_loop(self.clone(), shutdown.clone())),
+            tokio::spawn(curation::expiry_loop(self.clone(), shutdown)),
         ]
     }
 

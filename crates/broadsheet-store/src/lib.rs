@@ -22,6 +22,7 @@ mod subscriptions;
 mod taxonomy;
 mod traffic;
 mod tx;
+mod curation;
 
 pub use corrections::*;
 pub use error::StoreError;
@@ -34,6 +35,7 @@ pub use subscriptions::*;
 pub use taxonomy::*;
 pub use traffic::*;
 pub use tx::{StoryState, Tx};
+pub use curation::FrontSlot;
 
 use std::path::Path;
 use std::str::FromStr;

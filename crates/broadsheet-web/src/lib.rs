@@ -27,6 +27,8 @@ mod social;
 mod subscribe;
 mod view;
 mod webhooks;
+mod nr_fronts;
+mod nr_next;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -295,6 +297,7 @@ impl Web {
             .merge(subscribe::routes())
             .merge(webhooks::routes())
             .merge(newsroom_readers::routes())
+            .merge(nr_fronts::routes())
             .fallback(fallback)
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
@@ -401,6 +404,8 @@ pub const ROUTES: &[(&str, StoryText)] = &[
     ("/newsroom/readers/{id}", StoryText::None),
     ("/newsroom/plans", StoryText::None),
     ("/newsroom/organisations", StoryText::None),
+    ("/newsroom/fronts", StoryText::StaffOnly),
+    ("/newsroom/fronts/{front}", StoryText::StaffOnly),
     // Section fronts (cards) and story pages (through the gate).
     ("*", StoryText::ThroughGate),
 ];

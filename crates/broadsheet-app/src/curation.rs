@@ -128,7 +128,11 @@ fn check_until(until: Option<i64>, t: i64) -> Result<()> {
 /// applied to the stored slots (read under the front's lock), audit row and
 /// change event in one transaction; every node purges the front.
 pub async fn arrange(app: &App, actor: &Actor, front: i64, change: Change) -> Result<()> {
-    require(actor, Action::ArrangeFronts, "arrange the home page and section fronts")?;
+    require(
+        actor,
+        Action::ArrangeFronts,
+        "arrange the home page and section fronts",
+    )?;
     let (name, _) = front_of(app, front)?;
     let t = now();
     let n = slot_count(app);
@@ -143,12 +147,18 @@ pub async fn arrange(app: &App, actor: &Actor, front: i64, change: Change) -> Re
             check_position(app, position)?;
             check_until(until, t)?;
             check_story(app, front, story).await?;
-            detail = format!("{name}: story {story} in slot {position}{}", pin_text(until));
+            detail = format!(
+                "{name}: story {story} in slot {position}{}",
+                pin_text(until)
+            );
         }
         Change::Breaking { story, until } => {
             check_until(until, t)?;
             check_story(app, front, story).await?;
-            detail = format!("{name}: story {story} to the lead, breaking{}", pin_text(until));
+            detail = format!(
+                "{name}: story {story} to the lead, breaking{}",
+                pin_text(until)
+            );
             // The banner is a shared page part; the story's own pages show the flag.
             extra_keys.extend([Key::Rankings, Key::Story(story)]);
         }
@@ -164,10 +174,7 @@ pub async fn arrange(app: &App, actor: &Actor, front: i64, change: Change) -> Re
                     "That slot is already at that end of the front.".into(),
                 ));
             }
-            detail = format!(
-                "{name}: slot {position} {}",
-                if up { "up" } else { "down" }
-            );
+            detail = format!("{name}: slot {position} {}", if up { "up" } else { "down" });
         }
     }
     let mut tx = app.store().begin().await?;
@@ -289,11 +296,7 @@ pub(crate) async fn expiry_loop(app: App, mut shutdown: tokio::sync::watch::Rece
 
 /// The arranged stories of `front` that readers may see now, by slot:
 /// published, in place, pin not run out.
-async fn live_slots(
-    app: &App,
-    front: i64,
-    path: &Option<String>,
-) -> Result<Vec<(i64, StoryCard)>> {
+async fn live_slots(app: &App, front: i64, path: &Option<String>) -> Result<Vec<(i64, StoryCard)>> {
     let t = now();
     let n = slot_count(app);
     let slots: Vec<FrontSlot> = app
@@ -392,7 +395,11 @@ pub struct FrontName {
 /// Every front an editor can arrange: the home page, then the sections in
 /// tree order.
 pub fn fronts(app: &App, actor: &Actor) -> Result<Vec<FrontName>> {
-    require(actor, Action::ArrangeFronts, "arrange the home page and section fronts")?;
+    require(
+        actor,
+        Action::ArrangeFronts,
+        "arrange the home page and section fronts",
+    )?;
     let sections = app.sections();
     let mut out = vec![FrontName {
         id: HOME,
@@ -439,7 +446,11 @@ pub struct FrontDesk {
 /// The arrangement of `front` as readers see it now, and the stories
 /// matching `q` to choose from.
 pub async fn front_desk(app: &App, actor: &Actor, front: i64, q: &str) -> Result<FrontDesk> {
-    require(actor, Action::ArrangeFronts, "arrange the home page and section fronts")?;
+    require(
+        actor,
+        Action::ArrangeFronts,
+        "arrange the home page and section fronts",
+    )?;
     let (name, path) = front_of(app, front)?;
     let t = now();
     let stored = app.store().front_slots(front).await?;

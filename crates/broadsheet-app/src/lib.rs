@@ -7,6 +7,7 @@
 pub mod accounts;
 mod changes;
 pub mod config;
+pub mod curation;
 pub mod demo;
 pub mod desk;
 pub mod egress;
@@ -28,7 +29,6 @@ pub mod social;
 pub mod subscriptions;
 pub mod throttle;
 mod views;
-pub mod curation;
 
 use std::sync::{Arc, RwLock};
 

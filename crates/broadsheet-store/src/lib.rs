@@ -11,6 +11,7 @@
 //! (`Store::begin`), where the audit row and change event are written once.
 
 mod corrections;
+mod curation;
 mod error;
 mod newsroom;
 mod paywall;
@@ -22,9 +23,9 @@ mod subscriptions;
 mod taxonomy;
 mod traffic;
 mod tx;
-mod curation;
 
 pub use corrections::*;
+pub use curation::FrontSlot;
 pub use error::StoreError;
 pub use newsroom::*;
 pub use paywall::*;
@@ -35,7 +36,6 @@ pub use subscriptions::*;
 pub use taxonomy::*;
 pub use traffic::*;
 pub use tx::{StoryState, Tx};
-pub use curation::FrontSlot;
 
 use std::path::Path;
 use std::str::FromStr;

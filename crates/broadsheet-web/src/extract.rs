@@ -66,11 +66,7 @@ impl FromRequestParts<Web> for SignedIn {
             // Signed out: sign in, then back to the page asked for (GET only).
             Ok(None) => Err(Redirect::to(&if parts.method == axum::http::Method::GET {
                 crate::nr_next::sign_in_for(
-                    parts
-                        .uri
-                        .path_and_query()
-                        .map(|p| p.as_str())
-                        .unwrap_or(""),
+                    parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or(""),
                 )
             } else {
                 "/newsroom/sign-in".to_string()

@@ -19,6 +19,8 @@ mod gifts;
 mod layers;
 mod newsroom;
 mod newsroom_readers;
+mod nr_fronts;
+mod nr_next;
 mod pages;
 mod paywall;
 mod readers;
@@ -27,8 +29,6 @@ mod social;
 mod subscribe;
 mod view;
 mod webhooks;
-mod nr_fronts;
-mod nr_next;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};

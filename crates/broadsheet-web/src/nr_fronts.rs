@@ -229,5 +229,14 @@ async fn change_front(
         }
         Err(m) => m,
     };
-    front_page(&web, &staff, front, "", "", &problem, StatusCode::BAD_REQUEST).await
+    front_page(
+        &web,
+        &staff,
+        front,
+        "",
+        "",
+        &problem,
+        StatusCode::BAD_REQUEST,
+    )
+    .await
 }

@@ -81,8 +81,14 @@ mod tests {
         let table: &[(&str, Option<&str>)] = &[
             ("/newsroom", Some("/newsroom")),
             ("/newsroom/stories/42", Some("/newsroom/stories/42")),
-            ("/newsroom/pictures?q=harbour+wall", Some("/newsroom/pictures?q=harbour+wall")),
-            ("/newsroom/fronts/3?q=caf%C3%A9", Some("/newsroom/fronts/3?q=caf%C3%A9")),
+            (
+                "/newsroom/pictures?q=harbour+wall",
+                Some("/newsroom/pictures?q=harbour+wall"),
+            ),
+            (
+                "/newsroom/fronts/3?q=caf%C3%A9",
+                Some("/newsroom/fronts/3?q=caf%C3%A9"),
+            ),
             ("", None),
             ("//evil.example", None),
             ("//evil.example/newsroom", None),

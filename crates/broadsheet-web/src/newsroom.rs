@@ -736,7 +736,7 @@ pub async fn create_story(
     let done = match f.raw("do") {
         "submit" => newsroom::create_and_move(&web.app, &actor, &edit, newsroom::FirstMove::Submit)
             .await
-            .map(|id| (id, "submitted")),
+            .map(|(id, _)| (id, "submitted")),
         "publish" => {
             let at = match parse_local(&web, f.raw("publish_at")) {
                 Ok(at) => at,

@@ -45,6 +45,9 @@ pub struct PaperConfig {
     pub payments: crate::payments::PaymentsConfig,
     /// Links the paper sets for the reader pages' footer (`footer.rs`).
     pub footer_links: Vec<crate::footer::FooterLink>,
+    /// Top slots editors arrange under the lead on the home page and each
+    /// section front (`curation.rs`; default 6).
+    pub front_top_slots: usize,
 }
 
 impl PaperConfig {
@@ -69,6 +72,7 @@ impl PaperConfig {
             social: Default::default(),
             payments: crate::payments::PaymentsConfig::default(),
             footer_links: Vec::new(),
+            front_top_slots: 6,
         })
     }
 }
@@ -95,6 +99,7 @@ impl Default for PaperConfig {
             social: Default::default(),
             payments: crate::payments::PaymentsConfig::default(),
             footer_links: Vec::new(),
+            front_top_slots: 6,
         }
     }
 }

@@ -7,6 +7,7 @@
 pub mod accounts;
 mod changes;
 pub mod config;
+pub mod curation;
 pub mod demo;
 pub mod desk;
 pub mod egress;
@@ -250,7 +251,8 @@ impl App {
             tokio::spawn(rankings::refresh_loop(self.clone(), shutdown.clone())),
             tokio::spawn(meter::prune_loop(self.clone(), shutdown.clone())),
             tokio::spawn(scheduler_loop(self.clone(), shutdown.clone())),
-            tokio::spawn(media::backfill_job(self.clone(), shutdown)),
+            tokio::spawn(media::backfill_job(self.clone(), shutdown.clone())),
+            tokio::spawn(curation::expiry_loop(self.clone(), shutdown)),
         ]
     }
 

@@ -11,6 +11,7 @@
 //! (`Store::begin`), where the audit row and change event are written once.
 
 mod corrections;
+mod curation;
 mod error;
 mod live;
 mod newsroom;
@@ -25,6 +26,7 @@ mod traffic;
 mod tx;
 
 pub use corrections::*;
+pub use curation::FrontSlot;
 pub use error::StoreError;
 pub use live::READERS_KEY;
 pub use newsroom::*;

@@ -11,13 +11,13 @@ use crate::{Store, StoreError, with_pool};
 
 type Result<T> = std::result::Result<T, StoreError>;
 
-const CARD_COLUMNS: &str = "s.id, s.slug, s.headline, s.standfirst, s.section_id, \
+pub(crate) const CARD_COLUMNS: &str = "s.id, s.slug, s.headline, s.standfirst, s.section_id, \
     s.published_at, s.updated_at, s.breaking, s.access, s.modified_at, \
     p.id AS pic_id, p.token AS pic_token, p.alt AS pic_alt, p.caption AS pic_caption, p.credit AS pic_credit, \
     p.width AS pic_width, p.height AS pic_height";
 
 #[derive(FromRow)]
-struct CardRow {
+pub(crate) struct CardRow {
     id: i64,
     slug: String,
     headline: String,
@@ -50,7 +50,7 @@ impl CardRow {
         })
     }
 
-    fn into_card(self) -> StoryCard {
+    pub(crate) fn into_card(self) -> StoryCard {
         StoryCard {
             picture: self.picture(),
             id: self.id,
@@ -729,7 +729,7 @@ impl Store {
 }
 
 /// The join and filter for a listing; the filter's value is bound as `$1`.
-fn listing_sql(listing: Listing<'_>) -> (&'static str, &'static str) {
+pub(crate) fn listing_sql(listing: Listing<'_>) -> (&'static str, &'static str) {
     match listing {
         Listing::All => ("", "AND $1 = $1"),
         Listing::SectionTree(_) => (

@@ -19,6 +19,8 @@ mod gifts;
 mod layers;
 mod newsroom;
 mod newsroom_readers;
+mod nr_fronts;
+mod nr_next;
 mod pages;
 mod paywall;
 mod readers;
@@ -295,6 +297,7 @@ impl Web {
             .merge(subscribe::routes())
             .merge(webhooks::routes())
             .merge(newsroom_readers::routes())
+            .merge(nr_fronts::routes())
             .fallback(fallback)
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
@@ -401,6 +404,8 @@ pub const ROUTES: &[(&str, StoryText)] = &[
     ("/newsroom/readers/{id}", StoryText::None),
     ("/newsroom/plans", StoryText::None),
     ("/newsroom/organisations", StoryText::None),
+    ("/newsroom/fronts", StoryText::StaffOnly),
+    ("/newsroom/fronts/{front}", StoryText::StaffOnly),
     // Section fronts (cards) and story pages (through the gate).
     ("*", StoryText::ThroughGate),
 ];

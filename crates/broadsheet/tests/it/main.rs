@@ -5,6 +5,7 @@
 //! gives each test its own PostgreSQL database on that server.
 
 mod cli;
+mod curation;
 mod design;
 mod gate_hot_path;
 mod newsroom;

@@ -270,6 +270,19 @@ async fn probe(
             let id = setup.story("Walk: history", Some(me), "published").await?;
             d.get(&format!("/newsroom/stories/{id}/history")).await?
         }
+        Action::ArrangeFronts => {
+            let id = setup.story("Walk: to the lead", other, "published").await?;
+            d.post(
+                "/newsroom/fronts/0",
+                &[
+                    ("csrf", csrf),
+                    ("do", "place"),
+                    ("story", &id.to_string()),
+                    ("position", "0"),
+                ],
+            )
+            .await?
+        }
         Action::ModerateComments | Action::ManageSettings => {
             return Err(format!("{action:?} has no door to probe").into());
         }

@@ -43,6 +43,9 @@ pub struct PaperConfig {
     pub social: crate::social::SocialConfig,
     /// Subscriptions: the payment provider and the paper's billing rules.
     pub payments: crate::payments::PaymentsConfig,
+    /// This is the generated demo paper: reader pages say every story is
+    /// fictional. Set by `serve` from the store's mark (`is_demo_paper`).
+    pub demo_paper: bool,
 }
 
 impl PaperConfig {
@@ -66,6 +69,7 @@ impl PaperConfig {
             paywall: crate::meter::PaywallConfig::default(),
             social: Default::default(),
             payments: crate::payments::PaymentsConfig::default(),
+            demo_paper: false,
         })
     }
 }
@@ -91,6 +95,7 @@ impl Default for PaperConfig {
             paywall: crate::meter::PaywallConfig::default(),
             social: Default::default(),
             payments: crate::payments::PaymentsConfig::default(),
+            demo_paper: false,
         }
     }
 }

@@ -22,6 +22,7 @@ mod subscriptions;
 mod taxonomy;
 mod traffic;
 mod tx;
+mod demo_mark;
 
 pub use corrections::*;
 pub use error::StoreError;

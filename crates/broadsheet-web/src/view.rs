@@ -24,6 +24,8 @@ pub struct Chrome {
     pub og_image: Option<String>,
     pub noindex: bool,
     pub year: String,
+    /// The footer says every story is generated and fictional (a demo paper only).
+    pub demo_notice: bool,
 }
 
 pub struct NavItem {
@@ -191,6 +193,7 @@ pub fn chrome(
             .next()
             .unwrap_or("")
             .to_string(),
+        demo_notice: cfg.demo_paper,
     }
 }
 

@@ -22,3 +22,4 @@ mod support;
 mod tidy;
 mod traffic;
 mod workflow;
+mod defaults;

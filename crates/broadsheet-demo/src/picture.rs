@@ -22,7 +22,6 @@ const H: usize = HEIGHT as usize / SCALE;
 
 type Rgb = [u8; 3];
 
-
 /// What a picture shows. Each story topic has its scene (see
 /// [`scene_for_topic`]); the alt text and caption say what is drawn.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -705,7 +704,13 @@ fn draw(r: &mut Rng, s: &Scene) -> Canvas {
             cv.rect(bx0 - 6, top, bx1 + 6, top + 8, shade(stone, 0.9));
             cv.roof(bx0 - 8, bx1 + 8, top, cx, top - 24, shade(stone, 0.95));
             for k in 0..3 {
-                cv.rect(bx0 - 6 - k * 5, base - 6 + k * 2, bx1 + 6 + k * 5, base - 4 + k * 2, shade(stone, 0.8 + 0.05 * k as f32));
+                cv.rect(
+                    bx0 - 6 - k * 5,
+                    base - 6 + k * 2,
+                    bx1 + 6 + k * 5,
+                    base - 4 + k * 2,
+                    shade(stone, 0.8 + 0.05 * k as f32),
+                );
             }
             cv.rect(cx - 1, top - 58, cx + 1, top - 24, shade([70, 70, 70], lt));
             let flag = *r.pick(&[[30, 60, 150], [180, 30, 40], [30, 120, 70]]);
@@ -714,7 +719,13 @@ fn draw(r: &mut Rng, s: &Scene) -> Canvas {
                 for i in 0..26 {
                     let x = 6 + i * 12 + r.range(-3, 3) as i32;
                     let y = H as i32 - 6 - r.range(0, 10) as i32;
-                    let coat = *r.pick(&[[200, 60, 50], [40, 80, 160], [60, 60, 60], [220, 180, 40], [60, 130, 70]]);
+                    let coat = *r.pick(&[
+                        [200, 60, 50],
+                        [40, 80, 160],
+                        [60, 60, 60],
+                        [220, 180, 40],
+                        [60, 130, 70],
+                    ]);
                     figure(&mut cv, x, y, shade(coat, lt));
                     if i % 3 == 0 {
                         cv.rect(x, y - 30, x + 1, y - 14, shade([120, 90, 60], lt));
@@ -741,12 +752,23 @@ fn draw(r: &mut Rng, s: &Scene) -> Canvas {
             // A cairn on the skyline.
             let kx = r.range(40, 120) as i32;
             for (k, w) in [(0, 10), (1, 8), (2, 5), (3, 3)] {
-                cv.rect(kx - w, horizon - 16 - k * 3, kx + w, horizon - 13 - k * 3, shade([130, 130, 125], lt));
+                cv.rect(
+                    kx - w,
+                    horizon - 16 - k * 3,
+                    kx + w,
+                    horizon - 13 - k * 3,
+                    shade([130, 130, 125], lt),
+                );
             }
             // The rescue team in red jackets, and their vehicle.
             let tx = r.range(180, 250) as i32;
             for i in 0..4 {
-                figure(&mut cv, tx + i * 9, H as i32 - 30 + (i % 2) * 3, shade([210, 40, 30], lt));
+                figure(
+                    &mut cv,
+                    tx + i * 9,
+                    H as i32 - 30 + (i % 2) * 3,
+                    shade([210, 40, 30], lt),
+                );
             }
             let vx = tx - 70;
             let vy = H as i32 - 40;
@@ -768,7 +790,17 @@ fn draw(r: &mut Rng, s: &Scene) -> Canvas {
             cv.rect(tx, base - 2, tx + 240, base + 2, shade([250, 200, 40], lt));
             let mut wx = tx + 10;
             while wx < tx + 230 {
-                cv.rect(wx, base - 26, wx + 14, base - 14, if lit { window_lit } else { shade([170, 200, 220], lt) });
+                cv.rect(
+                    wx,
+                    base - 26,
+                    wx + 14,
+                    base - 14,
+                    if lit {
+                        window_lit
+                    } else {
+                        shade([170, 200, 220], lt)
+                    },
+                );
                 wx += 20;
             }
             cv.roof(tx + 240, tx + 240, base + 10, tx + 240, base - 34, body);
@@ -793,7 +825,17 @@ fn draw(r: &mut Rng, s: &Scene) -> Canvas {
                     for row in [base - 40, base - 20] {
                         let mut wx = bx + 4;
                         while wx < bx + 76 {
-                            cv.rect(wx, row, wx + 12, row + 10, if lit { window_lit } else { shade([150, 180, 200], lt) });
+                            cv.rect(
+                                wx,
+                                row,
+                                wx + 12,
+                                row + 10,
+                                if lit {
+                                    window_lit
+                                } else {
+                                    shade([150, 180, 200], lt)
+                                },
+                            );
                             wx += 15;
                         }
                     }
@@ -810,8 +852,20 @@ fn draw(r: &mut Rng, s: &Scene) -> Canvas {
                     let ex = fx + 60;
                     let red = shade([210, 25, 25], lt.max(0.7));
                     cv.rect(ex, base - 20, ex + 70, base + 6, red);
-                    cv.rect(ex + 4, base - 26, ex + 60, base - 22, shade([200, 200, 200], lt));
-                    cv.rect(ex + 56, base - 16, ex + 68, base - 6, shade([170, 200, 220], lt));
+                    cv.rect(
+                        ex + 4,
+                        base - 26,
+                        ex + 60,
+                        base - 22,
+                        shade([200, 200, 200], lt),
+                    );
+                    cv.rect(
+                        ex + 56,
+                        base - 16,
+                        ex + 68,
+                        base - 6,
+                        shade([170, 200, 220], lt),
+                    );
                     cv.rect(ex + 20, base - 22, ex + 26, base - 20, [60, 110, 255]);
                     cv.disc(ex + 14, base + 7, 6, [25, 25, 25]);
                     cv.disc(ex + 56, base + 7, 6, [25, 25, 25]);
@@ -833,7 +887,13 @@ fn draw(r: &mut Rng, s: &Scene) -> Canvas {
                     // A car stranded to its windows.
                     let cx = r.range(40, 240) as i32;
                     cv.rect(cx, base - 22, cx + 40, base - 10, shade([40, 90, 160], lt));
-                    cv.rect(cx + 8, base - 30, cx + 32, base - 22, shade([170, 200, 220], lt));
+                    cv.rect(
+                        cx + 8,
+                        base - 30,
+                        cx + 32,
+                        base - 22,
+                        shade([170, 200, 220], lt),
+                    );
                 }
                 _ => {}
             }
@@ -846,7 +906,17 @@ fn draw(r: &mut Rng, s: &Scene) -> Canvas {
             while wy < base - 20 {
                 let mut wx = 48;
                 while wx < 272 {
-                    cv.rect(wx, wy, wx + 10, wy + 7, if lit && r.chance(0.6) { window_lit } else { shade([120, 160, 190], lt) });
+                    cv.rect(
+                        wx,
+                        wy,
+                        wx + 10,
+                        wy + 7,
+                        if lit && r.chance(0.6) {
+                            window_lit
+                        } else {
+                            shade([120, 160, 190], lt)
+                        },
+                    );
                     wx += 16;
                 }
                 wy += 14;
@@ -861,9 +931,21 @@ fn draw(r: &mut Rng, s: &Scene) -> Canvas {
             cv.rect(0, base, W as i32, H as i32, shade([90, 90, 95], lt));
             // An ambulance: yellow and green checks.
             let ax = 200;
-            cv.rect(ax, base - 24, ax + 60, base + 4, shade([245, 220, 40], lt.max(0.6)));
+            cv.rect(
+                ax,
+                base - 24,
+                ax + 60,
+                base + 4,
+                shade([245, 220, 40], lt.max(0.6)),
+            );
             for k in 0..6 {
-                cv.rect(ax + k * 10, base - 6, ax + k * 10 + 5, base - 1, shade([30, 140, 60], lt));
+                cv.rect(
+                    ax + k * 10,
+                    base - 6,
+                    ax + k * 10 + 5,
+                    base - 1,
+                    shade([30, 140, 60], lt),
+                );
             }
             cv.rect(ax + 24, base - 28, ax + 34, base - 24, [60, 110, 255]);
             cv.disc(ax + 12, base + 5, 5, [25, 25, 25]);
@@ -876,7 +958,17 @@ fn draw(r: &mut Rng, s: &Scene) -> Canvas {
             cv.rect(26, horizon - 32, 294, horizon - 26, shade([70, 70, 75], lt));
             let mut wx = 40;
             while wx < 280 {
-                cv.rect(wx, horizon - 18, wx + 22, horizon - 2, if lit { window_lit } else { shade([150, 190, 220], lt) });
+                cv.rect(
+                    wx,
+                    horizon - 18,
+                    wx + 22,
+                    horizon - 2,
+                    if lit {
+                        window_lit
+                    } else {
+                        shade([150, 190, 220], lt)
+                    },
+                );
                 wx += 30;
             }
             cv.rect(150, base - 22, 170, base, shade([40, 70, 140], lt));
@@ -934,7 +1026,14 @@ fn draw(r: &mut Rng, s: &Scene) -> Canvas {
                     for &x in &xs {
                         let top = horizon - 60;
                         cv.roof(x - 14, x + 14, horizon + 10, x, top, steel);
-                        cv.roof(x - 10, x + 10, horizon + 8, x, top + 8, shade([150, 170, 150], lt));
+                        cv.roof(
+                            x - 10,
+                            x + 10,
+                            horizon + 8,
+                            x,
+                            top + 8,
+                            shade([150, 170, 150], lt),
+                        );
                         cv.rect(x - 20, top + 10, x + 21, top + 12, steel);
                         cv.rect(x - 16, top + 22, x + 17, top + 24, steel);
                     }
@@ -948,18 +1047,44 @@ fn draw(r: &mut Rng, s: &Scene) -> Canvas {
                 _ => {
                     let white = shade([238, 236, 228], lt);
                     cv.rect(60, horizon - 24, 250, horizon + 20, white);
-                    cv.roof(56, 254, horizon - 24, 155, horizon - 40, shade([70, 70, 75], lt));
+                    cv.roof(
+                        56,
+                        254,
+                        horizon - 24,
+                        155,
+                        horizon - 40,
+                        shade([70, 70, 75], lt),
+                    );
                     // The pagoda roof of the old kiln.
                     cv.rect(200, horizon - 60, 230, horizon - 24, white);
-                    cv.roof(194, 236, horizon - 60, 215, horizon - 80, shade([60, 60, 65], lt));
+                    cv.roof(
+                        194,
+                        236,
+                        horizon - 60,
+                        215,
+                        horizon - 80,
+                        shade([60, 60, 65], lt),
+                    );
                     let mut wx = 70;
                     while wx < 190 {
-                        cv.rect(wx, horizon - 10, wx + 8, horizon, if lit { window_lit } else { window_dark });
+                        cv.rect(
+                            wx,
+                            horizon - 10,
+                            wx + 8,
+                            horizon,
+                            if lit { window_lit } else { window_dark },
+                        );
                         wx += 20;
                     }
                     for i in 0..6 {
                         let x = 30 + i * 16;
-                        cv.rect(x, H as i32 - 24, x + 12, H as i32 - 12, shade([130, 90, 50], lt));
+                        cv.rect(
+                            x,
+                            H as i32 - 24,
+                            x + 12,
+                            H as i32 - 12,
+                            shade([130, 90, 50], lt),
+                        );
                     }
                 }
             }
@@ -967,7 +1092,13 @@ fn draw(r: &mut Rng, s: &Scene) -> Canvas {
         Kind::Roadworks => {
             let road = shade([70, 70, 75], lt);
             cv.roof(0, W as i32, H as i32, W as i32 / 2, horizon, road);
-            cv.rect(W as i32 / 2 - 1, horizon + 20, W as i32 / 2 + 1, H as i32, [240, 240, 240]);
+            cv.rect(
+                W as i32 / 2 - 1,
+                horizon + 20,
+                W as i32 / 2 + 1,
+                H as i32,
+                [240, 240, 240],
+            );
             // Cones and a red and white barrier across the road.
             for i in 0..7 {
                 let x = 90 + i * 22;
@@ -978,7 +1109,17 @@ fn draw(r: &mut Rng, s: &Scene) -> Canvas {
             let by = H as i32 - 58;
             for k in 0..12 {
                 let x = 90 + k * 12;
-                cv.rect(x, by, x + 12, by + 6, if k % 2 == 0 { [220, 30, 30] } else { [245, 245, 245] });
+                cv.rect(
+                    x,
+                    by,
+                    x + 12,
+                    by + 6,
+                    if k % 2 == 0 {
+                        [220, 30, 30]
+                    } else {
+                        [245, 245, 245]
+                    },
+                );
             }
             cv.rect(92, by + 6, 95, by + 24, shade([60, 60, 60], lt));
             cv.rect(224, by + 6, 227, by + 24, shade([60, 60, 60], lt));
@@ -1000,11 +1141,29 @@ fn draw(r: &mut Rng, s: &Scene) -> Canvas {
                     }
                     // The pavilion with its white balcony.
                     cv.rect(230, horizon - 30, 310, py, shade([240, 235, 220], lt));
-                    cv.roof(226, 314, horizon - 30, 270, horizon - 46, shade([40, 90, 60], lt));
-                    cv.rect(230, horizon - 14, 310, horizon - 11, shade([200, 200, 200], lt));
+                    cv.roof(
+                        226,
+                        314,
+                        horizon - 30,
+                        270,
+                        horizon - 46,
+                        shade([40, 90, 60], lt),
+                    );
+                    cv.rect(
+                        230,
+                        horizon - 14,
+                        310,
+                        horizon - 11,
+                        shade([200, 200, 200], lt),
+                    );
                     cv.rect(20, py - 24, 60, py, shade([250, 250, 250], lt));
                     for i in 0..4 {
-                        figure(&mut cv, 90 + i * 40, H as i32 - 20 - (i % 2) * 20, shade([245, 245, 240], lt));
+                        figure(
+                            &mut cv,
+                            90 + i * 40,
+                            H as i32 - 20 - (i % 2) * 20,
+                            shade([245, 245, 240], lt),
+                        );
                     }
                 }
                 Kind::Rugby => {
@@ -1027,7 +1186,8 @@ fn draw(r: &mut Rng, s: &Scene) -> Canvas {
                     }
                     for i in 0..5 {
                         let x = 60 + i * 40 + r.range(-6, 6) as i32;
-                        let coat = *r.pick(&[[30, 60, 160], [230, 200, 30], [200, 40, 40], [30, 140, 70]]);
+                        let coat =
+                            *r.pick(&[[30, 60, 160], [230, 200, 30], [200, 40, 40], [30, 140, 70]]);
                         figure(&mut cv, x, py + 26 + i * 8, shade(coat, lt));
                     }
                 }
@@ -1066,19 +1226,52 @@ fn draw(r: &mut Rng, s: &Scene) -> Canvas {
             let wall = shade(jitter(r, [200, 160, 120], 15), lt);
             let hx = if s.kind == Kind::House { 100 } else { 220 };
             cv.rect(hx, base - 60, hx + 120, base, wall);
-            cv.roof(hx - 8, hx + 128, base - 60, hx + 60, base - 92, shade([90, 60, 50], lt));
+            cv.roof(
+                hx - 8,
+                hx + 128,
+                base - 60,
+                hx + 60,
+                base - 92,
+                shade([90, 60, 50], lt),
+            );
             cv.rect(hx + 52, base - 28, hx + 68, base, shade([40, 80, 60], lt));
-            for (wx, wy) in [(hx + 14, base - 50), (hx + 86, base - 50), (hx + 14, base - 24), (hx + 86, base - 24)] {
-                cv.rect(wx, wy, wx + 20, wy + 14, if lit { window_lit } else { shade([150, 190, 215], lt) });
+            for (wx, wy) in [
+                (hx + 14, base - 50),
+                (hx + 86, base - 50),
+                (hx + 14, base - 24),
+                (hx + 86, base - 24),
+            ] {
+                cv.rect(
+                    wx,
+                    wy,
+                    wx + 20,
+                    wy + 14,
+                    if lit {
+                        window_lit
+                    } else {
+                        shade([150, 190, 215], lt)
+                    },
+                );
             }
-            cv.rect(hx + 90, base - 100, hx + 100, base - 80, shade([150, 80, 60], lt));
+            cv.rect(
+                hx + 90,
+                base - 100,
+                hx + 100,
+                base - 80,
+                shade([150, 80, 60], lt),
+            );
             let lawn = shade([90, 160, 70], lt);
             cv.rect(0, base, W as i32, H as i32, lawn);
             if s.kind == Kind::Garden {
                 for row in 0..3 {
                     let y = base + 8 + row * 12;
                     for x in (10..200).step_by(8) {
-                        let c = *r.pick(&[[220, 60, 90], [250, 200, 40], [150, 90, 200], [250, 250, 250]]);
+                        let c = *r.pick(&[
+                            [220, 60, 90],
+                            [250, 200, 40],
+                            [150, 90, 200],
+                            [250, 250, 250],
+                        ]);
                         cv.disc(x + r.range(-2, 2) as i32, y, 3, shade(c, lt));
                     }
                 }
@@ -1102,15 +1295,35 @@ fn draw(r: &mut Rng, s: &Scene) -> Canvas {
             cv.rect(rx - 8, horizon - 90, rx + 8, horizon + 10, white);
             cv.roof(rx - 8, rx + 8, horizon - 90, rx, horizon - 110, white);
             cv.rect(rx - 8, horizon - 60, rx + 8, horizon - 56, [30, 60, 160]);
-            cv.roof(rx - 16, rx - 8, horizon + 10, rx - 8, horizon - 10, shade([200, 40, 40], lt));
-            cv.roof(rx + 8, rx + 16, horizon + 10, rx + 8, horizon - 10, shade([200, 40, 40], lt));
+            cv.roof(
+                rx - 16,
+                rx - 8,
+                horizon + 10,
+                rx - 8,
+                horizon - 10,
+                shade([200, 40, 40], lt),
+            );
+            cv.roof(
+                rx + 8,
+                rx + 16,
+                horizon + 10,
+                rx + 8,
+                horizon - 10,
+                shade([200, 40, 40], lt),
+            );
             // The tower beside it.
             let steel = shade([170, 80, 40], lt);
             cv.rect(rx + 26, horizon - 100, rx + 34, horizon + 14, steel);
             for y in (horizon - 96..horizon + 10).step_by(10) {
                 cv.rect(rx + 16, y, rx + 34, y + 2, steel);
             }
-            cv.rect(0, horizon + 14, W as i32, H as i32, shade([170, 160, 140], lt));
+            cv.rect(
+                0,
+                horizon + 14,
+                W as i32,
+                H as i32,
+                shade([170, 160, 140], lt),
+            );
             smoke(&mut cv, r, rx, horizon + 16, horizon);
         }
         Kind::Park => {
@@ -1125,11 +1338,28 @@ fn draw(r: &mut Rng, s: &Scene) -> Canvas {
                 let tx = r.range(0, W as i64) as i32;
                 let ty = r.range(horizon as i64 + 4, horizon as i64 + 30) as i32;
                 cv.rect(tx - 2, ty - 4, tx + 2, ty + 14, shade([90, 60, 30], lt));
-                cv.disc(tx, ty - 10, r.range(9, 14) as i32, shade(jitter(r, [40, 110, 40], 15), lt));
+                cv.disc(
+                    tx,
+                    ty - 10,
+                    r.range(9, 14) as i32,
+                    shade(jitter(r, [40, 110, 40], 15), lt),
+                );
             }
             // A bench and a cyclist on the path.
-            cv.rect(30, H as i32 - 30, 66, H as i32 - 27, shade([120, 80, 40], lt));
-            cv.rect(30, H as i32 - 38, 66, H as i32 - 35, shade([120, 80, 40], lt));
+            cv.rect(
+                30,
+                H as i32 - 30,
+                66,
+                H as i32 - 27,
+                shade([120, 80, 40], lt),
+            );
+            cv.rect(
+                30,
+                H as i32 - 38,
+                66,
+                H as i32 - 35,
+                shade([120, 80, 40], lt),
+            );
             cv.rect(32, H as i32 - 27, 34, H as i32 - 20, [40, 40, 40]);
             cv.rect(62, H as i32 - 27, 64, H as i32 - 20, [40, 40, 40]);
             let cx = 150;
@@ -1163,7 +1393,13 @@ fn flames(cv: &mut Canvas, r: &mut Rng, x: i32, y: i32, size: i32) {
         } else {
             [220, 60, 20]
         };
-        cv.rect(x - w + r.range(-2, 2) as i32, y - k * 2, x + w, y - k * 2 + 2, c);
+        cv.rect(
+            x - w + r.range(-2, 2) as i32,
+            y - k * 2,
+            x + w,
+            y - k * 2 + 2,
+            c,
+        );
     }
 }
 
@@ -1188,22 +1424,75 @@ fn terrace(cv: &mut Canvas, r: &mut Rng, lt: f32, lit: bool, base: i32, shops: b
     while x < W as i32 {
         let w = r.range(36, 52) as i32;
         let h = r.range(60, 80) as i32;
-        cv.rect(x, base - h, x + w - 1, base, shade(jitter(r, brick, 10), lt));
-        cv.roof(x - 1, x + w, base - h, x + w / 2, base - h - 12, shade([70, 60, 60], lt));
+        cv.rect(
+            x,
+            base - h,
+            x + w - 1,
+            base,
+            shade(jitter(r, brick, 10), lt),
+        );
+        cv.roof(
+            x - 1,
+            x + w,
+            base - h,
+            x + w / 2,
+            base - h - 12,
+            shade([70, 60, 60], lt),
+        );
         for wx in [x + 6, x + w - 16] {
-            cv.rect(wx, base - h + 10, wx + 9, base - h + 22, if lit && r.chance(0.6) { [255, 214, 110] } else { shade([120, 150, 180], lt) });
+            cv.rect(
+                wx,
+                base - h + 10,
+                wx + 9,
+                base - h + 22,
+                if lit && r.chance(0.6) {
+                    [255, 214, 110]
+                } else {
+                    shade([120, 150, 180], lt)
+                },
+            );
         }
         if shops {
             let awning = *r.pick(&[[200, 40, 40], [40, 110, 60], [30, 70, 150], [230, 170, 30]]);
-            cv.rect(x + 2, base - 26, x + w - 3, base, shade([170, 200, 215], lt));
+            cv.rect(
+                x + 2,
+                base - 26,
+                x + w - 3,
+                base,
+                shade([170, 200, 215], lt),
+            );
             cv.rect(x, base - 34, x + w - 1, base - 26, shade(awning, lt));
             for k in (0..w).step_by(8) {
-                cv.rect(x + k, base - 34, x + k + 4, base - 26, shade([245, 245, 240], lt));
+                cv.rect(
+                    x + k,
+                    base - 34,
+                    x + k + 4,
+                    base - 26,
+                    shade([245, 245, 240], lt),
+                );
             }
-            cv.rect(x + w / 2 - 4, base - 22, x + w / 2 + 4, base, shade([60, 50, 40], lt));
+            cv.rect(
+                x + w / 2 - 4,
+                base - 22,
+                x + w / 2 + 4,
+                base,
+                shade([60, 50, 40], lt),
+            );
         } else {
-            cv.rect(x + w / 2 - 4, base - 20, x + w / 2 + 4, base, shade([40, 50, 80], lt));
-            cv.rect(x + 6, base - 30, x + 15, base - 18, shade([120, 150, 180], lt));
+            cv.rect(
+                x + w / 2 - 4,
+                base - 20,
+                x + w / 2 + 4,
+                base,
+                shade([40, 50, 80], lt),
+            );
+            cv.rect(
+                x + 6,
+                base - 30,
+                x + 15,
+                base - 18,
+                shade([120, 150, 180], lt),
+            );
         }
         x += w;
     }
@@ -1252,7 +1541,11 @@ fn sky_phrase(s: &Scene) -> &'static str {
 
 /// What is drawn, for the alt text: (subject, short name for the caption).
 pub(crate) fn subject(kind: Kind, lit: bool) -> (String, &'static str) {
-    let lights = if lit { ", lights glowing in the windows" } else { "" };
+    let lights = if lit {
+        ", lights glowing in the windows"
+    } else {
+        ""
+    };
     let (a, b): (String, &str) = match kind {
         Kind::Town => (format!("Rows of tall terraced houses with pointed roofs and chimneys{lights}"), "Rooftops"),
         Kind::Coast => ("A red and white lighthouse on a grassy clifftop above the sea, with a small sailing boat offshore".into(), "The lighthouse and coastline"),

@@ -53,10 +53,7 @@ impl Plan {
             let h = story::head(seed, timeline, breaking_key, key);
             topic.push((h.section, h.topic_ix));
             let hashes: Vec<u64> = h.standfirsts.iter().map(|s| hash(s)).collect();
-            let pick = hashes
-                .iter()
-                .position(|x| !seen.contains(x))
-                .unwrap_or(0);
+            let pick = hashes.iter().position(|x| !seen.contains(x)).unwrap_or(0);
             if let Some(x) = hashes.get(pick) {
                 seen.insert(*x);
             }

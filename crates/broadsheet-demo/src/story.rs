@@ -7,8 +7,8 @@ use crate::names::{
 };
 use crate::rng::{Rng, stream};
 use crate::text::{self, Ctx};
-use crate::typography;
 use crate::topics::{self, Topic};
+use crate::typography;
 use crate::{BylineSeed, Demo, StorySeed};
 
 /// Sections that carry stories, with their relative weights.

@@ -550,15 +550,26 @@ fn every_picture_shows_its_story_topic() {
                 );
                 assert_eq!(topic_of(owner.story), mine);
             }
-            for p in s.body.split("\n\n").filter_map(|b| b.strip_prefix("[picture:")) {
+            for p in s
+                .body
+                .split("\n\n")
+                .filter_map(|b| b.strip_prefix("[picture:"))
+            {
                 let p: usize = p.trim_end_matches(']').parse().expect("picture key");
                 let owner = d.plan.owner(p).expect("owned");
-                assert!(owner.inline && owner.story == s.key, "story {} inline {p}", s.key);
+                assert!(
+                    owner.inline && owner.story == s.key,
+                    "story {} inline {p}",
+                    s.key
+                );
             }
         }
     }
     // The cases the issue named, and a scene for every topic.
-    assert_eq!(picture::scene_for_topic("central-bank"), picture::Kind::Civic);
+    assert_eq!(
+        picture::scene_for_topic("central-bank"),
+        picture::Kind::Civic
+    );
     assert_eq!(picture::scene_for_topic("rescue"), picture::Kind::Moor);
     for slug in topics::STORY_SECTIONS {
         for t in topics::for_section(slug) {
@@ -580,7 +591,11 @@ fn captions_describe_the_picture_and_the_story_place() {
         let pic = d.picture(p);
         let h = story::head(4, &d.timeline, d.breaking_key, s.key);
         let kind = picture::scene_for_topic(h.topic.id);
-        let kind = if h.topic.id == "protest" { picture::Kind::Crowd } else { kind };
+        let kind = if h.topic.id == "protest" {
+            picture::Kind::Crowd
+        } else {
+            kind
+        };
         let (subject, short) = picture::subject(kind, false);
         let (subject_lit, _) = picture::subject(kind, true);
         let first_words: String = subject.split(',').next().unwrap_or("").to_string();
@@ -592,16 +607,26 @@ fn captions_describe_the_picture_and_the_story_place() {
             h.topic.id,
             pic.alt
         );
-        assert!(pic.caption.starts_with(&typography::smarten(short)), "{}", pic.caption);
+        assert!(
+            pic.caption.starts_with(&typography::smarten(short)),
+            "{}",
+            pic.caption
+        );
         // A place in the caption is one the story names.
-        if let Some(rest) = pic.caption.strip_prefix(&format!("{} in ", typography::smarten(short))) {
+        if let Some(rest) = pic
+            .caption
+            .strip_prefix(&format!("{} in ", typography::smarten(short)))
+        {
             let text = format!("{} {} {}", s.headline, s.standfirst, s.body);
             assert!(
-                ["ground", "hospital", "school", "venue", "capital", "country", "island", "stown", "town", "fcity", "district"]
-                    .iter()
-                    .filter_map(|v| h.c.get(v))
-                    .chain(std::iter::once(names::CITY))
-                    .any(|place| rest.starts_with(place) && text.contains(place)),
+                [
+                    "ground", "hospital", "school", "venue", "capital", "country", "island",
+                    "stown", "town", "fcity", "district"
+                ]
+                .iter()
+                .filter_map(|v| h.c.get(v))
+                .chain(std::iter::once(names::CITY))
+                .any(|place| rest.starts_with(place) && text.contains(place)),
                 "caption place not in the story: {} / {text}",
                 pic.caption
             );
@@ -664,7 +689,10 @@ fn generated_text_has_curly_quotes_and_proper_dashes() {
         let pic = d.picture(p);
         assert!(typography::is_smart(&pic.alt) && typography::is_smart(&pic.caption));
     }
-    let quoted = d.stories().filter(|s| s.body.contains('“') && s.body.contains('”')).count();
+    let quoted = d
+        .stories()
+        .filter(|s| s.body.contains('“') && s.body.contains('”'))
+        .count();
     assert!(quoted > 150, "only {quoted} stories quote anyone");
 }
 
@@ -699,16 +727,34 @@ fn recurring_people_are_the_same_in_every_story() {
                     key,
                 ),
                 "match-win" => {
-                    check(format!("manager {}", c.get("winner").unwrap_or("")), c.get("manager"), key);
-                    check(format!("manager {}", c.get("loser").unwrap_or("")), c.get("lmanager"), key);
+                    check(
+                        format!("manager {}", c.get("winner").unwrap_or("")),
+                        c.get("manager"),
+                        key,
+                    );
+                    check(
+                        format!("manager {}", c.get("loser").unwrap_or("")),
+                        c.get("lmanager"),
+                        key,
+                    );
                 }
                 "match-draw" => {
-                    check(format!("manager {}", c.get("home").unwrap_or("")), c.get("manager"), key);
-                    check(format!("manager {}", c.get("away").unwrap_or("")), c.get("amanager"), key);
+                    check(
+                        format!("manager {}", c.get("home").unwrap_or("")),
+                        c.get("manager"),
+                        key,
+                    );
+                    check(
+                        format!("manager {}", c.get("away").unwrap_or("")),
+                        c.get("amanager"),
+                        key,
+                    );
                 }
-                "preview" => {
-                    check(format!("manager {}", c.get("home").unwrap_or("")), c.get("manager"), key)
-                }
+                "preview" => check(
+                    format!("manager {}", c.get("home").unwrap_or("")),
+                    c.get("manager"),
+                    key,
+                ),
                 _ => {}
             }
         }

@@ -72,7 +72,10 @@ mod tests {
             smarten("> \"We were told 'wait',\" said Ms O'Hara (\"never\")."),
             "> “We were told ‘wait’,” said Ms O’Hara (“never”)."
         );
-        assert_eq!(smarten("the Wanderers' win, the 1990s"), "the Wanderers’ win, the 1990s");
+        assert_eq!(
+            smarten("the Wanderers' win, the 1990s"),
+            "the Wanderers’ win, the 1990s"
+        );
         assert_eq!(smarten("a well-known A-road"), "a well-known A-road");
         assert!(is_smart(&smarten("\"a\" - 'b' -- c")));
     }

@@ -11,6 +11,7 @@
 //! (`Store::begin`), where the audit row and change event are written once.
 
 mod corrections;
+mod demo_mark;
 mod error;
 mod newsroom;
 mod paywall;
@@ -22,7 +23,6 @@ mod subscriptions;
 mod taxonomy;
 mod traffic;
 mod tx;
-mod demo_mark;
 
 pub use corrections::*;
 pub use error::StoreError;

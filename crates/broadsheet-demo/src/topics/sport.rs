@@ -34,7 +34,14 @@ fn fixture(r: &mut Rng, c: &mut Ctx) -> (usize, usize) {
 /// A club's manager: the same person in every story that names the club's
 /// manager (see `Ctx::office`).
 fn manager(c: &mut Ctx, full: &'static str, short: &'static str, club: &str) {
-    c.office(full, short, "", "", &format!("manager of {club}"), Some(false));
+    c.office(
+        full,
+        short,
+        "",
+        "",
+        &format!("manager of {club}"),
+        Some(false),
+    );
 }
 
 fn player(r: &mut Rng, c: &mut Ctx, full: &'static str, short: &'static str) {

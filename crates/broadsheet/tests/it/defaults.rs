@@ -134,7 +134,11 @@ async fn base_url_follows_the_listen_address() -> TestResult {
         "{}",
         String::from_utf8_lossy(&made.stderr)
     );
-    let server = Server::start(&["--data-dir", d, "--database-url", &url], dir.path(), "warn")?;
+    let server = Server::start(
+        &["--data-dir", d, "--database-url", &url],
+        dir.path(),
+        "warn",
+    )?;
     let me = format!("http://{}", server.addr);
     let robots = get(&server.addr, "/robots.txt").ok_or("no robots.txt")?;
     assert!(robots.contains(&format!("{me}\n")), "{robots}");
@@ -220,7 +224,10 @@ async fn first_start_without_demo_names_the_admin_command_and_logs_plain_text() 
     );
     let err = server.stderr();
     assert!(err.contains("serving"), "no log lines at info: {err}");
-    assert!(!err.contains('\u{1b}'), "colour codes in a log file: {err:?}");
+    assert!(
+        !err.contains('\u{1b}'),
+        "colour codes in a log file: {err:?}"
+    );
     Ok(())
 }
 
@@ -244,7 +251,11 @@ async fn demo_paper_carries_the_notice() -> TestResult {
         "{}",
         String::from_utf8_lossy(&made.stderr)
     );
-    let server = Server::start(&["--data-dir", d, "--database-url", &url], dir.path(), "warn")?;
+    let server = Server::start(
+        &["--data-dir", d, "--database-url", &url],
+        dir.path(),
+        "warn",
+    )?;
     let home = get(&server.addr, "/").ok_or("no home page")?;
     assert!(home.contains(NOTICE), "{home}");
     Ok(())

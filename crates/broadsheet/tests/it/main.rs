@@ -5,6 +5,7 @@
 //! gives each test its own PostgreSQL database on that server.
 
 mod cli;
+mod defaults;
 mod newsroom;
 mod oidc;
 mod pages;
@@ -22,4 +23,3 @@ mod support;
 mod tidy;
 mod traffic;
 mod workflow;
-mod defaults;

@@ -998,7 +998,8 @@ fn draw(r: &mut Rng, s: &Scene) -> Canvas {
                     }
                     for _ in 0..5 {
                         let fx = r.range(10, W as i64 - 10) as i32;
-                        flames(&mut cv, r, fx, horizon + r.range(0, 30) as i32, 30);
+                        let fy = horizon + r.range(0, 30) as i32;
+                        flames(&mut cv, r, fx, fy, 30);
                     }
                     smoke(&mut cv, r, W as i32 / 2, horizon - 20, horizon);
                 }

@@ -81,6 +81,8 @@ fn win(r: &mut Rng, c: &mut Ctx) {
     player(r, c, "scorer", "scorer_last");
     player(r, c, "scorer2", "scorer2_last");
     player(r, c, "keeper", "keeper_last");
+    let winner = c.get("winner").unwrap_or("").to_string();
+    let loser = c.get("loser").unwrap_or("").to_string();
     manager(c, "manager", "manager_last", &winner);
     manager(c, "lmanager", "lmanager_last", &loser);
     let mins = minutes(r, (wg + lg) as usize);

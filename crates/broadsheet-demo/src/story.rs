@@ -392,6 +392,22 @@ pub(crate) fn head(
             standfirsts.push(s);
         }
     }
+    // Last resort, for columns whose every sentence is fixed: the same
+    // sentences with the date of the edition, which no other story of the
+    // topic shares on the same day.
+    let (_, month, day) = text::civil(published_at);
+    let dated = format!(
+        " ({} {day} {})",
+        text::WEEKDAYS[text::weekday(published_at)],
+        text::MONTHS[(month as usize + 11) % 12]
+    );
+    let plain = standfirsts.len();
+    for i in 0..plain {
+        let s = &standfirsts[i];
+        let (body, stop) = s.split_at(s.len() - 1);
+        let with_date = format!("{body}{dated}{stop}");
+        standfirsts.push(with_date);
+    }
     Head {
         r,
         section,

@@ -22,6 +22,7 @@ pub(crate) struct Ctx {
 }
 
 impl Ctx {
+    #[cfg(test)]
     pub(crate) fn new() -> Ctx {
         Ctx::default()
     }

@@ -48,6 +48,9 @@ pub struct PaperConfig {
     /// Top slots editors arrange under the lead on the home page and each
     /// section front (`curation.rs`; default 6).
     pub front_top_slots: usize,
+    /// This is the generated demo paper: reader pages say every story is
+    /// fictional. Set by `serve` from the store's mark (`is_demo_paper`).
+    pub demo_paper: bool,
 }
 
 impl PaperConfig {
@@ -73,6 +76,7 @@ impl PaperConfig {
             payments: crate::payments::PaymentsConfig::default(),
             footer_links: Vec::new(),
             front_top_slots: 6,
+            demo_paper: false,
         })
     }
 }
@@ -100,6 +104,7 @@ impl Default for PaperConfig {
             payments: crate::payments::PaymentsConfig::default(),
             footer_links: Vec::new(),
             front_top_slots: 6,
+            demo_paper: false,
         }
     }
 }

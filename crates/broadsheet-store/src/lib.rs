@@ -12,6 +12,7 @@
 
 mod corrections;
 mod curation;
+mod demo_mark;
 mod error;
 mod live;
 mod newsroom;

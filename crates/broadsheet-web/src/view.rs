@@ -24,6 +24,8 @@ pub struct Chrome {
     pub year: String,
     /// The footer links the paper configured (about, contact, terms, …).
     pub footer_links: Vec<NavItem>,
+    /// The footer says every story is generated and fictional (a demo paper only).
+    pub demo_notice: bool,
 }
 
 pub struct NavItem {
@@ -251,6 +253,7 @@ pub fn chrome(
                 current: false,
             })
             .collect(),
+        demo_notice: cfg.demo_paper,
     }
 }
 

@@ -160,7 +160,7 @@ impl Settings {
                 "base URL {b:?} must start with http:// or https://, such as https://news.example.com"
             ));
         }
-        paper.base_url = base;
+        paper.base_url = base.or_else(|| default_base_url(listen));
         let hours = c
             .most_read_window_hours
             .or(file.most_read_window_hours)
@@ -404,4 +404,16 @@ fn payments(
             .unwrap_or_default(),
         ..PaymentsConfig::default()
     })
+}
+
+/// The base URL when none is set: the listen address itself, when it is a
+/// loopback one (a paper tried out on this machine links to where it is).
+/// Any other address is reached by readers through a name or a proxy this
+/// process cannot know, so there is no default: `serve` refuses to start
+/// without `--base-url` there (see `serve::check_base_url`).
+pub fn default_base_url(listen: SocketAddr) -> Option<String> {
+    listen
+        .ip()
+        .is_loopback()
+        .then(|| format!("http://{listen}"))
 }

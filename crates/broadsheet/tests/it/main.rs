@@ -6,6 +6,7 @@
 
 mod cli;
 mod curation;
+mod defaults;
 mod design;
 mod gate_hot_path;
 mod newsroom;

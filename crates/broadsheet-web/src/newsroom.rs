@@ -631,9 +631,10 @@ async fn render_story(
     };
     let lead_id = e.lead_picture_id.map(|p| p.to_string()).unwrap_or_default();
     let (lead_alt, lead_thumb) = match story.and_then(|s| s.lead_picture.as_ref()) {
-        Some(p) if Some(p.id) == e.lead_picture_id => {
-            (p.alt.clone(), crate::view::staff_media_url(&p.token, 480, "jpeg"))
-        }
+        Some(p) if Some(p.id) == e.lead_picture_id => (
+            p.alt.clone(),
+            crate::view::staff_media_url(&p.token, 480, "jpeg"),
+        ),
         _ => match picture_results.iter().find(|p| p.id == lead_id) {
             Some(p) => (p.alt.clone(), p.thumb.clone()),
             None if !lead_id.is_empty() => (format!("Picture {lead_id}"), String::new()),

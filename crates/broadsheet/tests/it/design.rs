@@ -203,10 +203,10 @@ async fn every_picture_names_real_renditions_at_their_real_widths() -> TestResul
     );
     // In rails the headline comes before the thumbnail.
     let rails = crate::support::between(&home.body, "class=\"rails\"", "</main>");
-    if let Some(card) = rails.split("<li class=\"card\">").nth(1) {
-        if let (Some(h), Some(i)) = (card.find("class=\"hl\""), card.find("<img")) {
-            assert!(h < i, "headline before thumbnail: {card}");
-        }
+    if let Some(card) = rails.split("<li class=\"card\">").nth(1)
+        && let (Some(h), Some(i)) = (card.find("class=\"hl\""), card.find("<img"))
+    {
+        assert!(h < i, "headline before thumbnail: {card}");
     }
     Ok(())
 }
@@ -263,11 +263,13 @@ async fn delete_renditions(p: &Paper, sql: &str) -> TestResult {
 
 #[tokio::test]
 async fn the_footer_carries_the_papers_own_links() -> TestResult {
-    let mut cfg = PaperConfig::default();
-    cfg.footer_links = vec![
-        FooterLink::new("About us", "https://example.com/about")?,
-        FooterLink::new("Privacy", "/corrections")?,
-    ];
+    let cfg = PaperConfig {
+        footer_links: vec![
+            FooterLink::new("About us", "https://example.com/about")?,
+            FooterLink::new("Privacy", "/corrections")?,
+        ],
+        ..PaperConfig::default()
+    };
     let p = Paper::demo_with(4, cfg).await?;
     for path in ["/", "/corrections", "/no-such-page"] {
         let page = p.get(path).await?;

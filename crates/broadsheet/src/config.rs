@@ -160,6 +160,9 @@ impl Settings {
                 "base URL {b:?} must start with http:// or https://, such as https://news.example.com"
             ));
         }
+        // Social sign-in registers its callback with a provider: it needs the
+        // address the operator gave, not the one defaulted from the listen address.
+        let explicit_base = base.clone();
         paper.base_url = base.or_else(|| default_base_url(listen));
         let hours = c
             .most_read_window_hours
@@ -264,7 +267,7 @@ impl Settings {
         paper.social = social;
         paper
             .social
-            .check(paper.base_url.as_deref())
+            .check(explicit_base.as_deref())
             .map_err(|e| format!("social sign-in: {e}"))?;
         let mb = c.page_cache_mb.or(file.page_cache_mb).unwrap_or(256);
         let max_connections = c.max_connections.or(file.max_connections).unwrap_or(16);

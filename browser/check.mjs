@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Browser checks for the broadsheet binary: see browser/README.md.
 //
-//   node browser/check.mjs --bin target/release/broadsheet [--database-url URL] [--out DIR] [--keep]
+//   node browser/check.mjs --bin target/release/broadsheet [--database-url URL] [--out DIR] [--keep] [--no-reader-journey]
 //   node browser/check.mjs --self-test --url http://127.0.0.1:8000/page.html [--url ...] [--expect-status N]
 //
 // Prints one line per check (PASS/FAIL) and, last, "N passed, M failed" alone
@@ -49,7 +49,7 @@ const COMMAND_TIMEOUT_MS = 300_000;
 function usage(msg) {
   if (msg) console.error(`check.mjs: ${msg}`);
   console.error(
-    'usage: node browser/check.mjs --bin PATH [--database-url URL] [--out DIR] [--keep]\n' +
+    'usage: node browser/check.mjs --bin PATH [--database-url URL] [--out DIR] [--keep] [--no-reader-journey]\n' +
       '       node browser/check.mjs --self-test --url URL [--url URL ...] [--expect-status N] [--out DIR]',
   );
   process.exit(2);
@@ -71,6 +71,7 @@ function parseArgs(argv) {
       case '--expect-status': opts.expectStatus = Number(value()); break;
       case '--self-test': opts.selfTest = true; break;
       case '--keep': opts.keep = true; break;
+      case '--no-reader-journey': opts.noJourney = true; break;
       case '-h': case '--help': usage(); break;
       default: usage(`unknown argument ${a}`);
     }
@@ -714,6 +715,249 @@ async function newsroomFlow(base, demoLog, ctx) {
   }
 }
 
+// ---------------------------------------------------------------- reader journey
+
+// The fixtures the reader journey needs, started by this script: aiosmtpd (the
+// SMTP sink the server mails through) and localstripe behind
+// tests-fixtures/stripe_shim.py (checkout; its "Pay" page posts the signed
+// checkout.session.completed event to the server's webhook), both from the
+// test venv (.venv-test, or $BROADSHEET_TEST_VENV; `bash scripts/test.sh
+// browser-sqlite` makes it).
+const STRIPE_KEY = 'sk_test_browser';
+const STRIPE_HOOK = 'whsec_browser_check';
+const STRIPE_PLAN = 'plan_browser_monthly';
+const METER_FREE = 2;
+const METER_REGISTERED = 3;
+
+function venvPython() {
+  const venv = process.env.BROADSHEET_TEST_VENV || path.join(HERE, '..', '.venv-test');
+  return path.join(venv, 'bin', 'python');
+}
+
+async function waitPort(port, proc, what, ms = 30_000) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (proc.exited) return `${what} exited early (${describeExit(proc.exited)}): ${proc.tail.text().slice(-5).join(' | ')}`;
+    const ok = await new Promise((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return null;
+    await sleep(200);
+  }
+  return `${what} did not listen on 127.0.0.1:${port} within ${ms / 1000} s`;
+}
+
+// Starts the SMTP sink and the fake Stripe; returns { smtpPort, maildir,
+// stripePort, procs } or null (after reporting why).
+async function startReaderFixtures(ctx, serverPort) {
+  const python = venvPython();
+  const probe = await run(python, ['-c', 'import aiosmtpd, localstripe'], { timeoutMs: 60_000 });
+  if (!check('reader fixtures installed', probe.code === 0, probe.code === 0 ? python : `aiosmtpd and localstripe are not importable by ${python}: run \`python3 -m venv .venv-test && .venv-test/bin/pip install aiosmtpd localstripe\` at the repository root (or \`bash scripts/test.sh browser-sqlite\`, which does it)`)) return null;
+  const smtpPort = await freePort();
+  // aiosmtpd's Mailbox makes the Maildir itself; it must not exist yet.
+  const maildir = path.join(ctx.tmp, 'maildir');
+  const smtp = new Server(python, ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${smtpPort}`, '-c', 'aiosmtpd.handlers.Mailbox', maildir], path.join(ctx.out, 'smtp.log'));
+  ctx.closers.push(async () => {
+    smtp.kill9();
+    await smtp.waitExit(5_000);
+    smtp.log.end();
+  });
+  const stripePort = await freePort();
+  const stripe = new Server(python, [path.join(HERE, '..', 'tests-fixtures', 'stripe_shim.py'), '--port', String(stripePort), '--webhook-url', `http://127.0.0.1:${serverPort}/webhooks/stripe`, '--webhook-secret', STRIPE_HOOK], path.join(ctx.out, 'stripe.log'));
+  ctx.closers.push(async () => {
+    stripe.kill9();
+    await stripe.waitExit(5_000);
+    stripe.log.end();
+  });
+  const why = (await waitPort(smtpPort, smtp, 'aiosmtpd')) || (await waitPort(stripePort, stripe, 'the fake Stripe'));
+  if (!check('reader fixtures start', !why, why || `SMTP sink on ${smtpPort}, fake Stripe on ${stripePort}`)) return null;
+  return { smtpPort, maildir, stripePort };
+}
+
+// The messages the sink received for `to` (quoted-printable soft breaks and =3D undone).
+function mailTo(maildir, to) {
+  const dir = path.join(maildir, 'new');
+  let names = [];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .map((n) => fs.readFileSync(path.join(dir, n), 'utf8').replace(/=\r?\n/g, '').replace(/=3D/g, '='))
+    .filter((m) => m.toLowerCase().includes(`to: ${to.toLowerCase()}`));
+}
+
+async function waitLink(maildir, to, pathPrefix, ms = 15_000) {
+  const re = new RegExp(`https?://[^\\s"<>]+${pathPrefix.replace(/[/?]/g, '\\$&')}\\?t=[0-9a-f]+`);
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    for (const m of mailTo(maildir, to)) {
+      const hit = m.match(re);
+      if (hit) return hit[0];
+    }
+    await sleep(200);
+  }
+  return null;
+}
+
+// An anonymous reader's view of each story (no cookie: a fresh meter), to
+// tell metered stories (paid, but open on a fresh meter) from the rest, and
+// to learn each one's paid text.
+async function meteredStories(stories, parser) {
+  const out = [];
+  for (const u of stories) {
+    const r = await get(u);
+    const seen = await parser.evaluate((html) => {
+      const doc = new DOMParser().parseFromString(html, 'text/html');
+      let paidStory = false;
+      for (const s of doc.querySelectorAll('script[type="application/ld+json"]')) {
+        try {
+          const j = JSON.parse(s.textContent);
+          for (const o of Array.isArray(j) ? j : [j]) if (o && o.isAccessibleForFree === false) paidStory = true;
+        } catch {
+          /* not ours */
+        }
+      }
+      const paid = doc.querySelector('.story-paid');
+      const paras = paid ? [...paid.querySelectorAll('p')].map((p) => p.textContent.trim()).filter((t) => t.length > 40) : [];
+      return { paidStory, prompt: !!doc.querySelector('#paywall-h'), paidText: paras[paras.length - 1] || null };
+    }, r.text);
+    if (seen.paidStory && !seen.prompt && seen.paidText) out.push({ url: u, paidText: seen.paidText });
+  }
+  return out;
+}
+
+// Sign up, confirm by the mailed link, read metered stories until the prompt
+// (cut on the server: the paid text is not in the DOM), subscribe through the
+// fake Stripe's checkout, then read the same story in full. Axe on the
+// account, prompt and subscribe pages.
+async function readerJourney(base, fx, stories, demoLog, ctx) {
+  // A plan: in the provider, then in the newsroom (an admin, through its form).
+  const planRes = await fetch(`http://127.0.0.1:${fx.stripePort}/v1/plans`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${STRIPE_KEY}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ id: STRIPE_PLAN, amount: '999', currency: 'gbp', interval: 'month', 'product[name]': 'Digital' }),
+  });
+  if (!check('journey: plan in the fake Stripe', planRes.ok, `HTTP ${planRes.status}`)) return;
+  const logins = {};
+  for (const line of demoLog.split('\n')) {
+    const m = line.match(/^\s+(\w+)\s+(\S+)\s+password\s+(\S+)/);
+    if (m) logins[m[1]] = { user: m[2], password: m[3] };
+  }
+  if (!check('journey: demo admin login printed', !!logins.admin, Object.keys(logins).join(', ') || 'none')) return;
+  const parser = await ctx.js.newPage();
+  let metered;
+  try {
+    metered = await meteredStories(stories, parser);
+  } finally {
+    await parser.close();
+  }
+  if (!check('journey: metered stories on the home page', metered.length > METER_REGISTERED, `${metered.length} (need more than ${METER_REGISTERED})`)) return;
+
+  // A browser of its own: nothing from the other checks (meter cookie, sessions).
+  const own = await launchBrowser(true);
+  ctx.closers.push(async () => {
+    await own.context.close().catch(() => {});
+    fs.rmSync(own.profile, { recursive: true, force: true });
+  });
+  await own.context.route((u) => !isLocal(u), (route) => route.abort('blockedbyclient'));
+  const page = await own.context.newPage();
+  const email = `reader.${Date.now()}@example.com`;
+  const go = async (action) => Promise.all([page.waitForNavigation({ timeout: 30_000 }), action]);
+  try {
+    await page.goto(`${base}/newsroom/sign-in`, { waitUntil: 'load' });
+    await page.fill('#username', logins.admin.user);
+    await page.fill('#password', logins.admin.password);
+    await go(page.click('button[type=submit]'));
+    await page.goto(`${base}/newsroom/plans`, { waitUntil: 'load' });
+    await page.fill('#name', 'Digital monthly');
+    await page.selectOption('#interval', 'month');
+    await page.fill('#price', '9.99');
+    await page.fill('#currency', 'GBP');
+    await page.fill('#trial_days', '0');
+    await page.fill('#price_id', STRIPE_PLAN);
+    await go(page.click('button[value=add]'));
+    await go(page.click('form.signout button:not([name])'));
+    const plans = await get(`${base}/subscribe`);
+    if (!check('journey: admin adds a plan', plans.text.includes('Digital monthly'), `${base}/subscribe`)) return;
+
+    // Sign up; the mailed link confirms the address and signs in.
+    await page.goto(`${base}/account/sign-up`, { waitUntil: 'load' });
+    await axeOn(page, 'journey: sign-up page');
+    await page.fill('input[name=display_name]', 'Browser Reader');
+    await page.fill('input[name=email]', email);
+    await page.fill('input[name=password]', 'a long and unguessable passphrase 42');
+    await go(page.click('form[action="/account/sign-up"] button[type=submit]'));
+    check('journey: sign-up asks to check the inbox', (await page.content()).includes('We sent a message to'), page.url());
+    const link = await waitLink(fx.maildir, email, '/account/verify');
+    if (!check('journey: verification mail received by the SMTP sink', !!link, link || `no mail to ${email} with an /account/verify link within 15 s`)) return;
+    await page.goto(link, { waitUntil: 'load' });
+    await go(page.click('form[action="/account/verify"] button[type=submit]'));
+    const acct = await page.content();
+    check('journey: the link confirms and signs in', new URL(page.url()).pathname === '/account' && acct.includes('Your email address is confirmed') && acct.includes(email), page.url());
+    await axeOn(page, 'journey: account page');
+
+    // Read metered stories until the prompt.
+    let reads = 0;
+    let cut = null;
+    for (const s of metered) {
+      await page.goto(s.url, { waitUntil: 'load' });
+      if ((await page.locator('#paywall-h').count()) > 0) {
+        cut = s;
+        break;
+      }
+      if ((await page.content()).includes(s.paidText)) reads++;
+    }
+    if (!check('journey: the prompt appears once the meter is spent', cut && reads === METER_REGISTERED, cut ? `after ${reads} full metered stories (a registered reader's allowance: ${METER_REGISTERED})` : `no prompt after ${reads} metered stories`)) return;
+    const dom = await page.content();
+    {
+      const at = dom.indexOf(cut.paidText);
+      // The element JSON-LD's hasPart names stays on a cut page (Google's
+      // paywall markup points at it) but holds nothing.
+      const filled = await page.locator('.story-paid').evaluateAll((els) => els.filter((e) => e.textContent.trim() !== '' || e.children.length > 0).length);
+      check(
+        'journey: the paid text is not in the DOM',
+        at < 0 && filled === 0,
+        at >= 0 ? `${cut.url}: paid text found at ...${dom.slice(Math.max(0, at - 300), at + 80)}...` : filled ? `${cut.url}: ${filled} .story-paid element(s) with content` : cut.url,
+      );
+    }
+    await axeOn(page, 'journey: paywall prompt');
+
+    // Subscribe through checkout.
+    await go(page.click('.paywall a.button'));
+    await axeOn(page, 'journey: subscribe page');
+    await go(page.click('.plan a.button'));
+    await axeOn(page, 'journey: subscribe confirm page');
+    await go(page.click('form[action^="/subscribe/"] button[type=submit]'));
+    check('journey: checkout on the provider', page.url().startsWith(`http://127.0.0.1:${fx.stripePort}/checkout/`), page.url());
+    await go(page.click('button[type=submit]'));
+    check('journey: back from checkout as a subscriber', new URL(page.url()).origin === base && (await page.content()).includes('You are a subscriber'), page.url());
+    await page.goto(`${base}/account/subscription`, { waitUntil: 'load' });
+    check('journey: the subscription page names the plan', (await page.content()).includes('Digital monthly'), page.url());
+    await axeOn(page, 'journey: subscription page');
+
+    // The same story, in full.
+    await page.goto(cut.url, { waitUntil: 'load' });
+    check('journey: the same story in full', (await page.content()).includes(cut.paidText) && (await page.locator('#paywall-h').count()) === 0, cut.url);
+  } catch (e) {
+    fail('journey', e.message.split('\n')[0]);
+    try {
+      fs.writeFileSync(path.join(ctx.out, 'journey-failed.html'), await page.content());
+      await page.screenshot({ path: path.join(ctx.out, 'journey-failed.png'), fullPage: true });
+    } catch {
+      /* the page is gone */
+    }
+  } finally {
+    await page.close();
+  }
+}
+
 // ---------------------------------------------------------------- discovery
 
 async function discover(base, parser) {
@@ -790,6 +1034,21 @@ async function discover(base, parser) {
     missing('tag', 'no story');
   }
 
+  // Comments (issue 12): the story's shared thread, and the reader's own
+  // comment page signed out (it offers signing in).
+  if (story) {
+    const s = await get(story);
+    const c = await linksIn(parser, s.text, story, { thread: '.comments-link a[href]' });
+    const thread = local(c.thread)[0];
+    if (thread) {
+      found('comments-thread', thread);
+      found('comments-mine-signed-out', `${base}/account${new URL(thread).pathname}`);
+    } else {
+      missing('comments-thread', 'no `.comments-link a[href]` on the story page');
+    }
+  } else {
+    missing('comments-thread', 'no story');
+  }
   // A story cut at the paywall (subscribers only), as an anonymous reader sees it.
   let cut = null;
   for (const u of stories.slice(0, 40)) {
@@ -861,7 +1120,12 @@ async function binaryRun(opts) {
 
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    server = new Server(bin, ['serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, ...dbArgs], path.join(opts.out, 'server.log'));
+    // The reader journey's mail and payments (see readerJourney).
+    const fixtures = opts.noJourney ? null : await startReaderFixtures(ctx, port);
+    const readerArgs = fixtures
+      ? ['--base-url', base, '--smtp-url', `smtp://127.0.0.1:${fixtures.smtpPort}`, '--stripe-secret-key', STRIPE_KEY, '--stripe-webhook-secret', STRIPE_HOOK, '--stripe-api-base', `http://127.0.0.1:${fixtures.stripePort}`, '--meter-free', String(METER_FREE), '--meter-registered', String(METER_REGISTERED), '--meter-new-per-address', '10000']
+      : [];
+    server = new Server(bin, ['serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, ...readerArgs, ...dbArgs], path.join(opts.out, 'server.log'));
     const t0 = Date.now();
     const health = await waitHealthy(base, server);
     server.healthy = health.ok;
@@ -923,6 +1187,9 @@ async function binaryRun(opts) {
       demoLog = '';
     }
     await newsroomFlow(base, demoLog, ctx);
+
+    // f. a reader signs up, meets the paywall, subscribes and reads on
+    if (fixtures) await readerJourney(base, fixtures, stories, demoLog, ctx);
   } catch (e) {
     fail('run', e.stack || e.message, server ? ['server output (tail):', ...server.tail.text()] : []);
   } finally {

@@ -196,6 +196,9 @@ if [[ "${BROADSHEET_SKIP_INSTALL:-}" != 1 ]]; then
         ensure_test_venv
         ensure_oidc_provider
     fi
+    # The browser checks' reader journey mails through aiosmtpd and pays
+    # through localstripe (browser/check.mjs starts both).
+    if ((NEED_BROWSER)); then ensure_test_venv; fi
 fi
 
 # ------------------------------------------------------------------ PostgreSQL

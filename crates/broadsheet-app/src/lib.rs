@@ -6,6 +6,7 @@
 
 pub mod accounts;
 mod changes;
+pub mod comments;
 pub mod config;
 pub mod curation;
 pub mod demo;
@@ -142,6 +143,7 @@ struct Inner {
     uploads: media::UploadGate,
     mailer: mail::Mailer,
     gate_cache: gatecache::GateCache,
+    comment_guard: comments::Guard,
 }
 
 impl App {
@@ -171,6 +173,7 @@ impl App {
                 uploads: media::UploadGate::default(),
                 mailer,
                 gate_cache: gatecache::GateCache::default(),
+                comment_guard: comments::Guard::default(),
             }),
         };
         app.refresh_rankings().await?;
@@ -214,6 +217,11 @@ impl App {
     /// The one door for outgoing mail.
     pub fn mailer(&self) -> &mail::Mailer {
         &self.inner.mailer
+    }
+
+    /// This node's comment rate limits.
+    pub fn comment_guard(&self) -> &comments::Guard {
+        &self.inner.comment_guard
     }
 
     pub fn views(&self) -> &ViewCounter {

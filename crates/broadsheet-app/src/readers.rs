@@ -202,6 +202,38 @@ pub async fn link_verified_email(
     Ok(row.account())
 }
 
+/// Marks the unverified account `r` verified because someone other than
+/// its sign-up proved the address (a provider vouched for it, or a sign-in
+/// link mailed to it was followed). Whoever chose its password never proved
+/// the address and may not be the owner who proves it now (an address can
+/// be pre-registered by anyone), so that password and its sessions end; the
+/// owner sets a password through a reset link. Audited.
+async fn prove_over_unproven_password(
+    tx: &mut broadsheet_store::Tx,
+    r: &ReaderRow,
+    t: i64,
+) -> Result<()> {
+    let cleared = r.password_hash.is_some();
+    if cleared {
+        tx.clear_reader_password(r.id).await?;
+        tx.end_reader_sessions(r.id).await?;
+    }
+    tx.mark_reader_verified(r.id, t).await?;
+    tx.audit(
+        &Actor::Reader { id: r.id },
+        "reader.verify",
+        None,
+        if cleared {
+            "address proven; the unproven account's password and sessions ended"
+        } else {
+            "address proven"
+        },
+        t,
+    )
+    .await?;
+    Ok(())
+}
+
 /// The reader with `email`, marked verified, or a new verified,
 /// password-less account (name from `display_name`, else the address's
 /// local part). Audited.
@@ -213,15 +245,7 @@ pub(crate) async fn find_or_create_verified(
 ) -> Result<ReaderRow> {
     if let Some(r) = tx.reader_by_email(email).await? {
         if r.email_verified_at.is_none() {
-            tx.mark_reader_verified(r.id, t).await?;
-            tx.audit(
-                &Actor::Reader { id: r.id },
-                "reader.verify",
-                None,
-                "address proven",
-                t,
-            )
-            .await?;
+            prove_over_unproven_password(tx, &r, t).await?;
         }
         return tx
             .reader(r.id)
@@ -259,14 +283,28 @@ pub(crate) async fn find_or_create_verified(
 /// Opens a new session for the reader: a fresh random token every time.
 pub async fn start_session(app: &App, reader_id: i64) -> Result<ReaderSessionToken> {
     let t = now();
-    let token = random_token();
-    let expires_at = t + SESSION_SECS;
     let mut tx = app.store().begin().await?;
     if tx.reader(reader_id).await?.is_none() {
         return Err(ReaderError::Internal(format!(
             "no reader {reader_id} to sign in"
         )));
     }
+    let session = open_session(&mut tx, reader_id, t, "").await?;
+    tx.commit().await?;
+    Ok(session)
+}
+
+/// Opens a session inside `tx` (the caller commits): a fresh random token
+/// (only its SHA-256 is stored), expired reader rows pruned, and the
+/// sign-in audited with `how` (every way in goes through here).
+pub(crate) async fn open_session(
+    tx: &mut broadsheet_store::Tx,
+    reader_id: i64,
+    t: i64,
+    how: &str,
+) -> Result<ReaderSessionToken> {
+    let token = random_token();
+    let expires_at = t + SESSION_SECS;
     tx.prune_reader_rows(t).await?;
     tx.insert_reader_session(&token_hash(&token), reader_id, t, expires_at)
         .await?;
@@ -274,11 +312,10 @@ pub async fn start_session(app: &App, reader_id: i64) -> Result<ReaderSessionTok
         &Actor::Reader { id: reader_id },
         "reader.sign-in",
         None,
-        "",
+        how,
         t,
     )
     .await?;
-    tx.commit().await?;
     Ok(ReaderSessionToken { token, expires_at })
 }
 
@@ -370,8 +407,48 @@ fn email_of(raw: &str) -> Result<String> {
     rules::normalise_email(raw).map_err(invalid)
 }
 
+/// The page to return to after signing in, if `raw` is a path on this
+/// site (`/news/…?page=2`); `None` for anything else: another host
+/// (`//host`, `/\host`, `https://…`, or one the browser would make of
+/// tabs and newlines), a scheme (`javascript:`), control characters, or
+/// an encoded slash, backslash, percent or control character (`/%2F%2Fhost`,
+/// `%5C`, double encoding) that a later decoding could turn into one. The
+/// path is resolved as a browser would (WHATWG, via `url`) against a
+/// placeholder origin and must stay on it; what is returned is that
+/// resolved path and query (no fragment).
+pub fn return_path(raw: &str) -> Option<String> {
+    if raw.is_empty()
+        || raw.len() > 512
+        || !raw.starts_with('/')
+        || raw.starts_with("//")
+        || raw
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+    {
+        return None;
+    }
+    let lower = raw.to_ascii_lowercase();
+    if ["%2f", "%5c", "%25", "%0", "%1", "%7f", "%20"]
+        .iter()
+        .any(|bad| lower.contains(bad))
+    {
+        return None;
+    }
+    let base = url::Url::parse("http://return.invalid/").ok()?;
+    let u = base.join(raw).ok()?;
+    if u.origin() != base.origin() || !u.username().is_empty() || u.password().is_some() {
+        return None;
+    }
+    let mut out = u.path().to_string();
+    if let Some(q) = u.query() {
+        out.push('?');
+        out.push_str(q);
+    }
+    Some(out)
+}
+
 /// An absolute link on this site (for mail).
-fn site_link(app: &App, path_and_query: &str) -> String {
+pub(crate) fn site_link(app: &App, path_and_query: &str) -> String {
     let base = app
         .config()
         .base_url
@@ -426,9 +503,27 @@ async fn make_link(
     Ok(Some(token))
 }
 
-fn mail_link(app: &App, purpose: TokenPurpose, email: &str, token: &str, new_account: bool) {
+/// Mails the link for `purpose`; `next` (a checked return path) rides
+/// along in the link, so following it returns to the page the reader was on.
+fn mail_link(
+    app: &App,
+    purpose: TokenPurpose,
+    email: &str,
+    token: &str,
+    new_account: bool,
+    next: Option<&str>,
+) {
     let paper = &app.config().name;
-    let url = site_link(app, &format!("{}?t={token}", link_path(purpose)));
+    let back = next
+        .and_then(return_path)
+        .map(|n| {
+            format!(
+                "&next={}",
+                url::form_urlencoded::byte_serialize(n.as_bytes()).collect::<String>()
+            )
+        })
+        .unwrap_or_default();
+    let url = site_link(app, &format!("{}?t={token}{back}", link_path(purpose)));
     let (subject, text) = match purpose {
         TokenPurpose::Verify => (
             format!("Confirm your email address for {paper}"),
@@ -483,7 +578,7 @@ pub async fn sign_up(
             if let Some(token) =
                 make_link(app, TokenPurpose::Verify, Some(acct.id), &email, t).await?
             {
-                mail_link(app, TokenPurpose::Verify, &email, &token, false);
+                mail_link(app, TokenPurpose::Verify, &email, &token, false, None);
             }
             Ok(())
         }
@@ -535,19 +630,21 @@ pub async fn sign_in(
 
 /// Mails a one-time sign-in link. An address without an account gets a
 /// link too (following it makes a verified, password-less account), so the
-/// answer never tells whether an account exists.
+/// answer never tells whether an account exists. `next`: the page to
+/// return to once the link is used (kept only if [`return_path`] admits it).
 pub async fn request_magic_link(
     app: &App,
     guard: &SignInGuard,
     client: IpAddr,
     email: &str,
+    next: Option<&str>,
 ) -> Result<()> {
     let email = email_of(email)?;
     guard.take_attempt(&attempt_key(&email), client)?;
     let t = now();
     let id = app.store().reader_by_email(&email).await?.map(|r| r.id);
     if let Some(token) = make_link(app, TokenPurpose::Magic, id, &email, t).await? {
-        mail_link(app, TokenPurpose::Magic, &email, &token, id.is_none());
+        mail_link(app, TokenPurpose::Magic, &email, &token, id.is_none(), next);
     }
     Ok(())
 }
@@ -566,7 +663,7 @@ pub async fn request_reset(
     if let Some(r) = app.store().reader_by_email(&email).await?
         && let Some(token) = make_link(app, TokenPurpose::Reset, Some(r.id), &email, t).await?
     {
-        mail_link(app, TokenPurpose::Reset, &email, &token, false);
+        mail_link(app, TokenPurpose::Reset, &email, &token, false, None);
     }
     Ok(())
 }
@@ -602,27 +699,6 @@ pub async fn link_state(app: &App, purpose: TokenPurpose, token: &str) -> Result
     })
 }
 
-/// Opens a session inside `tx` (the caller commits).
-async fn open_session(
-    tx: &mut broadsheet_store::Tx,
-    reader_id: i64,
-    t: i64,
-) -> Result<ReaderSessionToken> {
-    let token = random_token();
-    let expires_at = t + SESSION_SECS;
-    tx.insert_reader_session(&token_hash(&token), reader_id, t, expires_at)
-        .await?;
-    tx.audit(
-        &Actor::Reader { id: reader_id },
-        "reader.sign-in",
-        None,
-        "by a mailed link",
-        t,
-    )
-    .await?;
-    Ok(ReaderSessionToken { token, expires_at })
-}
-
 /// Uses a verify or magic link: proves the address (moving the account to
 /// it if the link was for a change of address; making the account if a
 /// magic link was for an address without one) and signs the reader in with
@@ -651,7 +727,12 @@ pub async fn use_link(
                 return Err(refused());
             };
             if r.email == link.email {
-                if r.email_verified_at.is_none() {
+                if r.email_verified_at.is_none() && purpose == TokenPurpose::Magic {
+                    // A sign-in link, not the confirmation mailed at this
+                    // account's sign-up: whoever follows it proves the
+                    // address but did not necessarily choose the password.
+                    prove_over_unproven_password(&mut tx, &r, t).await?;
+                } else if r.email_verified_at.is_none() {
                     tx.mark_reader_verified(id, t).await?;
                     tx.audit(
                         &Actor::Reader { id },
@@ -685,7 +766,7 @@ pub async fn use_link(
         }
         (_, None) => return Err(refused()),
     };
-    let session = open_session(&mut tx, row.id, t).await?;
+    let session = open_session(&mut tx, row.id, t, "by a mailed link").await?;
     let fresh = tx.reader(row.id).await?.ok_or_else(refused)?;
     tx.commit().await?;
     Ok((fresh.account(), session))
@@ -733,7 +814,7 @@ pub async fn reset_password(
         t,
     )
     .await?;
-    let session = open_session(&mut tx, r.id, t).await?;
+    let session = open_session(&mut tx, r.id, t, "by a mailed link").await?;
     let fresh = tx.reader(r.id).await?.ok_or_else(refused)?;
     tx.commit().await?;
     Ok((fresh.account(), session))
@@ -813,7 +894,7 @@ pub async fn change_email(app: &App, reader: &ReaderAccount, new_email: &str) ->
     )
     .await?;
     tx.commit().await?;
-    mail_link(app, TokenPurpose::Verify, &email, &token, false);
+    mail_link(app, TokenPurpose::Verify, &email, &token, false, None);
     let paper = &app.config().name;
     app.mailer().send_later(Mail {
         to: reader.email.clone(),

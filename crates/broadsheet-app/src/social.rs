@@ -36,7 +36,7 @@ use openidconnect::{
 };
 
 use crate::egress::{Egress, EgressError, error_chain};
-use crate::readers::{ReaderSessionToken, SESSION_SECS};
+use crate::readers::ReaderSessionToken;
 use crate::signin::{random_token, token_hash};
 use crate::{App, now};
 
@@ -321,14 +321,10 @@ struct Person {
     name: String,
 }
 
-/// A path on this site to return to (else `/account`).
+/// A path on this site to return to (else `/account`): the rule of
+/// [`crate::readers::return_path`].
 pub fn safe_return(path: &str) -> String {
-    let ok = path.starts_with('/')
-        && !path.starts_with("//")
-        && !path.starts_with("/\\")
-        && path.len() <= 512
-        && !path.chars().any(|c| c.is_control() || c == '\\');
-    if ok { path.into() } else { "/account".into() }
+    crate::readers::return_path(path).unwrap_or_else(|| "/account".into())
 }
 
 fn provider<'a>(app: &'a App, key: &str) -> Result<&'a ProviderConfig> {
@@ -808,19 +804,8 @@ async fn settle(
         linked = true;
         rid
     };
-    let token = random_token();
-    let expires_at = t + SESSION_SECS;
-    tx.prune_reader_rows(t).await?;
-    tx.insert_reader_session(&token_hash(&token), reader_id, t, expires_at)
-        .await?;
-    tx.audit(
-        &Actor::Reader { id: reader_id },
-        "reader.sign-in",
-        None,
-        &format!("with {key}"),
-        t,
-    )
-    .await?;
+    let session =
+        crate::readers::open_session(&mut tx, reader_id, t, &format!("with {key}")).await?;
     let row = tx
         .reader(reader_id)
         .await?
@@ -828,7 +813,7 @@ async fn settle(
     tx.commit().await?;
     Ok(Finished {
         reader: row.account(),
-        session: ReaderSessionToken { token, expires_at },
+        session,
         return_to,
         linked,
         created,
@@ -842,7 +827,18 @@ mod tests {
     #[test]
     fn return_paths_stay_on_this_site() {
         assert_eq!(safe_return("/news/world/a-1"), "/news/world/a-1");
-        for bad in ["https://evil.example", "//evil.example", "/\\evil", "", "x"] {
+        assert_eq!(safe_return("/a?b=1#c"), "/a?b=1");
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil",
+            "",
+            "x",
+            "/%2F%2Fevil.example",
+            "/%5cevil",
+            "/\t/evil.example",
+            "javascript:alert(1)",
+        ] {
             assert_eq!(safe_return(bad), "/account", "{bad:?}");
         }
     }

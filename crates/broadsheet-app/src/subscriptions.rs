@@ -333,8 +333,61 @@ pub async fn receive_webhook(
         )
         .await?;
     }
+    // A failed renewal is told to the reader (each failed attempt the
+    // provider reports), once the new state is committed.
+    let notice = match (kind, outcome, reader) {
+        ("invoice.payment_failed", WebhookOutcome::Applied, Some(r)) => {
+            renewal_failed_mail(app, &mut tx, r, object).await?
+        }
+        _ => None,
+    };
     tx.commit().await?;
+    if let Some(m) = notice {
+        app.mailer().send_later(m);
+    }
     Ok(outcome)
+}
+
+/// The message telling reader `reader_id` that a renewal payment failed:
+/// until when they keep reading (the grace period just written) and where
+/// to pay another way. `None` if the reader or subscription is gone.
+async fn renewal_failed_mail(
+    app: &App,
+    tx: &mut Tx,
+    reader_id: i64,
+    invoice: &Value,
+) -> Result<Option<crate::mail::Mail>> {
+    let Some(r) = tx.reader(reader_id).await? else {
+        return Ok(None);
+    };
+    let sid = invoice["subscription"]
+        .as_str()
+        .map(str::to_string)
+        .or_else(|| payments::id_of(&invoice["parent"]["subscription_details"]["subscription"]));
+    let Some(sub) = (match sid {
+        Some(sid) => tx.subscription_by_provider_id(&sid).await?,
+        None => None,
+    }) else {
+        return Ok(None);
+    };
+    let paper = &app.config().name;
+    let until = sub
+        .grace_until
+        .map(|g| {
+            format!(
+                "You can keep reading until {} while we try again.",
+                broadsheet_domain::time::show(g, &app.config().time_zone).date
+            )
+        })
+        .unwrap_or_default();
+    Ok(Some(crate::mail::Mail {
+        to: r.email,
+        subject: format!("We could not take your {paper} subscription payment"),
+        text: format!(
+            "We tried to renew your {paper} subscription, but the payment did not go through. {until}\n\nTo pay with another card, or to see your invoices, open your subscription page: {}\n\nIf the payment keeps failing, the subscription ends when that time is up.\n",
+            crate::readers::site_link(app, "/account/subscription"),
+        ),
+    }))
 }
 
 type Handled = (WebhookOutcome, Option<i64>, String);

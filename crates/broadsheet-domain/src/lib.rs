@@ -4,6 +4,7 @@
 //! unix seconds). Everything is testable with plain values.
 
 pub mod actor;
+pub mod comments;
 pub mod markup;
 pub mod model;
 pub mod permalink;

@@ -797,5 +797,30 @@ fn push_escaped(out: &mut String, s: &str) {
     }
 }
 
+/// Known XSS payloads, shared by every test of untrusted text (story
+/// bodies here, reader comments in `comments`).
+pub const XSS_CORPUS: &[&str] = &[
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "<a href=\"javascript:alert(1)\">x</a>",
+    "[x](javascript:alert(1))",
+    "[x](JaVaScRiPt:alert(1))",
+    "<svg onload=alert(1)><circle/></svg>",
+    "<math><mi xlink:href=\"javascript:alert(1)\">x</mi></math>",
+    "<style>body{display:none}</style>",
+    "<p style=\"background:url(javascript:alert(1))\">x</p>",
+    "<iframe src=\"https://evil.example\"></iframe>",
+    "<object data=\"x.swf\"></object>",
+    "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\"></noscript>",
+    "<textarea><script>alert(1)</script></textarea>",
+    "<title><script>alert(1)</script></title>",
+    "<a href=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==\">x</a>",
+    "<form action=\"https://evil.example\"><button>x</button></form>",
+    "<div onmouseover=\"alert(1)\">x</div>",
+    "<a href=\"&#106;avascript:alert(1)\">x</a>",
+    "<base href=\"https://evil.example/\">",
+    "<meta http-equiv=\"refresh\" content=\"0;url=https://evil.example\">",
+];
+
 #[cfg(test)]
 mod tests;

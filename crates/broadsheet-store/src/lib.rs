@@ -10,6 +10,7 @@
 //! Writes that belong together are composed by the app on one [`Tx`]
 //! (`Store::begin`), where the audit row and change event are written once.
 
+mod comments;
 mod corrections;
 mod curation;
 mod demo_mark;
@@ -26,6 +27,7 @@ mod taxonomy;
 mod traffic;
 mod tx;
 
+pub use comments::*;
 pub use corrections::*;
 pub use curation::FrontSlot;
 pub use error::StoreError;

@@ -606,9 +606,9 @@ impl Store {
     pub async fn insert_comments(&self, rows: &[(i64, String, String, i64)]) -> Result<()> {
         for chunk in rows.chunks(500) {
             with_pool!(&self.db, p => {
-                let mut qb = QueryBuilder::new("INSERT INTO comments (story_id, author_name, body, created_at) ");
+                let mut qb = QueryBuilder::new("INSERT INTO comments (story_id, author_name, body, created_at, status) ");
                 qb.push_values(chunk, |mut b, (story, name, body, at)| {
-                    b.push_bind(*story).push_bind(name.clone()).push_bind(body.clone()).push_bind(*at);
+                    b.push_bind(*story).push_bind(name.clone()).push_bind(body.clone()).push_bind(*at).push_bind("public");
                 });
                 qb.build().execute(p).await.map(|r| r.rows_affected())
             })?;
@@ -616,14 +616,14 @@ impl Store {
         Ok(())
     }
 
-    /// Visible comments per story, for the given stories.
+    /// Public comments per story, for the given stories.
     pub async fn comment_counts(&self, ids: &[i64]) -> Result<HashMap<i64, i64>> {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
         let rows: Vec<(i64, i64)> = with_pool!(&self.db, p => {
             let mut qb = QueryBuilder::new(
-                "SELECT story_id, COUNT(*) FROM comments WHERE status = 'visible' AND story_id IN (",
+                "SELECT story_id, COUNT(*) FROM comments WHERE status = 'public' AND story_id IN (",
             );
             let mut sep = qb.separated(", ");
             for id in ids {
@@ -635,11 +635,11 @@ impl Store {
         Ok(rows.into_iter().collect())
     }
 
-    /// Published stories with the most visible comments made since `since`.
+    /// Published stories with the most public comments made since `since`.
     pub async fn most_commented(&self, since: i64, limit: i64) -> Result<Vec<(i64, i64)>> {
         let rows: Vec<(i64, i64)> = with_pool!(&self.db, p => sqlx::query_as(
             "SELECT c.story_id, COUNT(*) AS n FROM comments c JOIN stories s ON s.id = c.story_id \
-             WHERE c.created_at > $1 AND c.status = 'visible' AND s.status = 'published' \
+             WHERE c.created_at > $1 AND c.status = 'public' AND s.status = 'published' \
              GROUP BY c.story_id ORDER BY n DESC, c.story_id ASC LIMIT $2"
         ).bind(since).bind(limit).fetch_all(p).await)?;
         Ok(rows)

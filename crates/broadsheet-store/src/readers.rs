@@ -267,6 +267,14 @@ impl Tx {
         Ok(())
     }
 
+    /// Removes the account's password (it signs in by link or provider
+    /// until the owner chooses a new one).
+    pub async fn clear_reader_password(&mut self, id: i64) -> Result<()> {
+        on_tx!(self, c => sqlx::query("UPDATE readers SET password_hash = NULL WHERE id = $1")
+            .bind(id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
     /// Sets the display name and the newsletters (a JSON list).
     pub async fn set_reader_profile(
         &mut self,

@@ -2,6 +2,7 @@
 //! compressed once with brotli and gzip, immutable), pictures (JPEG and
 //! WebP renditions), the view beacon, and the operational endpoints.
 
+use std::net::IpAddr;
 use std::sync::LazyLock;
 
 use axum::body::Body;
@@ -373,10 +374,17 @@ pub async fn beacon(
     ClientIp(ip): ClientIp,
     req: Request,
 ) -> Response {
+    beacon_answer(&web, &file, req.headers(), ip)
+}
+
+/// The beacon's answer to a request for `/v/{file}`: counts the view (or
+/// not, see `views.rs` in the app) and answers the GIF, with a new reader
+/// cookie when one is issued. The router's handler and the fast path
+/// (`fast.rs`) both answer with this, so the two cannot drift.
+pub(crate) fn beacon_answer(web: &Web, file: &str, headers: &HeaderMap, ip: IpAddr) -> Response {
     let id = file
         .strip_suffix(".gif")
         .and_then(|s| s.parse::<i64>().ok());
-    let headers = req.headers();
     let ua = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok());

@@ -11,8 +11,8 @@ use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
-use axum::http::HeaderMap;
 use axum::http::request::Parts;
+use axum::http::{Extensions, HeaderMap};
 
 use crate::Web;
 
@@ -55,19 +55,21 @@ fn parse_ip(s: &str) -> Option<IpAddr> {
     s.parse::<SocketAddr>().ok().map(|a| a.ip())
 }
 
+/// The client address of a request (its connection's peer and its headers)
+/// through the paper's configured proxy hops: what [`ClientIp`] extracts,
+/// for the fast path (`fast.rs`), which answers before extractors run.
+pub(crate) fn client_of(web: &Web, extensions: &Extensions, headers: &HeaderMap) -> IpAddr {
+    let peer = extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    client_ip(headers, peer, web.app.config().trusted_proxy_hops)
+}
+
 impl FromRequestParts<Web> for ClientIp {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, web: &Web) -> Result<Self, Self::Rejection> {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip());
-        Ok(ClientIp(client_ip(
-            &parts.headers,
-            peer,
-            web.app.config().trusted_proxy_hops,
-        )))
+        Ok(ClientIp(client_of(web, &parts.extensions, &parts.headers)))
     }
 }
 

@@ -25,6 +25,10 @@
 //! a meter with room, a first visit that may get a meter cookie, a gift
 //! link), the request goes to the router and `paywall.rs`.
 //!
+//! A view beacon (`GET /v/{id}.gif`) is answered here too, by the handler's
+//! own function (`assets::beacon_answer`): it never waits, and it is a fifth
+//! of a morning's requests.
+//!
 //! Everything else (a miss, another method, a query other than `page=N`, a
 //! percent-encoded or trailing-slash path, the newsroom) goes to the router
 //! unchanged. The cache key is made by [`crate::cache_key`], the function the
@@ -37,18 +41,16 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use std::net::SocketAddr;
-
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request};
+use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::Response;
 use broadsheet_app::entitlement::{self, Decision};
 
 use crate::Web;
 use crate::cache::{Assembled, CachedPage};
-use crate::client::client_ip;
+use crate::client::client_of;
 use crate::layers::{self, AccessStart};
 use crate::paywall;
 use crate::respond;
@@ -95,6 +97,9 @@ pub(crate) fn hit(web: &Web, req: &Request) -> Option<Response> {
     if path.contains('%') || (path.len() > 1 && path.ends_with('/')) || layers::is_newsroom(path) {
         return None;
     }
+    if let Some(file) = path.strip_prefix("/v/") {
+        return (!head && !file.contains('/')).then(|| beacon(web, req, file, start));
+    }
     let page = page_of(uri.query())?;
     let key = crate::cache_key(path, page);
     let mut cached = web.cache.get(&key)?;
@@ -103,11 +108,7 @@ pub(crate) fn hit(web: &Web, req: &Request) -> Option<Response> {
         Some(info) => {
             // A paid story's page: the variant is the gate's decision for
             // this reader, made from memory or not here at all.
-            let peer = req
-                .extensions()
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip());
-            let client = client_ip(req.headers(), peer, web.app.config().trusted_proxy_hops);
+            let client = client_of(web, req.extensions(), req.headers());
             let now = broadsheet_app::now();
             let reader = paywall::reader_in_memory(web, req.headers(), client, now)?;
             let verdict = entitlement::decide_in_memory(&web.app, info, &reader, now)?;
@@ -161,6 +162,21 @@ pub(crate) fn hit(web: &Web, req: &Request) -> Option<Response> {
     };
     layers::finish(web, &mut res, id, layers::page_route(path), start, access);
     Some(res)
+}
+
+/// A view beacon (`GET /v/{id}.gif`): the router's handler's answer
+/// (`assets::beacon_answer`), with what the general layer adds to it (the
+/// security headers, then the request id, metrics and access record of
+/// `layers::finish`). The answer is `private, no-store` already, so the
+/// layer's rule for responses that set a cookie changes nothing.
+fn beacon(web: &Web, req: &Request, file: &str, start: Instant) -> Response {
+    let client = client_of(web, req.extensions(), req.headers());
+    let id = layers::id_for(web, req);
+    let access = AccessStart::take(web, req);
+    let mut res = crate::assets::beacon_answer(web, file, req.headers(), client);
+    layers::stamp(web, res.headers_mut());
+    layers::finish(web, &mut res, id, "beacon", start, access);
+    res
 }
 
 /// Where the private (gated) header blocks start among an assembly's slots.

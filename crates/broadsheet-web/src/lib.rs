@@ -11,6 +11,7 @@ pub mod access;
 mod assets;
 pub mod cache;
 pub mod client;
+mod comments;
 mod error;
 mod extract;
 mod fast;
@@ -18,6 +19,7 @@ pub mod fragments;
 mod gifts;
 mod layers;
 mod newsroom;
+mod newsroom_comments;
 mod newsroom_readers;
 mod nr_fronts;
 mod nr_next;
@@ -297,6 +299,8 @@ impl Web {
             .merge(subscribe::routes())
             .merge(webhooks::routes())
             .merge(newsroom_readers::routes())
+            .merge(comments::routes())
+            .merge(newsroom_comments::routes())
             .merge(nr_fronts::routes())
             .fallback(fallback)
             .layer(axum::middleware::from_fn_with_state(
@@ -404,6 +408,18 @@ pub const ROUTES: &[(&str, StoryText)] = &[
     ("/newsroom/readers/{id}", StoryText::None),
     ("/newsroom/plans", StoryText::None),
     ("/newsroom/organisations", StoryText::None),
+    // Comments (issue 12): the shared thread, each reader's own view, moderation.
+    ("/comments/{story}", StoryText::Cards),
+    ("/comments/{story}/{sort}", StoryText::Cards),
+    ("/comments/{story}/{sort}/{cursor}", StoryText::Cards),
+    ("/account/comments/{story}", StoryText::None),
+    ("/account/comments/edit/{id}", StoryText::None),
+    ("/account/comments/delete/{id}", StoryText::None),
+    ("/account/comments/report/{id}", StoryText::None),
+    ("/newsroom/comments", StoryText::None),
+    ("/newsroom/comments/settings", StoryText::None),
+    ("/newsroom/comments/policy", StoryText::None),
+    ("/newsroom/comments/readers/{id}", StoryText::None),
     ("/newsroom/fronts", StoryText::StaffOnly),
     ("/newsroom/fronts/{front}", StoryText::StaffOnly),
     // Section fronts (cards) and story pages (through the gate).

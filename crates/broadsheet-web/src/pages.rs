@@ -382,6 +382,8 @@ struct StoryPage {
     share_text: String,
     rails: Rails,
     corrections: Vec<(ShownTime, String)>,
+    /// Public comments (issue 12); purged with the story's key.
+    comments: i64,
 }
 
 /// The element holding a paid story's paid part, named by the JSON-LD's
@@ -533,6 +535,7 @@ pub async fn story(
         .into_iter()
         .filter(|k| !matches!(k, Key::Front | Key::Rankings))
         .collect();
+    let comments = broadsheet_app::comments::count(app, story.id).await?;
     let page = StoryPage {
         chrome,
         crumbs,
@@ -565,6 +568,7 @@ pub async fn story(
             .collect(),
         rails,
         corrections,
+        comments,
     };
     Ok(Outcome::Page(Rendered {
         status: StatusCode::OK,

@@ -48,14 +48,20 @@ pub fn routes() -> Router<Web> {
         .route("/account/magic-link", post(magic_link))
         .route("/account/sign-up", get(sign_up_form).post(sign_up))
         .route("/account/reset", get(reset_form).post(reset))
-        .route("/account/reset/choose", get(choose_form).post(choose))
-        .route("/account/verify", get(verify_form).post(verify))
-        .route("/account/magic", get(magic_form).post(magic))
+        .route("/account/reset/choose", link_route(TokenPurpose::Reset))
+        .route("/account/verify", link_route(TokenPurpose::Verify))
+        .route("/account/magic", link_route(TokenPurpose::Magic))
         .route("/account/sign-out", post(sign_out))
         .route("/account/profile", post(profile))
         .route("/account/email", post(email))
         .route("/account/export", get(export))
         .route("/account/delete", post(delete))
+}
+
+/// A mailed link's address: `GET` shows its page, `POST` uses it.
+fn link_route(purpose: TokenPurpose) -> axum::routing::MethodRouter<Web> {
+    get(move |w: State<Web>, q: Query<LinkQuery>| link_form(w, q, purpose))
+        .post(move |w: State<Web>, r: Request| use_link(w, r, purpose))
 }
 
 /// Whether a path is a reader account page (its answers, errors included,
@@ -226,11 +232,28 @@ struct AccountPage {
     social: Vec<broadsheet_app::social::Button>,
     /// The signed-in reader's token for "link a provider"; empty: sign in.
     link_csrf: String,
+    /// Where signing in returns to (a checked path; empty: the account page).
+    next: String,
 }
 
 #[derive(Deserialize)]
 struct Done {
     done: Option<String>,
+    next: Option<String>,
+}
+
+/// The checked return path of a query or form (empty if none, or refused).
+fn next_of(raw: Option<&str>) -> String {
+    raw.and_then(readers::return_path).unwrap_or_default()
+}
+
+/// Where a sign-in goes: the checked `next`, else the account page saying `done`.
+fn after_sign_in(next: &str, done: &str) -> String {
+    if next.is_empty() {
+        format!("/account?done={done}")
+    } else {
+        next.to_string()
+    }
 }
 
 /// What a finished action says on the page it returns to (fixed words, so
@@ -258,6 +281,7 @@ async fn signed_out_page(
     problem: Option<Problem>,
     email: &str,
     notice: &str,
+    next: &str,
 ) -> Result<Response, WebError> {
     let csrf = form_token(web).await?;
     let page = AccountPage {
@@ -271,6 +295,7 @@ async fn signed_out_page(
         email: echo(email),
         social: broadsheet_app::social::buttons(&web.app),
         link_csrf: String::new(),
+        next: next.to_string(),
     };
     Ok(with_form_cookie(web, html(status, page.render()?), &csrf))
 }
@@ -309,6 +334,7 @@ async fn profile_page(
         social: broadsheet_app::social::buttons(&web.app),
         link_csrf: readers::csrf_for(token),
         reader: Some(reader),
+        next: String::new(),
     };
     Ok(html(status, page.render()?))
 }
@@ -320,9 +346,12 @@ async fn account(
     ReaderSession(reader): ReaderSession,
 ) -> Result<Response, WebError> {
     let notice = notice_for(q.done.as_deref());
+    let next = next_of(q.next.as_deref());
     match (reader, reader_token(&headers)) {
+        // Signed in already: straight back to the page asked for.
+        (Some(_), Some(_)) if !next.is_empty() => Ok(Redirect::to(&next).into_response()),
         (Some(r), Some(token)) => profile_page(&web, StatusCode::OK, r, token, None, notice).await,
-        _ => signed_out_page(&web, StatusCode::OK, None, "", notice).await,
+        _ => signed_out_page(&web, StatusCode::OK, None, "", notice, &next).await,
     }
 }
 
@@ -338,10 +367,12 @@ async fn sign_in(
             problem("", UNREADABLE.into()),
             "",
             "",
+            "",
         )
         .await;
     };
     let email = field(&form, "email");
+    let next = next_of(form.get("next").map(String::as_str));
     if !form_ok(&web, &headers, &form).await? {
         return signed_out_page(
             &web,
@@ -349,6 +380,7 @@ async fn sign_in(
             problem("", FORM_EXPIRED.into()),
             email,
             "",
+            &next,
         )
         .await;
     }
@@ -365,7 +397,7 @@ async fn sign_in(
             &web,
             reader_token(&headers),
             &session,
-            "/account?done=signed-in",
+            &after_sign_in(&next, "signed-in"),
         )
         .await),
         Err(e) => {
@@ -375,7 +407,15 @@ async fn sign_in(
             } else {
                 "signin-password"
             };
-            signed_out_page(&web, status, problem(at, e.user_message()), email, "").await
+            signed_out_page(
+                &web,
+                status,
+                problem(at, e.user_message()),
+                email,
+                "",
+                &next,
+            )
+            .await
         }
     }
 }
@@ -409,10 +449,12 @@ async fn magic_link(
             problem("", UNREADABLE.into()),
             "",
             "",
+            "",
         )
         .await;
     };
     let email = field(&form, "email");
+    let next = next_of(form.get("next").map(String::as_str));
     if !form_ok(&web, &headers, &form).await? {
         return signed_out_page(
             &web,
@@ -420,10 +462,12 @@ async fn magic_link(
             problem("", FORM_EXPIRED.into()),
             email,
             "",
+            &next,
         )
         .await;
     }
-    match readers::request_magic_link(&web.app, &web.signin, client, email).await {
+    let back = (!next.is_empty()).then_some(next.as_str());
+    match readers::request_magic_link(&web.app, &web.signin, client, email, back).await {
         Ok(()) => sent_page(
             &web,
             format!(
@@ -440,6 +484,7 @@ async fn magic_link(
                 problem("magic-email", e.user_message()),
                 email,
                 "",
+                &next,
             )
             .await
         }
@@ -628,11 +673,14 @@ struct LinkPage {
     token: String,
     csrf: String,
     problem: Option<Problem>,
+    /// Where using the link returns to (a checked path; empty: the account page).
+    next: String,
 }
 
 #[derive(Deserialize)]
 struct LinkQuery {
     t: Option<String>,
+    next: Option<String>,
 }
 
 /// The page a mailed link opens: a button that uses the link (a GET uses
@@ -643,6 +691,7 @@ async fn link_page(
     token: &str,
     status: StatusCode,
     problem_now: Option<Problem>,
+    next: &str,
 ) -> Result<Response, WebError> {
     let state = readers::link_state(&web.app, purpose, token)
         .await
@@ -682,6 +731,7 @@ async fn link_page(
         },
         csrf: csrf.clone(),
         problem,
+        next: next.to_string(),
     };
     let status = if usable || status != StatusCode::OK {
         status
@@ -691,101 +741,32 @@ async fn link_page(
     Ok(with_form_cookie(web, html(status, page.render()?), &csrf))
 }
 
-async fn verify_form(
+/// `GET` of a mailed link (confirm, sign in, choose a password): its page.
+async fn link_form(
     State(web): State<Web>,
     Query(q): Query<LinkQuery>,
+    purpose: TokenPurpose,
 ) -> Result<Response, WebError> {
+    let next = next_of(q.next.as_deref());
     link_page(
         &web,
-        TokenPurpose::Verify,
+        purpose,
         q.t.as_deref().unwrap_or(""),
         StatusCode::OK,
         None,
+        &next,
     )
     .await
 }
 
-async fn magic_form(
+/// `POST` from a mailed link's page: confirms the address, signs in, or
+/// sets the new password (checked before the link is used up); then a new
+/// session for this browser, and back to `next` or the account page.
+async fn use_link(
     State(web): State<Web>,
-    Query(q): Query<LinkQuery>,
+    req: Request,
+    purpose: TokenPurpose,
 ) -> Result<Response, WebError> {
-    link_page(
-        &web,
-        TokenPurpose::Magic,
-        q.t.as_deref().unwrap_or(""),
-        StatusCode::OK,
-        None,
-    )
-    .await
-}
-
-async fn choose_form(
-    State(web): State<Web>,
-    Query(q): Query<LinkQuery>,
-) -> Result<Response, WebError> {
-    link_page(
-        &web,
-        TokenPurpose::Reset,
-        q.t.as_deref().unwrap_or(""),
-        StatusCode::OK,
-        None,
-    )
-    .await
-}
-
-/// Uses a verify or magic link from its page's form.
-async fn use_link(web: &Web, purpose: TokenPurpose, req: Request) -> Result<Response, WebError> {
-    let Some((headers, form)) = read_form(req).await else {
-        return link_page(
-            web,
-            purpose,
-            "",
-            StatusCode::BAD_REQUEST,
-            problem("", UNREADABLE.into()),
-        )
-        .await;
-    };
-    let token = field(&form, "t");
-    if !form_ok(web, &headers, &form).await? {
-        return link_page(
-            web,
-            purpose,
-            token,
-            StatusCode::FORBIDDEN,
-            problem("", FORM_EXPIRED.into()),
-        )
-        .await;
-    }
-    let done = if purpose == TokenPurpose::Verify {
-        "verified"
-    } else {
-        "signed-in"
-    };
-    match readers::use_link(&web.app, purpose, token).await {
-        Ok((_, session)) => Ok(signed_in(
-            web,
-            reader_token(&headers),
-            &session,
-            &format!("/account?done={done}"),
-        )
-        .await),
-        Err(e) => {
-            let status = status_of(&e)?;
-            link_page(web, purpose, token, status, problem("", e.user_message())).await
-        }
-    }
-}
-
-async fn verify(State(web): State<Web>, req: Request) -> Result<Response, WebError> {
-    use_link(&web, TokenPurpose::Verify, req).await
-}
-
-async fn magic(State(web): State<Web>, req: Request) -> Result<Response, WebError> {
-    use_link(&web, TokenPurpose::Magic, req).await
-}
-
-async fn choose(State(web): State<Web>, req: Request) -> Result<Response, WebError> {
-    let purpose = TokenPurpose::Reset;
     let Some((headers, form)) = read_form(req).await else {
         return link_page(
             &web,
@@ -793,10 +774,12 @@ async fn choose(State(web): State<Web>, req: Request) -> Result<Response, WebErr
             "",
             StatusCode::BAD_REQUEST,
             problem("", UNREADABLE.into()),
+            "",
         )
         .await;
     };
     let token = field(&form, "t");
+    let next = next_of(form.get("next").map(String::as_str));
     if !form_ok(&web, &headers, &form).await? {
         return link_page(
             &web,
@@ -804,25 +787,49 @@ async fn choose(State(web): State<Web>, req: Request) -> Result<Response, WebErr
             token,
             StatusCode::FORBIDDEN,
             problem("", FORM_EXPIRED.into()),
+            &next,
         )
         .await;
     }
-    match readers::reset_password(&web.app, &web.signin, token, field(&form, "password")).await {
+    let (used, done) = match purpose {
+        TokenPurpose::Verify => (
+            readers::use_link(&web.app, purpose, token).await,
+            "verified",
+        ),
+        TokenPurpose::Magic => (
+            readers::use_link(&web.app, purpose, token).await,
+            "signed-in",
+        ),
+        TokenPurpose::Reset => (
+            readers::reset_password(&web.app, &web.signin, token, field(&form, "password")).await,
+            "password",
+        ),
+    };
+    match used {
         Ok((_, session)) => Ok(signed_in(
             &web,
             reader_token(&headers),
             &session,
-            "/account?done=password",
+            &after_sign_in(&next, done),
         )
         .await),
         Err(e) => {
             let status = status_of(&e)?;
-            let at = if matches!(e, ReaderError::LinkRefused(_)) {
-                ""
-            } else {
+            let at = if purpose == TokenPurpose::Reset && !matches!(e, ReaderError::LinkRefused(_))
+            {
                 "new-password"
+            } else {
+                ""
             };
-            link_page(&web, purpose, token, status, problem(at, e.user_message())).await
+            link_page(
+                &web,
+                purpose,
+                token,
+                status,
+                problem(at, e.user_message()),
+                &next,
+            )
+            .await
         }
     }
 }

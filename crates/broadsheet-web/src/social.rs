@@ -58,6 +58,8 @@ struct FailedPage {
     social: Vec<Button>,
     /// A signed-in reader's token: the buttons link providers; empty: sign in.
     link_csrf: String,
+    /// The path to return to after signing in (none after a failure).
+    next: String,
 }
 
 /// The sign-in page with what went wrong; the flow cookie is cleared.
@@ -88,6 +90,7 @@ fn failed(web: &Web, provider: &str, e: &SocialError) -> Result<Response, WebErr
         message: e.user_message(),
         social: social::buttons(app),
         link_csrf: String::new(),
+        next: String::new(),
     };
     let mut res = (status, page.render()?).into_response();
     res.headers_mut().insert(

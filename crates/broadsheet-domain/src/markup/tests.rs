@@ -124,28 +124,7 @@ fn embed_label_is_the_real_host() {
 /// dangerous URL behind, and cleaning twice changes nothing.
 #[test]
 fn xss_corpus_is_neutralised() {
-    let payloads = [
-        "<script>alert(1)</script>",
-        "<img src=x onerror=alert(1)>",
-        "<a href=\"javascript:alert(1)\">x</a>",
-        "[x](javascript:alert(1))",
-        "[x](JaVaScRiPt:alert(1))",
-        "<svg onload=alert(1)><circle/></svg>",
-        "<math><mi xlink:href=\"javascript:alert(1)\">x</mi></math>",
-        "<style>body{display:none}</style>",
-        "<p style=\"background:url(javascript:alert(1))\">x</p>",
-        "<iframe src=\"https://evil.example\"></iframe>",
-        "<object data=\"x.swf\"></object>",
-        "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\"></noscript>",
-        "<textarea><script>alert(1)</script></textarea>",
-        "<title><script>alert(1)</script></title>",
-        "<a href=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==\">x</a>",
-        "<form action=\"https://evil.example\"><button>x</button></form>",
-        "<div onmouseover=\"alert(1)\">x</div>",
-        "<a href=\"&#106;avascript:alert(1)\">x</a>",
-        "<base href=\"https://evil.example/\">",
-        "<meta http-equiv=\"refresh\" content=\"0;url=https://evil.example\">",
-    ];
+    let payloads = crate::markup::XSS_CORPUS;
     for p in payloads {
         let rendered = render(p, fig);
         let out = rendered.to_ascii_lowercase();

@@ -31,7 +31,7 @@ fn config() -> PaperConfig {
     }
 }
 
-async fn publish(
+pub(crate) async fn publish(
     p: &Paper,
     headline: &str,
     access: Access,
@@ -59,11 +59,11 @@ async fn publish(
     Ok(p.app.store().story(id).await?.ok_or("story vanished")?)
 }
 
-fn is_full(r: &Reply) -> bool {
+pub(crate) fn is_full(r: &Reply) -> bool {
     r.status == StatusCode::OK && r.body.contains(SECRET) && !r.body.contains("class=\"paywall\"")
 }
 
-fn is_cut(r: &Reply) -> bool {
+pub(crate) fn is_cut(r: &Reply) -> bool {
     r.status == StatusCode::OK && !r.body.contains(SECRET) && r.body.contains("class=\"paywall\"")
 }
 
@@ -258,7 +258,7 @@ async fn a_known_subscriber_costs_no_round_trip_and_a_cancellation_shows_on_ever
     Ok(())
 }
 
-async fn get_on(
+pub(crate) async fn get_on(
     r: &axum::Router,
     path: &str,
     with: &[(&str, &str)],

@@ -5,6 +5,7 @@
 //! gives each test its own PostgreSQL database on that server.
 
 mod cli;
+mod comments;
 mod curation;
 mod defaults;
 mod design;

@@ -683,3 +683,75 @@ fn social_options_turn_providers_on_and_say_what_is_missing() {
     // None given: no providers, no base URL needed.
     assert!(settings(&[]).is_ok_and(|s| s.paper.social.providers.is_empty()));
 }
+
+/// Presses "Sign in with Test ID" with a page to `return` to.
+async fn press_start_returning(p: &Paper, back: &str) -> Result<(String, String), Error> {
+    let body = format!(
+        "return={}",
+        url::form_urlencoded::byte_serialize(back.as_bytes()).collect::<String>()
+    );
+    let r = p.post(START, &body, &[]).await?;
+    assert_eq!(r.status, 303, "start: {}", r.body);
+    let cookie = set_cookie(&r, "bs_social").ok_or("no flow cookie")?;
+    Ok((cookie, r.header("location").to_string()))
+}
+
+/// Someone registered the owner's address with a password of their own
+/// (the account stays unproven). When the owner signs in with a provider
+/// that vouches for the address, the account becomes theirs: proven, the
+/// squatter's password and sessions gone. The sign-in returns to the page
+/// it started from, and never to another site.
+#[tokio::test]
+async fn a_vouched_address_ends_the_password_someone_else_chose() -> TestResult {
+    let fx = provider("ok", &[("cy", "cy@example.org", true, "Cy Owner")])?;
+    let p = Paper::demo_with(3, config(&fx.issuer)).await?;
+    let squatter_pw = "the squatter's own passphrase";
+    let pre = readers::register(&p.app, "cy@example.org", squatter_pw, "Squatter").await?;
+    assert!(!pre.email_verified && pre.has_password);
+    let mut squatter = crate::readers::Browser::new(&p, "198.51.100.70");
+    let r = squatter.sign_in("cy@example.org", squatter_pw).await?;
+    assert_eq!(r.status, 303, "the squatter is in before: {}", r.body);
+    let squatter_session = set_cookie(&r, "bs_reader").ok_or("no squatter session")?;
+
+    let story = p.story_where(|_| true).await?;
+    let back = p.path_of(&story);
+    let (cookie, to) = press_start_returning(&p, &back).await?;
+    let path = Browser::new()?
+        .sign_in_at_provider(&fx.issuer, &to, "cy")
+        .await?;
+    let r = callback(&p, &path, &cookie).await?;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(r.header("location"), back, "back to the page asked for");
+    let s = set_cookie(&r, "bs_reader").ok_or("no session")?;
+    let owner = readers::session(&p.app, &s).await?.ok_or("no session")?;
+    assert_eq!(owner.id, pre.id, "the identity joins the account");
+    assert!(owner.email_verified, "the provider proved the address");
+    assert!(!owner.has_password, "the unproven password is cleared");
+    assert!(
+        readers::session(&p.app, &squatter_session).await?.is_none(),
+        "the squatter's session ended"
+    );
+    let again = crate::readers::Browser::new(&p, "198.51.100.71")
+        .sign_in("cy@example.org", squatter_pw)
+        .await?;
+    assert_eq!(
+        again.status, 401,
+        "the squatter's password no longer signs in"
+    );
+
+    // An off-site return is not followed.
+    for off in [
+        "//evil.example/",
+        "/\\evil.example/",
+        "https://evil.example/",
+    ] {
+        let (cookie, to) = press_start_returning(&p, off).await?;
+        let path = Browser::new()?
+            .sign_in_at_provider(&fx.issuer, &to, "cy")
+            .await?;
+        let r = callback(&p, &path, &cookie).await?;
+        assert_eq!(r.status, 303, "{off}: {}", r.body);
+        assert_eq!(r.header("location"), "/account", "{off}");
+    }
+    Ok(())
+}

@@ -85,11 +85,24 @@ async fn a_verified_email_links_to_one_account() -> TestResult {
     assert!(made.email_verified && !made.has_password);
     let again = readers::link_verified_email(&p.app, "bo@example.org", "Someone Else").await?;
     assert_eq!(again.id, made.id);
-    // An unverified password account becomes verified when a provider vouches for it.
+    // An unverified password account becomes verified when a provider
+    // vouches for the address, but whoever chose its password never proved
+    // the address (someone else may have registered it): the password and
+    // that person's sessions go, and the owner sets a new password by link.
     let c = readers::register(&p.app, "cy@example.org", "a long enough password", "Cy").await?;
+    let squatter = readers::start_session(&p.app, c.id).await?;
     let linked = readers::link_verified_email(&p.app, "cy@example.org", "Cy").await?;
     assert_eq!(linked.id, c.id);
-    assert!(linked.email_verified && linked.has_password);
+    assert!(linked.email_verified, "the provider proved the address");
+    assert!(!linked.has_password, "the unproven password is cleared");
+    assert!(
+        readers::session(&p.app, &squatter.token).await?.is_none(),
+        "the unproven account's sessions end"
+    );
+    let tried = Browser::new(&p, "198.51.100.90")
+        .sign_in("cy@example.org", "a long enough password")
+        .await?;
+    assert_eq!(tried.status, 401, "the old password no longer signs in");
     Ok(())
 }
 
@@ -123,7 +136,7 @@ async fn an_entitlement_counts_only_while_it_runs() -> TestResult {
 // ----- a real SMTP sink -------------------------------------------------------------
 
 /// `aiosmtpd` on a free loopback port, writing to a Maildir; killed on drop.
-struct SmtpSink {
+pub(crate) struct SmtpSink {
     child: Child,
     port: u16,
     maildir: PathBuf,
@@ -144,7 +157,7 @@ fn venv() -> PathBuf {
 }
 
 impl SmtpSink {
-    fn start() -> Res<SmtpSink> {
+    pub(crate) fn start() -> Res<SmtpSink> {
         let python = venv().join("bin/python");
         let has_it = Command::new(&python)
             .args(["-c", "import aiosmtpd"])
@@ -195,13 +208,13 @@ impl SmtpSink {
         Ok(sink)
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
     /// Every message received so far, decoded enough to read (quoted-printable
     /// soft breaks and `=3D` undone).
-    fn messages(&self) -> Vec<String> {
+    pub(crate) fn messages(&self) -> Vec<String> {
         let Ok(entries) = std::fs::read_dir(self.maildir.join("new")) else {
             return Vec::new();
         };
@@ -220,7 +233,7 @@ impl SmtpSink {
 
     /// The messages to `to` whose text contains `needle`, waiting up to 15 s
     /// for at least `n` of them.
-    async fn wait_for(&self, to: &str, needle: &str, n: usize) -> Res<Vec<String>> {
+    pub(crate) async fn wait_for(&self, to: &str, needle: &str, n: usize) -> Res<Vec<String>> {
         let start = Instant::now();
         loop {
             let found: Vec<String> = self
@@ -268,7 +281,7 @@ impl SmtpSink {
     }
 }
 
-async fn paper_with_mail() -> Res<(Paper, SmtpSink)> {
+pub(crate) async fn paper_with_mail() -> Res<(Paper, SmtpSink)> {
     let sink = SmtpSink::start()?;
     let p = Paper::demo_with(
         3,
@@ -286,7 +299,7 @@ async fn paper_with_mail() -> Res<(Paper, SmtpSink)> {
 
 /// Keeps cookies and speaks from one client address (`X-Forwarded-For`,
 /// read because the test paper trusts one proxy hop).
-struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     p: &'a Paper,
     addr: String,
     cookies: Vec<(String, String)>,
@@ -327,7 +340,7 @@ fn set_cookie(r: &Reply, name: &str) -> Option<String> {
 }
 
 impl<'a> Browser<'a> {
-    fn new(p: &'a Paper, addr: &str) -> Browser<'a> {
+    pub(crate) fn new(p: &'a Paper, addr: &str) -> Browser<'a> {
         Browser {
             p,
             addr: addr.to_string(),
@@ -432,7 +445,7 @@ impl<'a> Browser<'a> {
         .await
     }
 
-    async fn sign_in(&mut self, email: &str, password: &str) -> Res<Reply> {
+    pub(crate) async fn sign_in(&mut self, email: &str, password: &str) -> Res<Reply> {
         self.submit(
             "/account",
             "/account/sign-in",
@@ -491,6 +504,8 @@ async fn sign_up_mails_a_link_that_confirms_the_address_and_signs_in() -> TestRe
         .await?
         .ok_or("no reader")?;
     assert!(acct.email_verified_at.is_some());
+    // The confirmation of one's own sign-up keeps the password chosen there.
+    assert!(acct.password_hash.is_some(), "the sign-up's password stays");
     // The link worked once.
     let again = Browser::new(&p, "198.51.100.11")
         .follow_refused(&link)
@@ -1007,5 +1022,169 @@ async fn reader_pages_are_private_and_shared_pages_stay_the_same_for_everyone() 
             r.header("cache-control")
         );
     }
+    Ok(())
+}
+
+// ----- returning to the page asked for ---------------------------------------------
+
+/// `next` values and where a sign-in with each must land: a path on this
+/// site comes back as it is; anything that could leave the site (another
+/// host, a scheme, a backslash, encoded slashes or backslashes, control
+/// characters) falls back to the account page.
+const RETURNS: &[(&str, Option<&str>)] = &[
+    ("/news/world/a-story-12", Some("/news/world/a-story-12")),
+    ("/subscribe/1?from=prompt", Some("/subscribe/1?from=prompt")),
+    ("/", Some("/")),
+    ("//evil.example/", None),
+    ("/\\evil.example/", None),
+    ("\\\\evil.example/", None),
+    ("https://evil.example/", None),
+    ("http:/evil.example", None),
+    ("javascript:alert(1)", None),
+    ("evil.example", None),
+    ("/%2F%2Fevil.example", None),
+    ("/%2f/evil.example", None),
+    ("/%5Cevil.example", None),
+    ("/%252F%252Fevil.example", None),
+    ("/\t/evil.example", None),
+    ("/\n/evil.example", None),
+    ("/%09/evil.example", None),
+    ("", None),
+];
+
+#[tokio::test]
+async fn password_sign_in_returns_only_to_a_path_on_this_site() -> TestResult {
+    let p = Paper::demo_with(
+        3,
+        PaperConfig {
+            trusted_proxy_hops: 1,
+            ..PaperConfig::default()
+        },
+    )
+    .await?;
+    readers::register(&p.app, "back@example.org", PASSWORD, "Back").await?;
+    for (i, (next, want)) in RETURNS.iter().enumerate() {
+        let mut b = Browser::new(&p, &format!("198.51.100.{}", 100 + i));
+        // The sign-in page carries only an admitted path on to its forms.
+        let page = b.get(&format!("/account?next={}", enc(next))).await?;
+        assert_eq!(page.status, 200, "{next:?}");
+        assert_eq!(input(&page.body, "next"), want.unwrap_or(""), "{next:?}");
+        // A forged form is checked again.
+        let csrf = input(&page.body, "csrf");
+        let r = b
+            .post(
+                "/account/sign-in",
+                &[
+                    ("csrf", &csrf),
+                    ("email", "back@example.org"),
+                    ("password", PASSWORD),
+                    ("next", next),
+                ],
+            )
+            .await?;
+        assert_eq!(r.status, 303, "{next:?}: {}", r.body);
+        assert_eq!(
+            r.header("location"),
+            want.unwrap_or("/account?done=signed-in"),
+            "{next:?}"
+        );
+        // Signed in already: /account?next= goes straight back (or stays).
+        let again = b.get(&format!("/account?next={}", enc(next))).await?;
+        match want {
+            Some(w) => {
+                assert_eq!(again.status, 303, "{next:?}");
+                assert_eq!(again.header("location"), *w, "{next:?}");
+            }
+            None => assert_eq!(again.status, 200, "{next:?}"),
+        }
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_magic_link_returns_to_the_page_asked_for() -> TestResult {
+    let (p, sink) = paper_with_mail().await?;
+    let story = p.story_where(|_| true).await?;
+    let path = p.path_of(&story);
+    for (email, next, want) in [
+        ("dee@example.com", path.as_str(), path.as_str()),
+        (
+            "eve@example.com",
+            "//evil.example/",
+            "/account?done=signed-in",
+        ),
+    ] {
+        let mut b = Browser::new(&p, "198.51.100.40");
+        let page = b.get(&format!("/account?next={}", enc(next))).await?;
+        let csrf = input(&page.body, "csrf");
+        let r = b
+            .post(
+                "/account/magic-link",
+                &[("csrf", &csrf), ("email", email), ("next", next)],
+            )
+            .await?;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let link = sink.link(email, "/account/magic").await?;
+        let opened = b.get(&link).await?;
+        assert_eq!(opened.status, 200, "{link}: {}", opened.body);
+        let carried = input(&opened.body, "next");
+        let done = b.follow(&link, &[("next", &carried)]).await?;
+        assert_eq!(done.status, 303, "{}", done.body);
+        assert_eq!(done.header("location"), want, "{link}");
+    }
+    Ok(())
+}
+
+// ----- an address proven by someone other than its sign-up ------------------------
+
+/// Anyone can register an address they do not own (the account stays
+/// unproven). When the owner later signs in by a link mailed to that
+/// address, the squatter's password and sessions end: the owner's account
+/// must not keep a way in that someone else chose. The confirmation link
+/// mailed at sign-up itself keeps the password
+/// (`sign_up_mails_a_link_that_confirms_the_address_and_signs_in`).
+#[tokio::test]
+async fn a_mailed_sign_in_link_ends_the_password_of_an_unproven_account() -> TestResult {
+    let (p, sink) = paper_with_mail().await?;
+    let victim = "owner@example.com";
+    let squatter_pw = "the squatter's own passphrase";
+    let pre = readers::register(&p.app, victim, squatter_pw, "Not The Owner").await?;
+    assert!(!pre.email_verified && pre.has_password);
+    let mut squatter = Browser::new(&p, "198.51.100.60");
+    let r = squatter.sign_in(victim, squatter_pw).await?;
+    assert_eq!(r.status, 303, "the squatter is in before: {}", r.body);
+    let squatter_session = squatter.cookie("bs_reader");
+    assert!(!squatter_session.is_empty());
+
+    // The owner asks for a sign-in link and follows it.
+    let mut owner = Browser::new(&p, "198.51.100.61");
+    let r = owner
+        .submit("/account", "/account/magic-link", &[("email", victim)])
+        .await?;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let link = sink.link(victim, "/account/magic").await?;
+    let done = owner.follow(&link, &[]).await?;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(done.header("location"), "/account?done=signed-in");
+    let now = readers::session(&p.app, &owner.cookie("bs_reader"))
+        .await?
+        .ok_or("the owner is not signed in")?;
+    assert_eq!(now.id, pre.id, "the same account, now proven");
+    assert!(now.email_verified, "the link proved the address");
+    assert!(!now.has_password, "the unproven password is cleared");
+    assert!(
+        readers::session(&p.app, &squatter_session).await?.is_none(),
+        "the squatter's session ended"
+    );
+    let again = Browser::new(&p, "198.51.100.62")
+        .sign_in(victim, squatter_pw)
+        .await?;
+    assert_eq!(
+        again.status, 401,
+        "the squatter's password no longer signs in"
+    );
+    // The owner still is.
+    let page = owner.account().await?;
+    assert!(page.body.contains(victim), "{}", page.body);
     Ok(())
 }

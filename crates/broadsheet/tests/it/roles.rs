@@ -17,11 +17,11 @@ use crate::newsroom::{
 };
 use crate::support::{Paper, Reply, TestResult};
 
-/// Actions with no newsroom page yet: comment moderation arrives with the
-/// comments issue, paper settings with a settings page. The table is still
+/// Actions with no newsroom page yet: paper settings, with a settings page
+/// (comment moderation's doors are walked door by door in `comments.rs`). The table is still
 /// walked for them in the domain's unit tests; this list keeps the walk
 /// honest about what it cannot reach.
-const NO_DOOR_YET: [Action; 2] = [Action::ModerateComments, Action::ManageSettings];
+const NO_DOOR_YET: [Action; 1] = [Action::ManageSettings];
 
 fn granted(r: &Reply) -> bool {
     r.status == StatusCode::SEE_OTHER || r.status == StatusCode::OK
@@ -270,6 +270,7 @@ async fn probe(
             let id = setup.story("Walk: history", Some(me), "published").await?;
             d.get(&format!("/newsroom/stories/{id}/history")).await?
         }
+        Action::ModerateComments => d.get("/newsroom/comments").await?,
         Action::ArrangeFronts => {
             let id = setup.story("Walk: to the lead", other, "published").await?;
             d.post(
@@ -283,7 +284,7 @@ async fn probe(
             )
             .await?
         }
-        Action::ModerateComments | Action::ManageSettings => {
+        Action::ManageSettings => {
             return Err(format!("{action:?} has no door to probe").into());
         }
     };

@@ -864,3 +864,152 @@ async fn admins_search_readers_grant_and_revoke_and_other_roles_cannot() -> Test
     assert!(p.app.store().plans().await?.is_empty());
     Ok(())
 }
+
+// ----- every node, and the reader told ----------------------------------------------
+
+/// Entitlement writes made by webhooks reach the gate of every node: a
+/// second node on the same database, which remembers the reader's session
+/// (`gatecache.rs`), shows a subscription that starts by checkout and one
+/// that the provider cancels once it has applied the change events (what
+/// its poll does every 500 ms), never later.
+#[tokio::test]
+async fn webhook_entitlement_changes_reach_every_nodes_gate() -> TestResult {
+    use crate::gate_hot_path::{get_on, is_cut, is_full, publish};
+    use broadsheet_web::{Web, WebOptions};
+
+    let s = FakeStripe::start().await?;
+    let p = paper(Some(&s)).await?;
+    let plan = plan(&p, &s).await?;
+    let story = publish(&p, "Members only", broadsheet_domain::Access::Subscribers).await?;
+    let path = p.path_of(&story);
+    let (_, cookie, csrf) = reader(&p, "node@example.org").await?;
+    let with = [("cookie", cookie.as_str())];
+
+    let store_b = crate::support::store(&p.url).await?;
+    let app_b = broadsheet_app::App::new(store_b, s.config()).await?;
+    let web_b = Web::new(
+        app_b.clone(),
+        WebOptions {
+            cache_bytes: 0,
+            metrics: None,
+            metrics_token: None,
+            esi: false,
+        },
+    );
+    let router_b = web_b.router();
+    // Both nodes know the reader as one without a subscription.
+    assert!(is_cut(&p.request(&path, &with).await?), "node A, before");
+    for _ in 0..2 {
+        assert!(
+            is_cut(&get_on(&router_b, &path, &with).await?),
+            "node B, before"
+        );
+    }
+
+    // Checkout (the webhook reaches node A): A at once, B once it applies
+    // the change events.
+    let (_, sub) = subscribe(&p, &s, plan, &cookie, &csrf).await?;
+    assert!(
+        is_full(&p.request(&path, &with).await?),
+        "node A, subscribed"
+    );
+    app_b.apply_changes().await?;
+    assert!(
+        is_full(&get_on(&router_b, &path, &with).await?),
+        "node B, subscribed"
+    );
+    assert!(
+        is_full(&get_on(&router_b, &path, &with).await?),
+        "node B, subscribed, remembered"
+    );
+
+    // The provider ends the subscription.
+    let mut lsub = s
+        .call("GET", &format!("/v1/subscriptions/{sub}"), &[])
+        .await?;
+    lsub["status"] = json!("canceled");
+    let t = broadsheet_app::now() + 5;
+    assert_eq!(
+        send_event(
+            &p,
+            &event("evt_node_del", "customer.subscription.deleted", t, &lsub)
+        )
+        .await?,
+        "applied"
+    );
+    assert!(is_cut(&p.request(&path, &with).await?), "node A, cancelled");
+    app_b.apply_changes().await?;
+    assert!(
+        is_cut(&get_on(&router_b, &path, &with).await?),
+        "node B, cancelled"
+    );
+    assert!(
+        is_cut(&get_on(&web_b.routes(), &path, &with).await?),
+        "node B, cancelled, general path"
+    );
+    Ok(())
+}
+
+/// A failed renewal is mailed to the reader (through a real SMTP sink):
+/// until when they keep reading and where to pay another way; the same
+/// event delivered again mails nothing more.
+#[tokio::test]
+async fn a_failed_renewal_is_mailed_to_the_reader() -> TestResult {
+    let sink = crate::readers::SmtpSink::start()?;
+    let s = FakeStripe::start().await?;
+    let p = Paper::demo_with(
+        3,
+        PaperConfig {
+            smtp_url: Some(sink.url()),
+            base_url: Some("http://paper.test".into()),
+            ..s.config()
+        },
+    )
+    .await?;
+    let plan = plan(&p, &s).await?;
+    let (_, cookie, csrf) = reader(&p, "fay@example.org").await?;
+    let (completed, sub) = subscribe(&p, &s, plan, &cookie, &csrf).await?;
+    let customer = completed["data"]["object"]["customer"]
+        .as_str()
+        .ok_or("no customer")?;
+    let invoices = s
+        .call("GET", "/v1/invoices", &[("customer", customer)])
+        .await?;
+    let mut invoice = invoices["data"][0].clone();
+    assert_eq!(invoice["subscription"], json!(sub));
+    invoice["status"] = json!("open");
+    invoice["attempt_count"] = json!(1);
+    let failed = event(
+        "evt_mail_fail_1",
+        "invoice.payment_failed",
+        broadsheet_app::now() + 10,
+        &invoice,
+    );
+    assert_eq!(send_event(&p, &failed).await?, "applied");
+    let mails = sink
+        .wait_for("fay@example.org", "did not go through", 1)
+        .await?;
+    let m = &mails[0];
+    assert!(
+        m.contains("could not take your"),
+        "the subject says what happened: {m}"
+    );
+    assert!(
+        m.contains("keep reading until"),
+        "the grace period is told: {m}"
+    );
+    assert!(
+        m.contains("http://paper.test/account/subscription"),
+        "where to pay another way: {m}"
+    );
+    // A duplicate delivery changes nothing and mails nothing.
+    assert_eq!(send_event(&p, &failed).await?, "duplicate");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let all = sink
+        .messages()
+        .into_iter()
+        .filter(|m| m.contains("did not go through"))
+        .count();
+    assert_eq!(all, 1, "one failure, one message");
+    Ok(())
+}

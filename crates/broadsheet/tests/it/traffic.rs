@@ -620,6 +620,51 @@ async fn most_read_cost_at_three_sizes() -> TestResult {
     Ok(())
 }
 
+#[tokio::test]
+async fn a_beacon_from_the_fast_path_answers_and_counts_as_the_router_does() -> TestResult {
+    let p = Paper::demo(10).await?;
+    let s = p.story_where(|_| true).await?;
+    let beacon = format!("/v/{}.gif", s.id);
+    let routes = p.web.routes();
+    let browser = [("user-agent", BROWSER)];
+    // No reader cookie: both issue one (values differ: each is new).
+    let want = crate::support::send_to(&routes, "GET", &beacon, Body::empty(), &browser).await?;
+    let got = crate::support::send_to(&p.router, "GET", &beacon, Body::empty(), &browser).await?;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(got.body, want.body);
+    let without_cookie = |h: &axum::http::HeaderMap| {
+        comparable(h)
+            .into_iter()
+            .filter(|(k, _)| k != "set-cookie")
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(without_cookie(&got.headers), without_cookie(&want.headers));
+    let cookie = got.header("set-cookie").to_string();
+    assert!(
+        cookie.contains("Path=/v/") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+    assert!(!want.header("set-cookie").is_empty());
+    // With the cookie the fast path issued: no new cookie from either, and
+    // the fast path queues the view for counting.
+    let value = cookie.split(';').next().unwrap_or("").to_string();
+    let with = [("user-agent", BROWSER), ("cookie", value.as_str())];
+    let before = p.app.views().backlog();
+    let got = crate::support::send_to(&p.router, "GET", &beacon, Body::empty(), &with).await?;
+    assert_eq!(p.app.views().backlog(), before + 1, "the view is queued");
+    let want = crate::support::send_to(&routes, "GET", &beacon, Body::empty(), &with).await?;
+    assert_eq!(comparable(&got.headers), comparable(&want.headers));
+    assert!(got.header("set-cookie").is_empty());
+    // HEAD and odd paths go to the router, which answers as before.
+    let head = crate::support::send_to(&p.router, "HEAD", &beacon, Body::empty(), &with).await?;
+    assert_eq!(head.status, StatusCode::OK);
+    assert_eq!(
+        p.get(&format!("/v/{}.gif/x", s.id)).await?.status,
+        StatusCode::NOT_FOUND
+    );
+    Ok(())
+}
+
 /// Headers that differ between any two answers (the request id) or that
 /// only the wire adds (Content-Length, which hyper sets from the body).
 fn comparable(h: &axum::http::HeaderMap) -> Vec<(String, String)> {

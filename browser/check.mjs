@@ -351,7 +351,13 @@ async function checkPage(target, ctx) {
   const broken = new Map();
   page.on('request', (r) => requests.push(r.url()));
   page.on('requestfailed', (r) => {
-    if (!broken.has(r.url())) broken.set(r.url(), r.failure()?.errorText ?? 'failed');
+    const why = r.failure()?.errorText ?? 'failed';
+    // Cancelled by the browser, not refused by the server: a lazy picture
+    // still loading when the page closes, or a srcset candidate dropped when
+    // the next screenshot width picks another one. Server errors still count
+    // (as HTTP statuses below, or as connection errors here).
+    if (why === 'net::ERR_ABORTED') return;
+    if (!broken.has(r.url())) broken.set(r.url(), why);
   });
   page.on('response', (r) => {
     // The document itself may be a 404/410 on purpose; its subresources may not.

@@ -888,7 +888,7 @@ async function readerJourney(base, fx, stories, demoLog, ctx) {
   } finally {
     await parser.close();
   }
-  if (!check('journey: metered stories on the home page', metered.length > METER_REGISTERED, `${metered.length} (need more than ${METER_REGISTERED})`)) return;
+  if (!check('journey: metered stories on the home page and section fronts', metered.length > METER_REGISTERED, `${metered.length} (need more than ${METER_REGISTERED})`)) return;
 
   // A browser of its own: nothing from the other checks (meter cookie, sessions).
   const own = await launchBrowser(true);

@@ -30,6 +30,11 @@ const CHROMIUM_ARGS = [
   '--disable-quic',
 ];
 const VIEWPORT = { width: 390, height: 844 };
+// Every page is screenshotted and checked at these widths, in both schemes.
+const WIDTHS = [390, 768, 1280];
+const SCHEMES = ['light', 'dark'];
+// Page types whose transferred bytes are measured.
+const WEIGHED = ['home', 'section', 'story', 'tag', 'author'];
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
 const TEMPLATE_MARKERS = [/\[\[/, /\]\]/, /\{\{/, /\}\}/, /\{%/, /%\}/];
 const STORY_PATH = /^\/[a-z0-9-]+(\/[a-z0-9-]+)*\/[a-z0-9-]+-[0-9]+$/;
@@ -255,7 +260,7 @@ async function waitHealthy(base, server) {
 
 // ---------------------------------------------------------------- browser
 
-async function launchBrowser(javaScriptEnabled) {
+async function launchBrowser(javaScriptEnabled, deviceScaleFactor = 1) {
   const { chromium } = await import('playwright-core');
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'bs-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
@@ -263,6 +268,7 @@ async function launchBrowser(javaScriptEnabled) {
     headless: true,
     args: CHROMIUM_ARGS,
     viewport: VIEWPORT,
+    deviceScaleFactor,
     javaScriptEnabled,
     // axe is injected as an inline script; a strict CSP on the page must not block it.
     bypassCSP: javaScriptEnabled,
@@ -345,7 +351,13 @@ async function checkPage(target, ctx) {
   const broken = new Map();
   page.on('request', (r) => requests.push(r.url()));
   page.on('requestfailed', (r) => {
-    if (!broken.has(r.url())) broken.set(r.url(), r.failure()?.errorText ?? 'failed');
+    const why = r.failure()?.errorText ?? 'failed';
+    // Cancelled by the browser, not refused by the server: a lazy picture
+    // still loading when the page closes, or a srcset candidate dropped when
+    // the next screenshot width picks another one. Server errors still count
+    // (as HTTP statuses below, or as connection errors here).
+    if (why === 'net::ERR_ABORTED') return;
+    if (!broken.has(r.url())) broken.set(r.url(), why);
   });
   page.on('response', (r) => {
     // The document itself may be a 404/410 on purpose; its subresources may not.
@@ -359,41 +371,66 @@ async function checkPage(target, ctx) {
     const h1 = await page.locator('h1').count();
     check(`${type} one h1`, h1 === 1, `${h1} <h1> element(s)`);
     fs.mkdirSync(ctx.out, { recursive: true });
-    const shot = path.join(ctx.out, `${type}.png`);
-    await page.screenshot({ path: shot, fullPage: true });
-    const rel = path.relative(process.cwd(), shot);
-    pass(`${type} screenshot`, rel.startsWith('..') ? shot : rel);
+    // Screenshots at each width, in both colour schemes (kept as artefacts).
+    for (const width of WIDTHS) {
+      await page.setViewportSize({ width, height: 900 });
+      for (const colorScheme of SCHEMES) {
+        await page.emulateMedia({ colorScheme });
+        const shot = path.join(ctx.out, `${type}-${width}-${colorScheme}.png`);
+        await page.screenshot({ path: shot, fullPage: true });
+      }
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+    pass(`${type} screenshots`, `${WIDTHS.join(', ')} px × ${SCHEMES.join(', ')} in ${path.relative(process.cwd(), ctx.out) || ctx.out}`);
   } catch (e) {
     fail(`${type} render`, `${url}: ${e.message.split('\n')[0]}`);
   } finally {
     await page.close();
   }
 
-  // axe, with JavaScript enabled (needed to run axe), same viewport.
-  const jsPage = await ctx.js.newPage();
-  jsPage.on('request', (r) => requests.push(r.url()));
-  try {
-    await jsPage.goto(url, { waitUntil: 'load', timeout: 30_000 });
-    await jsPage.addScriptTag({ path: require.resolve('axe-core') });
-    const result = await jsPage.evaluate(
-      (tags) =>
-        // eslint-disable-next-line no-undef
-        axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }),
-      AXE_TAGS,
-    );
-    const lines = [];
-    for (const v of result.violations) {
-      lines.push(`${v.id} [${v.impact}] ${v.help} (${v.helpUrl})`);
-      for (const n of v.nodes.slice(0, 8)) {
-        lines.push(`    ${JSON.stringify(n.target)} ${n.html.replace(/\s+/g, ' ').slice(0, 160)}`);
+  // axe, with JavaScript enabled (needed to run axe), at each width and in
+  // both colour schemes.
+  for (const width of WIDTHS) {
+    for (const colorScheme of SCHEMES) {
+      const jsPage = await ctx.js.newPage();
+      jsPage.on('request', (r) => requests.push(r.url()));
+      const name = `${type} axe ${width} ${colorScheme}`;
+      try {
+        await jsPage.setViewportSize({ width, height: 900 });
+        await jsPage.emulateMedia({ colorScheme });
+        await jsPage.goto(url, { waitUntil: 'load', timeout: 30_000 });
+        await jsPage.addScriptTag({ path: require.resolve('axe-core') });
+        const result = await jsPage.evaluate(
+          (tags) =>
+            // eslint-disable-next-line no-undef
+            axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }),
+          AXE_TAGS,
+        );
+        const lines = [];
+        for (const v of result.violations) {
+          lines.push(`${v.id} [${v.impact}] ${v.help} (${v.helpUrl})`);
+          for (const n of v.nodes.slice(0, 8)) {
+            lines.push(`    ${JSON.stringify(n.target)} ${n.html.replace(/\s+/g, ' ').slice(0, 160)}`);
+          }
+          if (v.nodes.length > 8) lines.push(`    ... and ${v.nodes.length - 8} more`);
+        }
+        check(name, result.violations.length === 0, `${result.violations.length} violation(s)`, lines);
+      } catch (e) {
+        fail(name, `${url}: ${e.message.split('\n')[0]}`);
+      } finally {
+        await jsPage.close();
       }
-      if (v.nodes.length > 8) lines.push(`    ... and ${v.nodes.length - 8} more`);
     }
-    check(`${type} axe`, result.violations.length === 0, `${result.violations.length} violation(s)`, lines);
-  } catch (e) {
-    fail(`${type} axe`, `${url}: ${e.message.split('\n')[0]}`);
-  } finally {
-    await jsPage.close();
+  }
+
+  // Pictures: every <img> states `sizes`, and no rendition the browser chose
+  // is more than twice the device pixels it is shown at (DPR 1 and 2).
+  if (expected === 200) {
+    for (const dpr of [1, 2]) {
+      for (const width of WIDTHS) {
+        await checkPictures(ctx, type, url, width, dpr, requests);
+      }
+    }
   }
 
   const foreign = [...new Set(requests.filter((u) => !/^(data|blob|about):/.test(u) && !sameOrigin(u, origin)))];
@@ -401,6 +438,116 @@ async function checkPage(target, ctx) {
   for (const u of broken.keys()) if (!sameOrigin(u, origin)) broken.delete(u);
   const brokenList = [...broken].map(([u, why]) => `${u} (${why})`);
   check(`${type} subresources load`, brokenList.length === 0, `${brokenList.length} failed`, brokenList.slice(0, 20));
+}
+
+// Loads `url` at `width` px and `dpr`, scrolls to the end (so lazy pictures
+// load), then checks every <img>: it has `sizes` (the view beacon aside), and
+// the file it shows (`currentSrc`, its width taken from the `srcset`
+// descriptor) is at most 2× the device pixels of its displayed width.
+async function checkPictures(ctx, type, url, width, dpr, requests) {
+  const context = dpr === 1 ? ctx.js : ctx.js2x;
+  const page = await context.newPage();
+  page.on('request', (r) => requests.push(r.url()));
+  const name = `${type} pictures ${width}px dpr${dpr}`;
+  try {
+    await page.setViewportSize({ width, height: 900 });
+    await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
+    await scrollToEnd(page);
+    const imgs = await page.evaluate(() =>
+      [...document.querySelectorAll('img')].map((img) => {
+        const sets = [img.getAttribute('srcset') || ''];
+        const src = img.parentElement?.tagName === 'PICTURE' ? img.parentElement.querySelector('source') : null;
+        if (src) sets.push(src.getAttribute('srcset') || '');
+        const widths = {};
+        for (const set of sets) {
+          for (const c of set.split(',')) {
+            const [u, d] = c.trim().split(/\s+/);
+            if (u && d && d.endsWith('w')) widths[new URL(u, location.href).href] = parseInt(d, 10);
+          }
+        }
+        return {
+          html: img.outerHTML.slice(0, 160),
+          beacon: img.classList.contains('beacon'),
+          sizes: img.getAttribute('sizes'),
+          current: img.currentSrc,
+          fileWidth: widths[img.currentSrc] ?? null,
+          shown: img.getBoundingClientRect().width,
+          visible: img.getClientRects().length > 0,
+        };
+      }),
+    );
+    const problems = [];
+    for (const i of imgs) {
+      if (i.beacon) continue;
+      if (!i.sizes) problems.push(`no sizes: ${i.html}`);
+      if (!i.visible || !i.current || i.shown < 1) continue;
+      if (i.fileWidth === null) {
+        problems.push(`shows ${i.current}, which its srcset does not name: ${i.html}`);
+      } else if (i.fileWidth > 2 * i.shown * dpr) {
+        problems.push(`${i.fileWidth} px file shown at ${Math.round(i.shown)} css px × ${dpr}: ${i.current}`);
+      }
+    }
+    const counted = imgs.filter((i) => !i.beacon).length;
+    check(name, problems.length === 0, `${counted} picture(s), ${problems.length} problem(s)`, problems.slice(0, 12));
+  } catch (e) {
+    fail(name, `${url}: ${e.message.split('\n')[0]}`);
+  } finally {
+    await page.close();
+  }
+}
+
+async function scrollToEnd(page) {
+  for (let i = 0; i < 60; i++) {
+    const done = await page.evaluate(() => {
+      window.scrollBy(0, window.innerHeight);
+      return window.scrollY + window.innerHeight >= document.documentElement.scrollHeight - 2;
+    });
+    if (done) break;
+  }
+  await page.waitForLoadState('networkidle', { timeout: 15_000 }).catch(() => {});
+}
+
+// Page weight: bytes transferred (compressed, headers included) for the
+// document, CSS and SVG, and for pictures after scrolling to the end, on a
+// fresh browser profile at each width. Written to OUT/page-weight.json and
+// printed; BENCHMARKS.md "Page weight (issue 11)" reads it.
+async function measureWeight(targets, ctx) {
+  const rows = [];
+  for (const t of targets.filter((x) => x.status === 200 && WEIGHED.includes(x.type))) {
+    for (const width of [390, 1280]) {
+      const fresh = await launchBrowser(true, 1);
+      try {
+        const page = await fresh.context.newPage();
+        await page.setViewportSize({ width, height: 844 });
+        const sizes = [];
+        page.on('requestfinished', async (r) => {
+          try {
+            const s = await r.sizes();
+            sizes.push({ type: r.resourceType(), url: r.url(), bytes: s.responseBodySize + s.responseHeadersSize });
+          } catch {}
+        });
+        await page.goto(t.url, { waitUntil: 'load', timeout: 30_000 });
+        await page.waitForLoadState('networkidle', { timeout: 15_000 }).catch(() => {});
+        const firstView = sizes.filter((x) => x.type === 'image' && !x.url.includes('/v/')).reduce((a, x) => a + x.bytes, 0);
+        await scrollToEnd(page);
+        await page.waitForTimeout(300);
+        const sum = (f) => sizes.filter(f).reduce((a, x) => a + x.bytes, 0);
+        const text = sum((x) => ['document', 'stylesheet'].includes(x.type) || x.url.endsWith('.svg'));
+        const pictures = sum((x) => x.type === 'image' && !x.url.endsWith('.svg') && !x.url.includes('/v/'));
+        rows.push({ page: t.type, width, htmlCss: text, picturesFirstView: firstView, picturesScrolled: pictures, total: text + pictures });
+        console.log(`# weight ${t.type} ${width}px: HTML+CSS+SVG ${(text / 1024).toFixed(1)} KB, pictures ${(firstView / 1024).toFixed(1)} KB in view, ${(pictures / 1024).toFixed(1)} KB scrolled to the end`);
+      } finally {
+        await fresh.context.close().catch(() => {});
+        fs.rmSync(fresh.profile, { recursive: true, force: true });
+      }
+    }
+  }
+  fs.writeFileSync(path.join(ctx.out, 'page-weight.json'), JSON.stringify(rows, null, 2));
+  const story = rows.find((r) => r.page === 'story' && r.width === 390);
+  if (story) {
+    check('story page weight before pictures', story.htmlCss <= 40 * 1024, `${(story.htmlCss / 1024).toFixed(1)} KB at 390 px (goal 40 KB)`);
+    check('story page weight scrolled', story.total <= 250 * 1024, `${(story.total / 1024).toFixed(1)} KB at 390 px with pictures (goal 250 KB)`);
+  }
 }
 
 // Nu HTML Checker over all saved pages, in one java run.
@@ -462,11 +609,17 @@ async function openBrowsers(ctx) {
     await js.context.close().catch(() => {});
     fs.rmSync(js.profile, { recursive: true, force: true });
   });
+  const js2x = await launchBrowser(true, 2);
+  ctx.closers.push(async () => {
+    await js2x.context.close().catch(() => {});
+    fs.rmSync(js2x.profile, { recursive: true, force: true });
+  });
   ctx.noJs = noJs.context;
   ctx.js = js.context;
+  ctx.js2x = js2x.context;
   // Requests to other origins are recorded (and fail the page) but never leave
   // the machine: only loopback, data: and blob: URLs go through.
-  for (const c of [ctx.noJs, ctx.js]) {
+  for (const c of [ctx.noJs, ctx.js, ctx.js2x]) {
     await c.route(
       (u) => !isLocal(u),
       (route) => route.abort('blockedbyclient'),
@@ -501,7 +654,16 @@ function newContext(out) {
 
 // ---------------------------------------------------------------- newsroom
 
-async function axeOn(page, name) {
+async function axeOn(page, name, ctx) {
+  // Screenshots at each width (the newsroom has the light scheme only).
+  if (ctx) {
+    const before = page.viewportSize();
+    for (const width of WIDTHS) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.screenshot({ path: path.join(ctx.out, `${name.replace(/[^a-z0-9]+/gi, '-')}-${width}.png`), fullPage: true });
+    }
+    if (before) await page.setViewportSize(before);
+  }
   await page.addScriptTag({ path: require.resolve('axe-core') });
   const result = await page.evaluate(
     (tags) =>
@@ -533,9 +695,9 @@ async function newsroomFlow(base, demoLog, ctx) {
       return new URL(page.url()).pathname === '/newsroom';
     };
     check('newsroom: contributor signs in', await signIn('contributor'), page.url());
-    await axeOn(page, 'newsroom dashboard');
+    await axeOn(page, 'newsroom dashboard', ctx);
     await page.goto(`${base}/newsroom/stories/new`, { waitUntil: 'load' });
-    await axeOn(page, 'newsroom editor');
+    await axeOn(page, 'newsroom editor', ctx);
     await page.fill('#headline', headline);
     await page.fill('#standfirst', 'Volunteers who reached a stranded fishing boat are recognised.');
     await page.fill('#body', 'The crew launched in a force nine gale.\n\nAll four fishermen were brought ashore safely.');
@@ -677,6 +839,24 @@ async function meteredStories(stories, parser) {
   return out;
 }
 
+// Story addresses linked from the section fronts named in the home page's
+// navigation, leaving out those already in `seen`.
+async function sectionFrontStories(base, parser, seen) {
+  const home = await get(`${base}/`);
+  const h = await linksIn(parser, home.text, `${base}/`, { nav: 'nav:not(.account-links) a[href]' });
+  const fronts = [...new Set(h.nav.filter((u) => sameOrigin(u, base) && segments(u).length === 1))];
+  const out = new Set();
+  for (const f of fronts) {
+    const page = await get(f);
+    const l = await linksIn(parser, page.text, f, { all: 'a[href]' });
+    for (const u of l.all.filter((x) => sameOrigin(x, base)).map((x) => new URL(x))) {
+      const url = `${base}${u.pathname}`;
+      if (STORY_PATH.test(u.pathname) && !seen.includes(url)) out.add(url);
+    }
+  }
+  return [...out];
+}
+
 // Sign up, confirm by the mailed link, read metered stories until the prompt
 // (cut on the server: the paid text is not in the DOM), subscribe through the
 // fake Stripe's checkout, then read the same story in full. Axe on the
@@ -699,10 +879,16 @@ async function readerJourney(base, fx, stories, demoLog, ctx) {
   let metered;
   try {
     metered = await meteredStories(stories, parser);
+    if (metered.length <= METER_REGISTERED) {
+      // The home page links about thirty of the demo's stories and a fifth of
+      // the demo's stories are metered, drawn at random: look on the section
+      // fronts too (any metered story serves the journey).
+      metered = metered.concat(await meteredStories(await sectionFrontStories(base, parser, stories), parser));
+    }
   } finally {
     await parser.close();
   }
-  if (!check('journey: metered stories on the home page', metered.length > METER_REGISTERED, `${metered.length} (need more than ${METER_REGISTERED})`)) return;
+  if (!check('journey: metered stories on the home page and section fronts', metered.length > METER_REGISTERED, `${metered.length} (need more than ${METER_REGISTERED})`)) return;
 
   // A browser of its own: nothing from the other checks (meter cookie, sessions).
   const own = await launchBrowser(true);
@@ -893,6 +1079,19 @@ async function discover(base, parser) {
   } else {
     missing('comments-thread', 'no story');
   }
+  // A story cut at the paywall (subscribers only), as an anonymous reader sees it.
+  let cut = null;
+  for (const u of stories.slice(0, 40)) {
+    const s = await get(u);
+    if (s.status === 200 && s.text.includes('class="paywall"')) {
+      cut = u;
+      break;
+    }
+  }
+  if (cut) found('story-cut', cut);
+  else missing('story-cut', `none of the first ${Math.min(40, stories.length)} stories on the home page is cut at the paywall`);
+  found('corrections', `${base}/corrections`);
+  found('subscribe', `${base}/subscribe`);
   found('newsroom-sign-in', `${base}/newsroom/sign-in`);
   // Reader account pages (signed out; a used or unknown mailed link answers 410).
   found('reader-sign-in', `${base}/account`);
@@ -1008,6 +1207,7 @@ async function binaryRun(opts) {
 
     // c + d. per-page browser checks, then HTML validity
     await checkAll(targets, ctx);
+    await measureWeight(targets, ctx);
 
     // e. the newsroom, end to end in the browser
     let demoLog = '';

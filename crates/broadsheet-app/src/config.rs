@@ -43,6 +43,14 @@ pub struct PaperConfig {
     pub social: crate::social::SocialConfig,
     /// Subscriptions: the payment provider and the paper's billing rules.
     pub payments: crate::payments::PaymentsConfig,
+    /// Links the paper sets for the reader pages' footer (`footer.rs`).
+    pub footer_links: Vec<crate::footer::FooterLink>,
+    /// Top slots editors arrange under the lead on the home page and each
+    /// section front (`curation.rs`; default 6).
+    pub front_top_slots: usize,
+    /// This is the generated demo paper: reader pages say every story is
+    /// fictional. Set by `serve` from the store's mark (`is_demo_paper`).
+    pub demo_paper: bool,
 }
 
 impl PaperConfig {
@@ -66,6 +74,9 @@ impl PaperConfig {
             paywall: crate::meter::PaywallConfig::default(),
             social: Default::default(),
             payments: crate::payments::PaymentsConfig::default(),
+            footer_links: Vec::new(),
+            front_top_slots: 6,
+            demo_paper: false,
         })
     }
 }
@@ -91,6 +102,9 @@ impl Default for PaperConfig {
             paywall: crate::meter::PaywallConfig::default(),
             social: Default::default(),
             payments: crate::payments::PaymentsConfig::default(),
+            footer_links: Vec::new(),
+            front_top_slots: 6,
+            demo_paper: false,
         }
     }
 }

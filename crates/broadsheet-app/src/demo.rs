@@ -225,6 +225,8 @@ pub async fn load(store: &Store, spec: DemoSpec) -> Result<DemoSummary> {
         .take(6)
         .copied()
         .collect();
+    // Reader pages say so (the footer's notice), on every node and restart.
+    store.mark_demo_paper(spec.now).await?;
     let mut tx = store.begin().await?;
     tx.set_editors_picks(&picks).await?;
     tx.change(&crate::keys::join(&[crate::keys::Key::All]), spec.now)

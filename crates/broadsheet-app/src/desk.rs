@@ -27,6 +27,8 @@ pub struct StaffCaps {
     pub readers: bool,
     /// Subscription plans (`ManagePlans`).
     pub plans: bool,
+    /// The home page and section fronts (`ArrangeFronts`).
+    pub fronts: bool,
 }
 
 impl StaffCaps {
@@ -41,6 +43,7 @@ impl StaffCaps {
             settings: permissions::allows(role, Action::ManageSettings),
             readers: permissions::allows(role, Action::ManageReaders),
             plans: permissions::allows(role, Action::ManagePlans),
+            fronts: permissions::allows(role, Action::ArrangeFronts),
         }
     }
 }
@@ -75,8 +78,20 @@ pub fn story_caps(staff: &Staff, story: Option<&Story>) -> StoryCaps {
     let role = staff.role;
     let actor = staff.actor();
     let Some(s) = story else {
+        // A new story can be submitted or published in the post that makes
+        // it (it will be the person's own draft).
+        let create = permissions::allows(role, Action::CreateStory);
         return StoryCaps {
-            edit: permissions::allows(role, Action::CreateStory),
+            edit: create,
+            submit: create && permissions::allows(role, Action::SubmitForReview),
+            publish: create
+                && permissions::can_publish_story(
+                    role,
+                    permissions::StoryFacts {
+                        own: true,
+                        status: StoryStatus::Draft,
+                    },
+                ),
             breaking: permissions::may_set_breaking(&actor),
             ..StoryCaps::default()
         };

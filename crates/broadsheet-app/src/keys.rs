@@ -44,6 +44,10 @@ pub enum Key {
     /// such a commit, `broadsheet_store::READERS_KEY`): names no page;
     /// nodes forget what they remember of readers (`gatecache.rs`).
     Readers,
+    /// What editors arranged on a front (`broadsheet_app::curation`): 0 the
+    /// home page, else the section front of that id. Carried by the pages
+    /// that show the arrangement (the home page shows each top section's).
+    Arrangement(i64),
 }
 
 impl Key {
@@ -67,6 +71,7 @@ impl fmt::Display for Key {
             Key::Corrections => f.write_str("corrections"),
             Key::All => f.write_str("all"),
             Key::Readers => f.write_str(broadsheet_store::READERS_KEY),
+            Key::Arrangement(id) => write!(f, "arrangement-{id}"),
         }
     }
 }
@@ -74,7 +79,7 @@ impl fmt::Display for Key {
 /// A key that is not in the vocabulary.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "{0:?} is not a surrogate key: use story-N, section-N, tag-N, author-N, picture-N, front, rankings, sections, corrections, all or readers"
+    "{0:?} is not a surrogate key: use story-N, section-N, tag-N, author-N, picture-N, arrangement-N, front, rankings, sections, corrections, all or readers"
 )]
 pub struct UnknownKey(pub String);
 
@@ -101,6 +106,7 @@ impl FromStr for Key {
                     "tag" => Key::Tag(id),
                     "author" => Key::Author(id),
                     "picture" => Key::Picture(id),
+                    "arrangement" => Key::Arrangement(id),
                     _ => return Err(bad()),
                 }
             }
@@ -169,6 +175,9 @@ mod tests {
             Key::Sections,
             Key::Corrections,
             Key::All,
+            Key::Readers,
+            Key::Arrangement(0),
+            Key::Arrangement(4),
         ];
         for k in all {
             assert_eq!(k.to_string().parse::<Key>(), Ok(k));

@@ -8,10 +8,12 @@ pub mod accounts;
 mod changes;
 pub mod comments;
 pub mod config;
+pub mod curation;
 pub mod demo;
 pub mod desk;
 pub mod egress;
 pub mod entitlement;
+pub mod footer;
 pub mod gatecache;
 pub mod gifts;
 pub mod keys;
@@ -256,7 +258,9 @@ impl App {
             tokio::spawn(changes::poll_loop(self.clone(), shutdown.clone())),
             tokio::spawn(rankings::refresh_loop(self.clone(), shutdown.clone())),
             tokio::spawn(meter::prune_loop(self.clone(), shutdown.clone())),
-            tokio::spawn(scheduler_loop(self.clone(), shutdown)),
+            tokio::spawn(scheduler_loop(self.clone(), shutdown.clone())),
+            tokio::spawn(media::backfill_job(self.clone(), shutdown.clone())),
+            tokio::spawn(curation::expiry_loop(self.clone(), shutdown)),
         ]
     }
 

@@ -16,8 +16,41 @@ use rand::RngCore;
 use crate::newsroom::Staff;
 use crate::{App, AppError, Result, keys};
 
-/// Widths pages use in `srcset` (pictures are never enlarged).
-pub const WIDTHS: [u32; 2] = [480, 960];
+/// Nominal widths of the renditions pages list in `srcset` (pictures are
+/// never enlarged: see [`rendition_widths`]). Each is at most twice the one
+/// before, so a browser choosing by `sizes` never takes more than twice the
+/// pixels a slot shows; the widest is 2× the widest slot (the home page's
+/// lead on a high-density wide screen).
+pub const WIDTHS: [u32; 7] = [160, 320, 480, 640, 960, 1280, 1920];
+
+/// Stored formats, by the name kept in `picture_renditions.format` (the
+/// serving side also knows "webp", for when a lossy WebP encoder is added:
+/// `image`'s own is lossless only, larger than JPEG for photographs).
+pub const FORMATS: [&str; 1] = ["jpeg"];
+
+/// JPEG quality of renditions.
+const JPEG_QUALITY: u8 = 78;
+
+/// The renditions kept of a picture `original` pixels wide, as (nominal
+/// width, real width): every nominal width up to the original's, and, when
+/// the original is wider than the last of those, the next nominal width at
+/// the original's own size (so the full resolution is on offer, and
+/// `srcset` names each file by its real width).
+pub fn rendition_widths(original: u32) -> Vec<(u32, u32)> {
+    let original = original.max(1);
+    let mut out = Vec::new();
+    for nominal in WIDTHS {
+        if nominal <= original {
+            out.push((nominal, nominal));
+        } else {
+            if out.last().is_none_or(|(_, w)| *w < original) {
+                out.push((nominal, original));
+            }
+            break;
+        }
+    }
+    out
+}
 
 /// A made rendition.
 #[derive(Debug)]
@@ -28,8 +61,8 @@ pub struct Rendition {
 }
 
 /// Decodes a stored JPEG (with the same decoder limits as uploads) and makes
-/// a JPEG at each width in [`WIDTHS`] no wider than the original. Metadata is
-/// not carried over. Blocking work: call it off the async workers.
+/// every rendition of [`rendition_widths`] in every format of [`FORMATS`].
+/// Metadata is not carried over. Blocking work: call it off the async workers.
 pub fn renditions(original: &[u8]) -> std::result::Result<Vec<Rendition>, String> {
     let img = decode(original, ImageFormat::Jpeg, "JPEG")?;
     renditions_of(&img)
@@ -37,28 +70,105 @@ pub fn renditions(original: &[u8]) -> std::result::Result<Vec<Rendition>, String
 
 /// The renditions of an already decoded picture.
 fn renditions_of(img: &RgbImage) -> std::result::Result<Vec<Rendition>, String> {
+    renditions_wanted(img, &|_, _| true)
+}
+
+/// The renditions of a decoded picture for which `want(nominal, format)`
+/// says yes. Made from the widest down, each resized from the one before
+/// (a halving at most, so quality holds and the work stays small).
+fn renditions_wanted(
+    img: &RgbImage,
+    want: &dyn Fn(u32, &str) -> bool,
+) -> std::result::Result<Vec<Rendition>, String> {
     let mut out = Vec::new();
-    // Every nominal width is stored (pages ask for all of them); a picture
-    // narrower than a width is stored at its own size under that width.
-    for nominal in WIDTHS {
-        let w = nominal.min(img.width());
+    let mut from: Option<RgbImage> = None;
+    for (nominal, w) in rendition_widths(img.width()).into_iter().rev() {
+        if !FORMATS.iter().any(|f| want(nominal, f)) {
+            continue;
+        }
         let h = ((u64::from(img.height()) * u64::from(w)) / u64::from(img.width().max(1))).max(1)
             as u32;
-        let mut bytes = Vec::new();
-        let encoded = if w == img.width() {
-            JpegEncoder::new_with_quality(&mut bytes, 78).encode_image(img)
+        let scaled = if w == img.width() {
+            None
         } else {
-            let resized = image::imageops::resize(img, w, h, FilterType::Triangle);
-            JpegEncoder::new_with_quality(&mut bytes, 78).encode_image(&resized)
+            let source = from.as_ref().unwrap_or(img);
+            Some(image::imageops::resize(source, w, h, FilterType::Triangle))
         };
-        encoded.map_err(|e| format!("cannot encode picture: {e}"))?;
-        out.push(Rendition {
-            width: nominal,
-            format: "jpeg",
-            bytes,
-        });
+        let pic = scaled.as_ref().unwrap_or(img);
+        if want(nominal, "jpeg") {
+            let mut bytes = Vec::new();
+            JpegEncoder::new_with_quality(&mut bytes, JPEG_QUALITY)
+                .encode_image(pic)
+                .map_err(|e| format!("cannot encode picture: {e}"))?;
+            out.push(Rendition {
+                width: nominal,
+                format: "jpeg",
+                bytes,
+            });
+        }
+        if let Some(s) = scaled {
+            from = Some(s);
+        }
     }
+    out.reverse();
     Ok(out)
+}
+
+/// Makes the renditions stored pictures lack (pictures stored before the
+/// current [`WIDTHS`] and [`FORMATS`]): a job every node runs once at start,
+/// one picture at a time on the blocking pool, stopping when asked to.
+/// Several nodes doing it at once only write the same rows twice. Returns
+/// how many renditions were made.
+pub async fn backfill(app: &App, stop: &tokio::sync::watch::Receiver<bool>) -> Result<usize> {
+    let store = app.store();
+    let mut made = 0;
+    for id in store.picture_ids().await? {
+        if *stop.borrow() {
+            break;
+        }
+        let have = store.rendition_keys(id).await?;
+        let Some(width) = store.picture_width(id).await? else {
+            continue;
+        };
+        let width = u32::try_from(width).unwrap_or(1);
+        let missing = rendition_widths(width).into_iter().any(|(n, _)| {
+            FORMATS
+                .iter()
+                .any(|f| !have.contains(&(i64::from(n), (*f).to_string())))
+        });
+        if !missing {
+            continue;
+        }
+        let Some(original) = store.picture_original(id).await? else {
+            continue;
+        };
+        let rends = tokio::task::spawn_blocking(move || {
+            let img = decode(&original, ImageFormat::Jpeg, "JPEG")?;
+            renditions_wanted(&img, &|n, f| !have.contains(&(i64::from(n), f.to_string())))
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("making renditions stopped: {e}")))?
+        .map_err(|e| AppError::Internal(format!("picture {id}: {e}")))?;
+        for r in rends {
+            store
+                .put_rendition(id, i64::from(r.width), r.format, &r.bytes)
+                .await?;
+            made += 1;
+        }
+    }
+    Ok(made)
+}
+
+/// The start-up job around [`backfill`]: logs what it made, or why it stopped.
+pub async fn backfill_job(app: App, stop: tokio::sync::watch::Receiver<bool>) {
+    match backfill(&app, &stop).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            renditions = n,
+            "made the picture renditions that were missing"
+        ),
+        Err(e) => tracing::warn!(error = %e, "could not make missing picture renditions"),
+    }
 }
 
 /// Largest upload accepted, in bytes.
@@ -424,8 +534,9 @@ pub struct Served {
     pub audience: Audience,
 }
 
-/// The rendition `width` of the picture named `token`, if the asker may have
-/// it: anyone while the picture is in published use (lead or placed picture
+/// The rendition `width` in `format` (one of [`FORMATS`]) of the picture
+/// named `token`, if the asker may have it (a picture narrower than `width`
+/// answers with its widest rendition: never enlarged): anyone while the picture is in published use (lead or placed picture
 /// of a published story, or an author's portrait), and staff who may use the
 /// media library at any time. Use is worked out from the database on every
 /// request, so a withdrawal stops readers getting the picture on every node
@@ -435,9 +546,13 @@ pub async fn rendition_for(
     app: &App,
     token: &str,
     width: i64,
+    format: &str,
     staff: Option<&Staff>,
 ) -> Result<Option<Served>> {
-    if !valid_token(token) || !WIDTHS.iter().any(|w| i64::from(*w) == width) {
+    if !valid_token(token)
+        || !WIDTHS.iter().any(|w| i64::from(*w) == width)
+        || !FORMATS.contains(&format)
+    {
         return Ok(None);
     }
     let store = app.store();
@@ -451,7 +566,7 @@ pub async fn rendition_for(
         }
         None => return Ok(None),
     };
-    let Some(bytes) = store.rendition(id, width, "jpeg").await? else {
+    let Some(bytes) = store.rendition_at_most(id, width, format).await? else {
         return Ok(None);
     };
     Ok(Some(Served { bytes, audience }))

@@ -956,3 +956,46 @@ pub async fn set_profile(app: &App, actor: &Actor, bio: &str, picture: Option<i6
     app.apply_changes().await?;
     Ok(())
 }
+
+/// What a new story does right after it is made, in the same form post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FirstMove {
+    /// Send it to the editors.
+    Submit,
+    /// Publish it now, or schedule it for a later time.
+    Publish(Option<i64>),
+}
+
+/// Makes a story and submits or publishes it, without a first save (issue
+/// 11 item 6): [`create`], then [`submit`] or [`publish`] naming the version
+/// just made, the same checks as two separate posts. The move's right is
+/// checked first, so someone who may not make it gets no stray draft; if the
+/// move fails anyway, the draft stays and the error says why. Returns the
+/// story's id (and, for publishing, its status: published or scheduled).
+pub async fn create_and_move(
+    app: &App,
+    actor: &Actor,
+    e: &StoryEdit,
+    first: FirstMove,
+) -> Result<(i64, StoryStatus)> {
+    let to = match first {
+        FirstMove::Submit => StoryStatus::Submitted,
+        FirstMove::Publish(Some(at)) if at > now() + 5 => StoryStatus::Scheduled,
+        FirstMove::Publish(_) => StoryStatus::Published,
+    };
+    // The new story is the actor's own draft.
+    workflow::check(actor, true, StoryStatus::Draft, to).map_err(refused)?;
+    validate(app, e).await?;
+    let id = create(app, actor, e).await?;
+    match first {
+        FirstMove::Submit => {
+            submit(app, actor, id).await?;
+            Ok((id, StoryStatus::Submitted))
+        }
+        FirstMove::Publish(at) => {
+            let version = open(app, actor, id).await?.version;
+            let st = publish(app, actor, id, version, at).await?;
+            Ok((id, st))
+        }
+    }
+}

@@ -227,8 +227,8 @@ pub(crate) fn comments(demo: &Demo, story: &StorySeed) -> Vec<CommentSeed> {
             let created_at = (story.published_at + 60 + (u * u * span as f64) as i64).min(now);
             CommentSeed {
                 story_key: story.key,
-                author_name: author(&mut r),
-                body,
+                author_name: crate::typography::smarten(&author(&mut r)),
+                body: crate::typography::smarten(&body),
                 created_at,
             }
         })

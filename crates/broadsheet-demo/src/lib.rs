@@ -22,12 +22,14 @@
 mod engagement;
 mod names;
 mod picture;
+mod plan;
 mod rng;
 mod staff;
 mod story;
 mod text;
 mod timeline;
 mod topics;
+mod typography;
 
 use engagement::ViewTable;
 use staff::Writers;
@@ -182,6 +184,7 @@ pub struct Demo {
     writers: Writers,
     breaking_key: Option<usize>,
     views: ViewTable,
+    plan: plan::Plan,
 }
 
 impl Demo {
@@ -197,24 +200,31 @@ impl Demo {
         let views = ViewTable::new(spec.seed, spec.stories, spec.now, |k| {
             timeline.published_at(k)
         });
+        let plan = plan::Plan::new(spec.seed, spec.stories, &timeline, breaking_key);
         Demo {
             spec,
             timeline,
             writers,
             breaking_key,
             views,
+            plan,
         }
     }
 
     /// Number of distinct pictures: `min(stories + stories / 3, 240)`, at least 1.
     pub fn picture_count(&self) -> usize {
-        let n = self.spec.stories;
-        (n + n / 3).clamp(1, 240)
+        self.plan.picture_count()
     }
 
-    /// Generate picture `key` (a 960×540 JPEG with alt text, caption and credit).
+    /// Generate picture `key` (a 960×540 JPEG with alt text, caption and
+    /// credit), drawn for the story it belongs to: its topic's scene, at the
+    /// story's place.
     pub fn picture(&self, key: usize) -> PictureSeed {
-        picture::generate(self.spec.seed, key)
+        let owner = self.plan.owner(key).map(|o| {
+            let head = story::head(self.spec.seed, &self.timeline, self.breaking_key, o.story);
+            (head, o.inline)
+        });
+        picture::generate(self.spec.seed, key, owner.as_ref().map(|(h, i)| (h, *i)))
     }
 
     /// Generate story `key` on its own (the same as the `key`th item of [`Demo::stories`]).

@@ -11,7 +11,7 @@ use image::RgbImage;
 use image::codecs::jpeg::JpegEncoder;
 
 use crate::PictureSeed;
-use crate::names::{AGENCIES, FIRST_F, FIRST_M, SCOT_TOWNS, SURNAMES, TOWNS};
+use crate::names::{AGENCIES, FIRST_F, FIRST_M, SURNAMES};
 use crate::rng::{Rng, stream};
 
 pub(crate) const WIDTH: u32 = 960;
@@ -22,24 +22,97 @@ const H: usize = HEIGHT as usize / SCALE;
 
 type Rgb = [u8; 3];
 
-/// Places by the sea, for coast and harbour scenes.
-const COASTAL: &[&str] = &[
-    "Saltby",
-    "Carrow Sands",
-    "Port Ellary",
-    "Kilbrannan",
-    "Lochgarve",
-    "Balnacraig",
-];
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
+/// What a picture shows. Each story topic has its scene (see
+/// [`scene_for_topic`]); the alt text and caption say what is drawn.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Kind {
     Town,
     Coast,
     Countryside,
     City,
     Harbour,
     Ground,
+    /// A stone building with columns and a flag (council, court, parliament, bank).
+    Civic,
+    /// Open moorland with a path and a mountain rescue team.
+    Moor,
+    /// A railway platform with a train.
+    Station,
+    /// A double-decker bus at a stop on a terraced street.
+    Bus,
+    /// A hospital block with an ambulance.
+    Hospital,
+    /// A single-storey school with a playground.
+    School,
+    /// A building on fire, with a fire engine.
+    Fire,
+    /// Trees burning on a hillside.
+    Wildfire,
+    /// A road closed with cones and a barrier.
+    Roadworks,
+    /// Electricity pylons across fields.
+    Pylons,
+    /// A street under floodwater in the rain.
+    Flood,
+    /// Wind turbines on hills.
+    Turbines,
+    /// A row of shops with awnings.
+    Shops,
+    /// A cricket ground with a pavilion.
+    Cricket,
+    /// A rugby pitch with H-shaped posts.
+    Rugby,
+    /// An athletics track.
+    Track,
+    /// A laid restaurant table.
+    Table,
+    /// A detached house with a front garden.
+    House,
+    /// A garden with flower beds and a greenhouse.
+    Garden,
+    /// Protesters with placards before a public building.
+    Crowd,
+    /// A rocket on its launch pad.
+    Rocket,
+    /// A park with trees, a pond and a bench.
+    Park,
+    /// A whitewashed distillery with a pagoda roof below hills.
+    Distillery,
+}
+
+/// The scene drawn for a story topic (`Topic::id`).
+pub(crate) fn scene_for_topic(id: &str) -> Kind {
+    match id {
+        "council-budget" | "court" | "holyrood" | "central-bank" | "summit" | "election"
+        | "op-services" | "university" => Kind::Civic,
+        "rescue" | "walk" => Kind::Moor,
+        "rail" => Kind::Station,
+        "bus-routes" => Kind::Bus,
+        "hospital" => Kind::Hospital,
+        "school" | "rural-school" | "op-phones" => Kind::School,
+        "fire" => Kind::Fire,
+        "wildfire" => Kind::Wildfire,
+        "road-closure" => Kind::Roadworks,
+        "outage" => Kind::Pylons,
+        "weather" | "disaster" => Kind::Flood,
+        "wind-farm" => Kind::Turbines,
+        "high-street" | "op-high-street" | "op-local-news" | "jobs" | "startup" => Kind::Shops,
+        "results" | "takeover" | "markets" | "property" => Kind::City,
+        "ferry" | "fishing" => Kind::Harbour,
+        "cricket" => Kind::Cricket,
+        "rugby-league" => Kind::Rugby,
+        "athletics" => Kind::Track,
+        "restaurant-review" | "recipe" => Kind::Table,
+        "home-of-the-week" | "housing" | "op-housing" => Kind::House,
+        "garden" => Kind::Garden,
+        "protest" => Kind::Crowd,
+        "space" => Kind::Rocket,
+        "op-parks" | "community" | "op-cycling" => Kind::Park,
+        "distillery" => Kind::Distillery,
+        "weekend-break" => Kind::Coast,
+        "match-win" | "match-draw" | "preview" | "transfer" | "manager" => Kind::Ground,
+        _ => Kind::Town,
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -616,8 +689,814 @@ fn draw(r: &mut Rng, s: &Scene) -> Canvas {
                 cv.rect(fx - 8, 8, fx + 11, 16, head);
             }
         }
+        Kind::Civic | Kind::Crowd => {
+            let stone = shade(jitter(r, [215, 205, 185], 10), lt);
+            let cx = W as i32 / 2;
+            let (bx0, bx1) = (cx - 90, cx + 90);
+            let base = H as i32 - 24;
+            let top = horizon - 42;
+            cv.rect(0, base, W as i32, H as i32, shade([150, 150, 150], lt));
+            cv.rect(bx0, top, bx1, base, shade(stone, 0.55));
+            for i in 0..8 {
+                let x = bx0 + 6 + i * 24;
+                cv.rect(x, top + 8, x + 8, base - 6, stone);
+            }
+            cv.rect(bx0 - 6, top, bx1 + 6, top + 8, shade(stone, 0.9));
+            cv.roof(bx0 - 8, bx1 + 8, top, cx, top - 24, shade(stone, 0.95));
+            for k in 0..3 {
+                cv.rect(
+                    bx0 - 6 - k * 5,
+                    base - 6 + k * 2,
+                    bx1 + 6 + k * 5,
+                    base - 4 + k * 2,
+                    shade(stone, 0.8 + 0.05 * k as f32),
+                );
+            }
+            cv.rect(cx - 1, top - 58, cx + 1, top - 24, shade([70, 70, 70], lt));
+            let flag = *r.pick(&[[30, 60, 150], [180, 30, 40], [30, 120, 70]]);
+            cv.rect(cx + 1, top - 58, cx + 27, top - 42, shade(flag, lt));
+            if s.kind == Kind::Crowd {
+                for i in 0..26 {
+                    let x = 6 + i * 12 + r.range(-3, 3) as i32;
+                    let y = H as i32 - 6 - r.range(0, 10) as i32;
+                    let coat = *r.pick(&[
+                        [200, 60, 50],
+                        [40, 80, 160],
+                        [60, 60, 60],
+                        [220, 180, 40],
+                        [60, 130, 70],
+                    ]);
+                    figure(&mut cv, x, y, shade(coat, lt));
+                    if i % 3 == 0 {
+                        cv.rect(x, y - 30, x + 1, y - 14, shade([120, 90, 60], lt));
+                        cv.rect(x - 8, y - 38, x + 9, y - 28, shade([245, 245, 235], lt));
+                        cv.rect(x - 6, y - 35, x + 7, y - 33, shade([200, 30, 30], lt));
+                    }
+                }
+            }
+        }
+        Kind::Moor => {
+            let heather = shade(jitter(r, [120, 80, 120], 12), lt);
+            for _ in 0..40 {
+                let x = r.range(0, W as i64) as i32;
+                let y = r.range(horizon as i64 + 4, H as i64) as i32;
+                cv.ellipse(x, y, r.range(6, 16) as i32, 3, heather);
+            }
+            let path = shade([170, 150, 110], lt);
+            for y in horizon..H as i32 {
+                let t = (y - horizon) as f32 / (H as i32 - horizon) as f32;
+                let x = W as i32 / 2 + ((t * 5.0).sin() * 30.0) as i32;
+                let w = 2 + (t * 10.0) as i32;
+                cv.rect(x - w, y, x + w, y + 1, path);
+            }
+            // A cairn on the skyline.
+            let kx = r.range(40, 120) as i32;
+            for (k, w) in [(0, 10), (1, 8), (2, 5), (3, 3)] {
+                cv.rect(
+                    kx - w,
+                    horizon - 16 - k * 3,
+                    kx + w,
+                    horizon - 13 - k * 3,
+                    shade([130, 130, 125], lt),
+                );
+            }
+            // The rescue team in red jackets, and their vehicle.
+            let tx = r.range(180, 250) as i32;
+            for i in 0..4 {
+                figure(
+                    &mut cv,
+                    tx + i * 9,
+                    H as i32 - 30 + (i % 2) * 3,
+                    shade([210, 40, 30], lt),
+                );
+            }
+            let vx = tx - 70;
+            let vy = H as i32 - 40;
+            cv.rect(vx, vy, vx + 40, vy + 14, shade([235, 235, 235], lt));
+            cv.rect(vx + 2, vy + 6, vx + 38, vy + 9, shade([30, 120, 60], lt));
+            cv.rect(vx + 16, vy - 3, vx + 24, vy, [40, 90, 230]);
+            cv.disc(vx + 8, vy + 15, 4, [30, 30, 30]);
+            cv.disc(vx + 32, vy + 15, 4, [30, 30, 30]);
+        }
+        Kind::Station => {
+            let base = H as i32 - 36;
+            cv.rect(0, base, W as i32, H as i32, shade([90, 85, 80], lt));
+            for y in [base + 14, base + 24] {
+                cv.rect(0, y, W as i32, y + 2, shade([170, 170, 175], lt));
+            }
+            let body = shade(*r.pick(&[[40, 90, 170], [190, 40, 40], [80, 60, 130]]), lt);
+            let tx = r.range(-20, 40) as i32;
+            cv.rect(tx, base - 34, tx + 240, base + 10, body);
+            cv.rect(tx, base - 2, tx + 240, base + 2, shade([250, 200, 40], lt));
+            let mut wx = tx + 10;
+            while wx < tx + 230 {
+                cv.rect(
+                    wx,
+                    base - 26,
+                    wx + 14,
+                    base - 14,
+                    if lit {
+                        window_lit
+                    } else {
+                        shade([170, 200, 220], lt)
+                    },
+                );
+                wx += 20;
+            }
+            cv.roof(tx + 240, tx + 240, base + 10, tx + 240, base - 34, body);
+            // The platform with its yellow edge and a canopy.
+            cv.rect(0, base + 10, W as i32, H as i32, shade([150, 145, 140], lt));
+            cv.rect(0, base + 10, W as i32, base + 12, [240, 200, 40]);
+            cv.rect(200, 40, W as i32, 48, shade([60, 70, 80], lt));
+            for px in [210, 260, 310] {
+                cv.rect(px, 48, px + 3, base + 10, shade([60, 70, 80], lt));
+            }
+        }
+        Kind::Bus | Kind::Shops | Kind::Fire | Kind::Flood => {
+            let base = H as i32 - 26;
+            terrace(&mut cv, r, lt, lit, base, s.kind == Kind::Shops);
+            cv.rect(0, base, W as i32, H as i32, shade([80, 80, 85], lt));
+            cv.rect(0, base, W as i32, base + 3, shade([160, 160, 160], lt));
+            match s.kind {
+                Kind::Bus => {
+                    let bx = r.range(60, 180) as i32;
+                    let red = shade([200, 30, 30], lt);
+                    cv.rect(bx, base - 46, bx + 80, base + 6, red);
+                    for row in [base - 40, base - 20] {
+                        let mut wx = bx + 4;
+                        while wx < bx + 76 {
+                            cv.rect(
+                                wx,
+                                row,
+                                wx + 12,
+                                row + 10,
+                                if lit {
+                                    window_lit
+                                } else {
+                                    shade([150, 180, 200], lt)
+                                },
+                            );
+                            wx += 15;
+                        }
+                    }
+                    cv.disc(bx + 16, base + 7, 6, [25, 25, 25]);
+                    cv.disc(bx + 64, base + 7, 6, [25, 25, 25]);
+                    // The stop.
+                    cv.rect(bx - 20, base - 40, bx - 18, base, shade([60, 60, 60], lt));
+                    cv.disc(bx - 19, base - 42, 5, shade([230, 40, 40], lt));
+                }
+                Kind::Fire => {
+                    let fx = r.range(80, 200) as i32;
+                    flames(&mut cv, r, fx, base - 30, 40);
+                    smoke(&mut cv, r, fx, base - 60, horizon);
+                    let ex = fx + 60;
+                    let red = shade([210, 25, 25], lt.max(0.7));
+                    cv.rect(ex, base - 20, ex + 70, base + 6, red);
+                    cv.rect(
+                        ex + 4,
+                        base - 26,
+                        ex + 60,
+                        base - 22,
+                        shade([200, 200, 200], lt),
+                    );
+                    cv.rect(
+                        ex + 56,
+                        base - 16,
+                        ex + 68,
+                        base - 6,
+                        shade([170, 200, 220], lt),
+                    );
+                    cv.rect(ex + 20, base - 22, ex + 26, base - 20, [60, 110, 255]);
+                    cv.disc(ex + 14, base + 7, 6, [25, 25, 25]);
+                    cv.disc(ex + 56, base + 7, 6, [25, 25, 25]);
+                }
+                Kind::Flood => {
+                    let water = shade([110, 100, 80], lt);
+                    cv.rect(0, base - 10, W as i32, H as i32, water);
+                    for _ in 0..80 {
+                        let x = r.range(0, W as i64 - 8) as i32;
+                        let y = r.range(base as i64 - 8, H as i64) as i32;
+                        cv.rect(x, y, x + 6, y + 1, shade([160, 150, 130], lt));
+                    }
+                    // Rain.
+                    for _ in 0..500 {
+                        let x = r.range(0, W as i64) as i32;
+                        let y = r.range(0, H as i64 - 4) as i32;
+                        cv.rect(x, y, x + 1, y + 4, shade([200, 210, 225], lt.max(0.5)));
+                    }
+                    // A car stranded to its windows.
+                    let cx = r.range(40, 240) as i32;
+                    cv.rect(cx, base - 22, cx + 40, base - 10, shade([40, 90, 160], lt));
+                    cv.rect(
+                        cx + 8,
+                        base - 30,
+                        cx + 32,
+                        base - 22,
+                        shade([170, 200, 220], lt),
+                    );
+                }
+                _ => {}
+            }
+        }
+        Kind::Hospital => {
+            let base = H as i32 - 24;
+            let wall = shade([225, 225, 220], lt);
+            cv.rect(40, horizon - 50, 280, base, wall);
+            let mut wy = horizon - 44;
+            while wy < base - 20 {
+                let mut wx = 48;
+                while wx < 272 {
+                    cv.rect(
+                        wx,
+                        wy,
+                        wx + 10,
+                        wy + 7,
+                        if lit && r.chance(0.6) {
+                            window_lit
+                        } else {
+                            shade([120, 160, 190], lt)
+                        },
+                    );
+                    wx += 16;
+                }
+                wy += 14;
+            }
+            // The blue sign with a white H.
+            let blue = [20, 80, 180];
+            cv.rect(140, horizon - 70, 180, horizon - 52, blue);
+            cv.rect(152, horizon - 67, 155, horizon - 55, [255, 255, 255]);
+            cv.rect(165, horizon - 67, 168, horizon - 55, [255, 255, 255]);
+            cv.rect(155, horizon - 62, 165, horizon - 60, [255, 255, 255]);
+            cv.rect(130, base - 20, 190, base, shade([90, 120, 150], lt));
+            cv.rect(0, base, W as i32, H as i32, shade([90, 90, 95], lt));
+            // An ambulance: yellow and green checks.
+            let ax = 200;
+            cv.rect(
+                ax,
+                base - 24,
+                ax + 60,
+                base + 4,
+                shade([245, 220, 40], lt.max(0.6)),
+            );
+            for k in 0..6 {
+                cv.rect(
+                    ax + k * 10,
+                    base - 6,
+                    ax + k * 10 + 5,
+                    base - 1,
+                    shade([30, 140, 60], lt),
+                );
+            }
+            cv.rect(ax + 24, base - 28, ax + 34, base - 24, [60, 110, 255]);
+            cv.disc(ax + 12, base + 5, 5, [25, 25, 25]);
+            cv.disc(ax + 48, base + 5, 5, [25, 25, 25]);
+        }
+        Kind::School => {
+            let base = H as i32 - 30;
+            let brick = shade(jitter(r, [170, 90, 70], 12), lt);
+            cv.rect(30, horizon - 26, 290, base, brick);
+            cv.rect(26, horizon - 32, 294, horizon - 26, shade([70, 70, 75], lt));
+            let mut wx = 40;
+            while wx < 280 {
+                cv.rect(
+                    wx,
+                    horizon - 18,
+                    wx + 22,
+                    horizon - 2,
+                    if lit {
+                        window_lit
+                    } else {
+                        shade([150, 190, 220], lt)
+                    },
+                );
+                wx += 30;
+            }
+            cv.rect(150, base - 22, 170, base, shade([40, 70, 140], lt));
+            cv.disc(160, horizon - 42, 8, shade([245, 245, 240], lt));
+            cv.rect(159, horizon - 47, 161, horizon - 42, [30, 30, 30]);
+            cv.rect(160, horizon - 43, 165, horizon - 41, [30, 30, 30]);
+            cv.rect(0, base, W as i32, H as i32, shade([100, 100, 105], lt));
+            // The playground: hopscotch and a fence.
+            for k in 0..5 {
+                let x = 60 + k * 12;
+                cv.rect(x, base + 10, x + 10, base + 11, [240, 240, 100]);
+                cv.rect(x, base + 10, x + 1, base + 20, [240, 240, 100]);
+            }
+            for x in (0..W as i32).step_by(6) {
+                cv.rect(x, base - 14, x + 1, base, shade([40, 90, 50], lt));
+            }
+            cv.rect(0, base - 14, W as i32, base - 13, shade([40, 90, 50], lt));
+        }
+        Kind::Wildfire | Kind::Turbines | Kind::Pylons | Kind::Distillery => {
+            match s.kind {
+                Kind::Wildfire => {
+                    for _ in 0..18 {
+                        let tx = r.range(0, W as i64) as i32;
+                        let ty = r.range(horizon as i64 + 6, H as i64 - 6) as i32;
+                        cv.rect(tx - 1, ty, tx + 2, ty + 10, shade([60, 40, 20], lt));
+                        cv.roof(tx - 8, tx + 8, ty + 2, tx, ty - 18, shade([30, 70, 40], lt));
+                    }
+                    for _ in 0..5 {
+                        let fx = r.range(10, W as i64 - 10) as i32;
+                        let fy = horizon + r.range(0, 30) as i32;
+                        flames(&mut cv, r, fx, fy, 30);
+                    }
+                    smoke(&mut cv, r, W as i32 / 2, horizon - 20, horizon);
+                }
+                Kind::Turbines => {
+                    for i in 0..5 {
+                        let x = 30 + i * 62 + r.range(-8, 8) as i32;
+                        let top = horizon - 70 + r.range(0, 20) as i32;
+                        let white = shade([240, 240, 240], lt);
+                        cv.rect(x - 1, top, x + 2, horizon + 6, white);
+                        cv.disc(x, top, 3, white);
+                        let a = r.float(0.0, std::f64::consts::TAU);
+                        for b in 0..3 {
+                            let ang = a + f64::from(b) * std::f64::consts::TAU / 3.0;
+                            for k in 0..26 {
+                                let px = x + (ang.cos() * f64::from(k)) as i32;
+                                let py = top + (ang.sin() * f64::from(k)) as i32;
+                                cv.rect(px, py, px + 2, py + 2, white);
+                            }
+                        }
+                    }
+                }
+                Kind::Pylons => {
+                    let steel = shade([110, 110, 115], lt);
+                    let xs = [50, 160, 270];
+                    for &x in &xs {
+                        let top = horizon - 60;
+                        cv.roof(x - 14, x + 14, horizon + 10, x, top, steel);
+                        cv.roof(
+                            x - 10,
+                            x + 10,
+                            horizon + 8,
+                            x,
+                            top + 8,
+                            shade([150, 170, 150], lt),
+                        );
+                        cv.rect(x - 20, top + 10, x + 21, top + 12, steel);
+                        cv.rect(x - 16, top + 22, x + 17, top + 24, steel);
+                    }
+                    for y in [horizon - 49, horizon - 37] {
+                        for x in 0..W as i32 {
+                            let sag = ((x % 110) as f32 / 110.0 * std::f32::consts::PI).sin() * 6.0;
+                            cv.set(x, y + sag as i32, [40, 40, 40]);
+                        }
+                    }
+                }
+                _ => {
+                    let white = shade([238, 236, 228], lt);
+                    cv.rect(60, horizon - 24, 250, horizon + 20, white);
+                    cv.roof(
+                        56,
+                        254,
+                        horizon - 24,
+                        155,
+                        horizon - 40,
+                        shade([70, 70, 75], lt),
+                    );
+                    // The pagoda roof of the old kiln.
+                    cv.rect(200, horizon - 60, 230, horizon - 24, white);
+                    cv.roof(
+                        194,
+                        236,
+                        horizon - 60,
+                        215,
+                        horizon - 80,
+                        shade([60, 60, 65], lt),
+                    );
+                    let mut wx = 70;
+                    while wx < 190 {
+                        cv.rect(
+                            wx,
+                            horizon - 10,
+                            wx + 8,
+                            horizon,
+                            if lit { window_lit } else { window_dark },
+                        );
+                        wx += 20;
+                    }
+                    for i in 0..6 {
+                        let x = 30 + i * 16;
+                        cv.rect(
+                            x,
+                            H as i32 - 24,
+                            x + 12,
+                            H as i32 - 12,
+                            shade([130, 90, 50], lt),
+                        );
+                    }
+                }
+            }
+        }
+        Kind::Roadworks => {
+            let road = shade([70, 70, 75], lt);
+            cv.roof(0, W as i32, H as i32, W as i32 / 2, horizon, road);
+            cv.rect(
+                W as i32 / 2 - 1,
+                horizon + 20,
+                W as i32 / 2 + 1,
+                H as i32,
+                [240, 240, 240],
+            );
+            // Cones and a red and white barrier across the road.
+            for i in 0..7 {
+                let x = 90 + i * 22;
+                let y = H as i32 - 30 - (i % 2) * 6;
+                cv.roof(x - 5, x + 5, y, x, y - 14, [245, 110, 20]);
+                cv.rect(x - 3, y - 8, x + 3, y - 6, [240, 240, 240]);
+            }
+            let by = H as i32 - 58;
+            for k in 0..12 {
+                let x = 90 + k * 12;
+                cv.rect(
+                    x,
+                    by,
+                    x + 12,
+                    by + 6,
+                    if k % 2 == 0 {
+                        [220, 30, 30]
+                    } else {
+                        [245, 245, 245]
+                    },
+                );
+            }
+            cv.rect(92, by + 6, 95, by + 24, shade([60, 60, 60], lt));
+            cv.rect(224, by + 6, 227, by + 24, shade([60, 60, 60], lt));
+            // A blue diversion sign.
+            cv.rect(40, by - 10, 76, by + 10, [20, 70, 170]);
+            cv.rect(48, by - 1, 66, by + 1, [255, 255, 255]);
+            cv.roof(66, 66, by + 6, 72, by, [255, 255, 255]);
+            cv.rect(57, by + 10, 59, H as i32 - 20, shade([90, 90, 90], lt));
+        }
+        Kind::Cricket | Kind::Rugby | Kind::Track => {
+            let g1 = shade([70, 155, 65], lt);
+            let py = horizon + 10;
+            cv.rect(0, py, W as i32, H as i32, g1);
+            match s.kind {
+                Kind::Cricket => {
+                    cv.rect(140, py + 20, 180, H as i32 - 10, shade([200, 185, 130], lt));
+                    for x in [156, 160, 164] {
+                        cv.rect(x, py + 22, x + 1, py + 30, [240, 240, 230]);
+                    }
+                    // The pavilion with its white balcony.
+                    cv.rect(230, horizon - 30, 310, py, shade([240, 235, 220], lt));
+                    cv.roof(
+                        226,
+                        314,
+                        horizon - 30,
+                        270,
+                        horizon - 46,
+                        shade([40, 90, 60], lt),
+                    );
+                    cv.rect(
+                        230,
+                        horizon - 14,
+                        310,
+                        horizon - 11,
+                        shade([200, 200, 200], lt),
+                    );
+                    cv.rect(20, py - 24, 60, py, shade([250, 250, 250], lt));
+                    for i in 0..4 {
+                        figure(
+                            &mut cv,
+                            90 + i * 40,
+                            H as i32 - 20 - (i % 2) * 20,
+                            shade([245, 245, 240], lt),
+                        );
+                    }
+                }
+                Kind::Rugby => {
+                    for i in 0..8 {
+                        let y = py + 8 + i * 9;
+                        cv.rect(0, y, W as i32, y + 1, [235, 235, 235]);
+                    }
+                    let px = W as i32 / 2;
+                    cv.rect(px - 20, horizon - 50, px - 17, py + 10, [240, 240, 240]);
+                    cv.rect(px + 17, horizon - 50, px + 20, py + 10, [240, 240, 240]);
+                    cv.rect(px - 20, py - 14, px + 20, py - 11, [240, 240, 240]);
+                    cv.ellipse(px + 60, H as i32 - 20, 6, 4, shade([150, 90, 40], lt));
+                }
+                _ => {
+                    let red = shade([190, 80, 60], lt);
+                    cv.rect(0, py + 14, W as i32, H as i32, red);
+                    for i in 0..6 {
+                        let y = py + 20 + i * 8;
+                        cv.rect(0, y, W as i32, y + 1, [240, 240, 240]);
+                    }
+                    for i in 0..5 {
+                        let x = 60 + i * 40 + r.range(-6, 6) as i32;
+                        let coat =
+                            *r.pick(&[[30, 60, 160], [230, 200, 30], [200, 40, 40], [30, 140, 70]]);
+                        figure(&mut cv, x, py + 26 + i * 8, shade(coat, lt));
+                    }
+                }
+            }
+            // A stand behind.
+            cv.rect(0, horizon - 8, 200, py, shade([120, 120, 130], lt));
+            for row in 0..3 {
+                let y = horizon - 6 + row * 5;
+                cv.rect(0, y, 200, y + 3, shade(jitter(r, [40, 60, 130], 20), lt));
+            }
+        }
+        Kind::Table => {
+            // Indoors: a wall, a window on the chosen sky, and a laid table.
+            let wall = shade(jitter(r, [200, 170, 130], 15), lt.max(0.75));
+            cv.rect(0, 0, W as i32, H as i32, wall);
+            cv.rect(100, 16, 220, 86, lerp(top, bottom, 0.5));
+            cv.rect(158, 16, 162, 86, shade([90, 60, 40], 0.9));
+            cv.rect(96, 12, 224, 16, shade([90, 60, 40], 0.9));
+            cv.rect(96, 86, 224, 90, shade([90, 60, 40], 0.9));
+            let cloth = [245, 245, 240];
+            cv.rect(20, 110, 300, H as i32, cloth);
+            for (x, food) in [(90, [190, 120, 60]), (230, [120, 160, 70])] {
+                cv.ellipse(x, 135, 34, 14, [255, 255, 255]);
+                cv.ellipse(x, 135, 30, 11, [225, 225, 225]);
+                cv.ellipse(x, 133, 16, 7, food);
+                cv.rect(x - 44, 125, x - 42, 150, [160, 160, 165]);
+                cv.rect(x + 42, 125, x + 44, 150, [160, 160, 165]);
+            }
+            cv.rect(155, 100, 165, 128, [60, 20, 30]);
+            cv.rect(158, 92, 162, 100, [60, 20, 30]);
+            cv.rect(176, 116, 182, 130, [230, 230, 240]);
+            cv.disc(160, 150, 5, [250, 210, 120]);
+        }
+        Kind::House | Kind::Garden => {
+            let base = H as i32 - 40;
+            let wall = shade(jitter(r, [200, 160, 120], 15), lt);
+            let hx = if s.kind == Kind::House { 100 } else { 220 };
+            cv.rect(hx, base - 60, hx + 120, base, wall);
+            cv.roof(
+                hx - 8,
+                hx + 128,
+                base - 60,
+                hx + 60,
+                base - 92,
+                shade([90, 60, 50], lt),
+            );
+            cv.rect(hx + 52, base - 28, hx + 68, base, shade([40, 80, 60], lt));
+            for (wx, wy) in [
+                (hx + 14, base - 50),
+                (hx + 86, base - 50),
+                (hx + 14, base - 24),
+                (hx + 86, base - 24),
+            ] {
+                cv.rect(
+                    wx,
+                    wy,
+                    wx + 20,
+                    wy + 14,
+                    if lit {
+                        window_lit
+                    } else {
+                        shade([150, 190, 215], lt)
+                    },
+                );
+            }
+            cv.rect(
+                hx + 90,
+                base - 100,
+                hx + 100,
+                base - 80,
+                shade([150, 80, 60], lt),
+            );
+            let lawn = shade([90, 160, 70], lt);
+            cv.rect(0, base, W as i32, H as i32, lawn);
+            if s.kind == Kind::Garden {
+                for row in 0..3 {
+                    let y = base + 8 + row * 12;
+                    for x in (10..200).step_by(8) {
+                        let c = *r.pick(&[
+                            [220, 60, 90],
+                            [250, 200, 40],
+                            [150, 90, 200],
+                            [250, 250, 250],
+                        ]);
+                        cv.disc(x + r.range(-2, 2) as i32, y, 3, shade(c, lt));
+                    }
+                }
+                // The greenhouse.
+                cv.rect(20, base - 36, 90, base, shade([200, 230, 220], lt));
+                cv.roof(18, 92, base - 36, 55, base - 52, shade([210, 235, 230], lt));
+                for x in (20..90).step_by(14) {
+                    cv.rect(x, base - 36, x + 1, base, shade([240, 240, 240], lt));
+                }
+            } else {
+                cv.rect(0, base + 8, W as i32, base + 10, shade([140, 110, 80], lt));
+                cv.rect(hx + 56, base, hx + 64, H as i32, shade([180, 170, 160], lt));
+                for x in (0..W as i32).step_by(10) {
+                    cv.disc(x, base + 4, 5, shade([40, 110, 50], lt));
+                }
+            }
+        }
+        Kind::Rocket => {
+            let rx = W as i32 / 2;
+            let white = shade([240, 240, 240], lt.max(0.7));
+            cv.rect(rx - 8, horizon - 90, rx + 8, horizon + 10, white);
+            cv.roof(rx - 8, rx + 8, horizon - 90, rx, horizon - 110, white);
+            cv.rect(rx - 8, horizon - 60, rx + 8, horizon - 56, [30, 60, 160]);
+            cv.roof(
+                rx - 16,
+                rx - 8,
+                horizon + 10,
+                rx - 8,
+                horizon - 10,
+                shade([200, 40, 40], lt),
+            );
+            cv.roof(
+                rx + 8,
+                rx + 16,
+                horizon + 10,
+                rx + 8,
+                horizon - 10,
+                shade([200, 40, 40], lt),
+            );
+            // The tower beside it.
+            let steel = shade([170, 80, 40], lt);
+            cv.rect(rx + 26, horizon - 100, rx + 34, horizon + 14, steel);
+            for y in (horizon - 96..horizon + 10).step_by(10) {
+                cv.rect(rx + 16, y, rx + 34, y + 2, steel);
+            }
+            cv.rect(
+                0,
+                horizon + 14,
+                W as i32,
+                H as i32,
+                shade([170, 160, 140], lt),
+            );
+            smoke(&mut cv, r, rx, horizon + 16, horizon);
+        }
+        Kind::Park => {
+            let pond = shade([70, 120, 170], lt);
+            cv.ellipse(220, horizon + 40, 60, 16, pond);
+            let path = shade([190, 175, 140], lt);
+            for y in horizon + 4..H as i32 {
+                let x = 90 + (y - horizon) / 2;
+                cv.rect(x - 6, y, x + 6, y + 1, path);
+            }
+            for _ in 0..9 {
+                let tx = r.range(0, W as i64) as i32;
+                let ty = r.range(horizon as i64 + 4, horizon as i64 + 30) as i32;
+                cv.rect(tx - 2, ty - 4, tx + 2, ty + 14, shade([90, 60, 30], lt));
+                cv.disc(
+                    tx,
+                    ty - 10,
+                    r.range(9, 14) as i32,
+                    shade(jitter(r, [40, 110, 40], 15), lt),
+                );
+            }
+            // A bench and a cyclist on the path.
+            cv.rect(
+                30,
+                H as i32 - 30,
+                66,
+                H as i32 - 27,
+                shade([120, 80, 40], lt),
+            );
+            cv.rect(
+                30,
+                H as i32 - 38,
+                66,
+                H as i32 - 35,
+                shade([120, 80, 40], lt),
+            );
+            cv.rect(32, H as i32 - 27, 34, H as i32 - 20, [40, 40, 40]);
+            cv.rect(62, H as i32 - 27, 64, H as i32 - 20, [40, 40, 40]);
+            let cx = 150;
+            let cy = H as i32 - 24;
+            for wx in [cx - 10, cx + 10] {
+                cv.disc(wx, cy, 7, [30, 30, 30]);
+                cv.disc(wx, cy, 5, shade([90, 160, 70], lt));
+            }
+            cv.rect(cx - 10, cy - 6, cx + 10, cy - 4, shade([200, 40, 40], lt));
+            figure(&mut cv, cx, cy - 6, shade([240, 200, 40], lt));
+        }
     }
     cv
+}
+
+/// A person seen from afar: a head, a coat of `coat`, dark legs; `y` is the feet.
+fn figure(cv: &mut Canvas, x: i32, y: i32, coat: Rgb) {
+    cv.rect(x - 1, y - 6, x + 2, y, [40, 40, 50]);
+    cv.rect(x - 2, y - 14, x + 3, y - 6, coat);
+    cv.disc(x, y - 17, 3, [225, 185, 150]);
+}
+
+/// Flames rising from (x, y), `size` pixels tall.
+fn flames(cv: &mut Canvas, r: &mut Rng, x: i32, y: i32, size: i32) {
+    for k in 0..(size / 2) {
+        let w = (size / 2 - k).max(1) / 2 + r.range(0, 3) as i32;
+        let c = if k < size / 6 {
+            [250, 220, 60]
+        } else if k < size / 3 {
+            [250, 140, 30]
+        } else {
+            [220, 60, 20]
+        };
+        cv.rect(
+            x - w + r.range(-2, 2) as i32,
+            y - k * 2,
+            x + w,
+            y - k * 2 + 2,
+            c,
+        );
+    }
+}
+
+/// A grey plume of smoke from (x, y) drifting up to the top of the sky.
+fn smoke(cv: &mut Canvas, r: &mut Rng, x: i32, y: i32, _horizon: i32) {
+    let mut cx = x;
+    let mut cy = y;
+    let mut rad = 6;
+    while cy > -10 {
+        let g = r.range(90, 140) as u8;
+        cv.disc(cx, cy, rad, [g, g, g + 4]);
+        cx += r.range(2, 8) as i32;
+        cy -= 8;
+        rad = (rad + 1).min(22);
+    }
+}
+
+/// A row of terraced houses (with shopfronts and awnings if `shops`) on `base`.
+fn terrace(cv: &mut Canvas, r: &mut Rng, lt: f32, lit: bool, base: i32, shops: bool) {
+    let brick = jitter(r, [160, 100, 80], 15);
+    let mut x = -4;
+    while x < W as i32 {
+        let w = r.range(36, 52) as i32;
+        let h = r.range(60, 80) as i32;
+        cv.rect(
+            x,
+            base - h,
+            x + w - 1,
+            base,
+            shade(jitter(r, brick, 10), lt),
+        );
+        cv.roof(
+            x - 1,
+            x + w,
+            base - h,
+            x + w / 2,
+            base - h - 12,
+            shade([70, 60, 60], lt),
+        );
+        for wx in [x + 6, x + w - 16] {
+            cv.rect(
+                wx,
+                base - h + 10,
+                wx + 9,
+                base - h + 22,
+                if lit && r.chance(0.6) {
+                    [255, 214, 110]
+                } else {
+                    shade([120, 150, 180], lt)
+                },
+            );
+        }
+        if shops {
+            let awning = *r.pick(&[[200, 40, 40], [40, 110, 60], [30, 70, 150], [230, 170, 30]]);
+            cv.rect(
+                x + 2,
+                base - 26,
+                x + w - 3,
+                base,
+                shade([170, 200, 215], lt),
+            );
+            cv.rect(x, base - 34, x + w - 1, base - 26, shade(awning, lt));
+            for k in (0..w).step_by(8) {
+                cv.rect(
+                    x + k,
+                    base - 34,
+                    x + k + 4,
+                    base - 26,
+                    shade([245, 245, 240], lt),
+                );
+            }
+            cv.rect(
+                x + w / 2 - 4,
+                base - 22,
+                x + w / 2 + 4,
+                base,
+                shade([60, 50, 40], lt),
+            );
+        } else {
+            cv.rect(
+                x + w / 2 - 4,
+                base - 20,
+                x + w / 2 + 4,
+                base,
+                shade([40, 50, 80], lt),
+            );
+            cv.rect(
+                x + 6,
+                base - 30,
+                x + 15,
+                base - 18,
+                shade([120, 150, 180], lt),
+            );
+        }
+        x += w;
+    }
 }
 
 fn pick_kind(r: &mut Rng) -> Kind {
@@ -661,14 +1540,90 @@ fn sky_phrase(s: &Scene) -> &'static str {
     }
 }
 
-/// Generate picture `key`.
-pub(crate) fn generate(seed: u64, key: usize) -> PictureSeed {
+/// What is drawn, for the alt text: (subject, short name for the caption).
+pub(crate) fn subject(kind: Kind, lit: bool) -> (String, &'static str) {
+    let lights = if lit {
+        ", lights glowing in the windows"
+    } else {
+        ""
+    };
+    let (a, b): (String, &str) = match kind {
+        Kind::Town => (format!("Rows of tall terraced houses with pointed roofs and chimneys{lights}"), "Rooftops"),
+        Kind::Coast => ("A red and white lighthouse on a grassy clifftop above the sea, with a small sailing boat offshore".into(), "The lighthouse and coastline"),
+        Kind::Countryside => ("A white farmhouse among striped fields and scattered trees, with hills beyond".into(), "Farmland"),
+        Kind::City => (format!("Office blocks on the city skyline with a yellow crane{lights}"), "Offices in the city centre"),
+        Kind::Harbour => ("Colourful boats moored in front of a row of painted houses on the quay".into(), "Boats in the harbour"),
+        Kind::Ground => (format!("An empty football pitch with mown stripes, a red stand and {} floodlights", if lit { "blazing" } else { "tall" }), "The ground"),
+        Kind::Civic => ("A stone building with a row of columns, a pediment and a flag flying above the steps".into(), "The building"),
+        Kind::Crowd => ("Protesters holding placards in front of a columned public building".into(), "Protesters"),
+        Kind::Moor => ("Members of a mountain rescue team in red jackets beside their vehicle on open moorland, a cairn on the skyline".into(), "Rescue volunteers on the moor"),
+        Kind::Station => ("A passenger train standing at a station platform under a canopy".into(), "A train at the station"),
+        Kind::Bus => ("A red double-decker bus at a stop on a street of terraced houses".into(), "A bus on its route"),
+        Kind::Hospital => ("A hospital building with a blue H sign and an ambulance outside".into(), "The hospital"),
+        Kind::School => ("A single-storey brick school with a clock above the door and a fenced playground".into(), "The school"),
+        Kind::Fire => ("Flames and smoke rising from a terraced building as a fire engine stands in the street".into(), "Firefighters at the scene"),
+        Kind::Wildfire => ("Flames spreading through trees on a hillside under a plume of smoke".into(), "The fire"),
+        Kind::Roadworks => ("Traffic cones and a red and white barrier closing a road, with a diversion sign".into(), "The closed road"),
+        Kind::Pylons => ("Electricity pylons carrying power lines across green fields".into(), "Power lines"),
+        Kind::Flood => ("A street of houses under brown floodwater in heavy rain, a car stranded to its windows".into(), "Flooding"),
+        Kind::Turbines => ("Wind turbines on green hills".into(), "Wind turbines"),
+        Kind::Shops => ("A row of shops with striped awnings on a high street".into(), "Shops on the high street"),
+        Kind::Cricket => ("Cricketers in white on a green field, with a pavilion and a sightscreen".into(), "The cricket ground"),
+        Kind::Rugby => ("A rugby pitch with tall H-shaped posts and a ball on the grass".into(), "The rugby ground"),
+        Kind::Track => ("Athletes racing on a red running track in front of a stand".into(), "The track"),
+        Kind::Table => ("A table laid for two, with plates of food, a bottle of wine and a candle, by a window".into(), "A table laid for dinner"),
+        Kind::House => (format!("A detached brick house with a front garden and a hedge{lights}"), "The house"),
+        Kind::Garden => ("Flower beds in a back garden, with a greenhouse and the house behind".into(), "The garden"),
+        Kind::Rocket => ("A rocket on its launch pad beside a service tower".into(), "The rocket on the launch pad"),
+        Kind::Park => ("A park with trees, a pond, a bench and a cyclist on the path".into(), "The park"),
+        Kind::Distillery => ("Whitewashed distillery buildings with a pagoda roof, casks stacked in front".into(), "The distillery"),
+    };
+    (a, b)
+}
+
+/// The place the story names first among its own places, for the caption.
+fn place_of(head: &crate::story::Head) -> Option<String> {
+    let said = format!(
+        "{} {}",
+        head.standfirsts.first().map(String::as_str).unwrap_or(""),
+        head.headline
+    );
+    for var in [
+        "ground", "hospital", "school", "venue", "capital", "country", "island", "stown", "town",
+        "fcity", "district",
+    ] {
+        if let Some(v) = head.c.get(var)
+            && !v.is_empty()
+            && said.contains(v)
+        {
+            return Some(v.to_string());
+        }
+    }
+    said.contains(crate::names::CITY)
+        .then(|| crate::names::CITY.to_string())
+}
+
+/// Generate picture `key`, drawn for `owner` (the story's head, and whether
+/// it is an inline picture); without an owner, a town scene.
+pub(crate) fn generate(
+    seed: u64,
+    key: usize,
+    owner: Option<(&crate::story::Head, bool)>,
+) -> PictureSeed {
     let mut r = Rng::derive(seed, stream::PICTURE, key as u64);
-    let kind = pick_kind(&mut r);
-    let time = pick_time(&mut r);
-    let weather = match r.weighted(&[50, 35, 15]) {
-        0 => Weather::Clear,
-        1 => Weather::Cloudy,
+    let kind = owner.map_or_else(|| pick_kind(&mut r), |(h, _)| scene_for_topic(h.topic.id));
+    let kind = match kind {
+        Kind::Civic if owner.is_some_and(|(h, _)| h.topic.id == "protest") => Kind::Crowd,
+        k => k,
+    };
+    let time = match kind {
+        Kind::Table => Time::Evening,
+        _ => pick_time(&mut r),
+    };
+    let weather = match (kind, r.weighted(&[50, 35, 15])) {
+        (Kind::Flood, _) => Weather::Overcast,
+        (_, 0) => Weather::Clear,
+        (_, 1) => Weather::Cloudy,
         _ => Weather::Overcast,
     };
     let orb = weather != Weather::Overcast && r.chance(0.75);
@@ -678,90 +1633,23 @@ pub(crate) fn generate(seed: u64, key: usize) -> PictureSeed {
         weather,
         orb,
     };
-    let (scottish, place) = match kind {
-        Kind::City => (false, crate::names::CITY),
-        Kind::Coast | Kind::Harbour => {
-            let p = *r.pick(COASTAL);
-            (SCOT_TOWNS.contains(&p), p)
-        }
-        _ if r.chance(0.25) => (true, *r.pick(SCOT_TOWNS)),
-        _ => (false, *r.pick(TOWNS)),
-    };
+    let place = owner.and_then(|(h, _)| place_of(h));
+    let scottish = owner.is_some_and(|(h, _)| h.section == "scotland");
     let lit = matches!(time, Time::Dusk | Time::Night);
 
     let canvas = draw(&mut r, &scene);
-    let sky = sky_phrase(&scene);
-    let (subject, context): (String, &[&str]) = match kind {
-        Kind::Town => (
-            format!(
-                "Rows of tall terraced houses with pointed roofs and chimneys{}",
-                if lit { ", lights glowing in the windows," } else { "" }
-            ),
-            &[
-                "Residents have been asked for their views on plans for the town centre.",
-                "The town's conservation area is being reviewed by the council.",
-                "House prices in the area have risen steadily over the past year.",
-            ],
-        ),
-        Kind::Coast => (
-            "A red and white lighthouse on a grassy clifftop above the sea, with a small sailing boat offshore".to_string(),
-            &[
-                "Councillors are considering new sea defences along this stretch of coast.",
-                "The coastline attracts thousands of walkers every summer.",
-                "Volunteers carry out regular beach cleans along the shore.",
-            ],
-        ),
-        Kind::Countryside => (
-            "A white farmhouse among striped fields and scattered trees, with hills beyond".to_string(),
-            &[
-                "Farmers in the area say the past year has been one of the toughest they can remember.",
-                "Walkers are being asked to keep dogs on leads near livestock.",
-                "The valley is a popular spot for walkers and cyclists.",
-            ],
-        ),
-        Kind::City => (
-            format!(
-                "Office blocks and flats on the city skyline with a yellow crane{}",
-                if lit { ", many windows lit," } else { "" }
-            ),
-            &[
-                "Several new developments have been approved in the city centre.",
-                "The council says the regeneration scheme will create hundreds of jobs.",
-                "Office space in the city is in high demand, according to agents.",
-            ],
-        ),
-        Kind::Harbour => (
-            "Colourful fishing boats moored in front of a row of painted houses on the quay".to_string(),
-            &[
-                "The fishing fleet here has had a mixed season.",
-                "Plans to improve the harbour have been put out to consultation.",
-                "Tourism is increasingly important to the local economy.",
-            ],
-        ),
-        Kind::Ground => (
-            format!(
-                "An empty football pitch with mown stripes, a red stand and {} floodlights",
-                if lit { "blazing" } else { "tall" }
-            ),
-            &[
-                "The club hopes to expand the ground's capacity in the coming years.",
-                "Thousands of supporters are expected for the next home game.",
-                "The ground has hosted football for more than a century.",
-            ],
-        ),
+    let sky = if kind == Kind::Table {
+        "in the evening"
+    } else {
+        sky_phrase(&scene)
     };
-    let subject = subject.trim_end_matches(',').to_string();
-    let alt = format!("{subject} {sky}.");
-    let short = match kind {
-        Kind::Town => "Rooftops",
-        Kind::Coast => "The lighthouse and coastline",
-        Kind::Countryside => "Farmland and hills",
-        Kind::City => "The skyline",
-        Kind::Harbour => "Boats in the harbour",
-        Kind::Ground => "The home ground",
+    let (subject, short) = subject(kind, lit);
+    let alt = crate::typography::smarten(&format!("{subject} {sky}."));
+    let where_ = match &place {
+        Some(p) => format!(" in {p}"),
+        None => String::new(),
     };
-    let caption = format!("{short} at {place} {sky}. {}", r.pick(context));
-
+    let caption = crate::typography::smarten(&format!("{short}{where_} {sky}."));
     let female = r.chance(0.5);
     let first = if female {
         *r.pick(FIRST_F)

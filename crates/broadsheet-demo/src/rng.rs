@@ -13,6 +13,7 @@ pub(crate) mod stream {
     pub const COMMENTS: u64 = 5;
     pub const VIEWS: u64 = 6;
     pub const PAPER: u64 = 7;
+    pub const OFFICE: u64 = 8;
 }
 
 /// The SplitMix64 finaliser: a good 64-bit mixing function.

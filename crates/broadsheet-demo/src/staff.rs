@@ -102,7 +102,7 @@ pub(crate) fn generate(seed: u64) -> Vec<StaffSeed> {
             username,
             display_name,
             role: (*role).to_string(),
-            bio,
+            bio: crate::typography::smarten(&bio),
         });
     }
     out

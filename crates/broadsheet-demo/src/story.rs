@@ -8,6 +8,7 @@ use crate::names::{
 use crate::rng::{Rng, stream};
 use crate::text::{self, Ctx};
 use crate::topics::{self, Topic};
+use crate::typography;
 use crate::{BylineSeed, Demo, StorySeed};
 
 /// Sections that carry stories, with their relative weights.
@@ -120,12 +121,6 @@ fn headline(r: &mut Rng, c: &Ctx, options: &[&str]) -> String {
     best
 }
 
-/// How many text paragraphs (quotes included) a body gets.
-fn paragraph_target(r: &mut Rng) -> usize {
-    // 5..=12, mostly 6–9.
-    5 + r.weighted(&[8, 14, 18, 18, 14, 10, 8, 6])
-}
-
 enum Block {
     Para(String),
     Quote(String),
@@ -142,23 +137,18 @@ fn body(
     section: &str,
     pictures: &[usize],
 ) -> String {
-    let target = paragraph_target(r);
+    // Every paragraph the topic has for this angle, in its written order:
+    // the angle's own, then the topic's details; news gets every quote,
+    // columns and features one or two.
     let quote_n = match section {
-        "opinion" | "lifestyle" => r.weighted(&[50, 40, 10]),
-        _ => r.weighted(&[25, 50, 25]),
+        "opinion" | "lifestyle" => 1 + r.below(2),
+        _ => topic.quotes.len(),
     };
     let quote_n = quote_n.min(topic.quotes.len());
-    // Middle material: angle extras first (in order), then topic details
-    // (a random subset, kept in their written order).
-    let middle_n = target.saturating_sub(2 + quote_n);
-    let mut middle: Vec<&str> = Vec::with_capacity(middle_n);
-    let extra_n = angle.extra.len().min(middle_n);
-    let mut ex = r.sample(angle.extra.len(), extra_n);
-    ex.sort_unstable();
-    middle.extend(ex.iter().map(|&i| angle.extra[i]));
-    let mut det = r.sample(topic.details.len(), middle_n - extra_n);
-    det.sort_unstable();
-    middle.extend(det.iter().map(|&i| topic.details[i]));
+    let mut middle: Vec<&str> = Vec::with_capacity(angle.extra.len() + topic.details.len());
+    middle.extend(angle.extra.iter().copied());
+    middle.extend(topic.details.iter().copied());
+    let target = middle.len() + quote_n + 2;
 
     let mut blocks: Vec<Block> = Vec::with_capacity(target + 4);
     blocks.push(Block::Para(c.render(r.pick::<&str>(angle.openers))));
@@ -179,10 +169,22 @@ fn body(
     blocks.retain(|b| !matches!(b, Block::Para(s) if s.trim().is_empty()));
     introduce_people(&mut blocks, c);
 
-    // An occasional subheading in longer stories, never first or last.
-    if blocks.len() >= 7 && r.chance(0.45) {
-        let pos = 3 + r.below(blocks.len() - 4);
-        blocks.insert(pos, Block::Sub(c.render(r.pick::<&str>(topic.subheads))));
+    // Subheadings in longer news stories (one or two, as the topic has
+    // them), never first or last, never two together.
+    let subs = match section {
+        "opinion" | "lifestyle" => usize::from(blocks.len() >= 9 && r.chance(0.3)),
+        _ if blocks.len() >= 8 => topic.subheads.len().min(2),
+        _ => 0,
+    };
+    let mut heads = r.sample(topic.subheads.len(), subs);
+    heads.sort_unstable();
+    for (i, h) in heads.iter().enumerate() {
+        let span = blocks.len().saturating_sub(4).max(1);
+        let pos = 3 + (span * (2 * i + 1)) / (2 * subs.max(1));
+        let pos = pos.min(blocks.len() - 1);
+        if !matches!(blocks[pos - 1], Block::Sub(_)) && !matches!(blocks[pos], Block::Sub(_)) {
+            blocks.insert(pos, Block::Sub(c.render(topic.subheads[*h])));
+        }
     }
     // Inline pictures: never first, never directly after a subheading,
     // never next to another picture.
@@ -206,14 +208,18 @@ fn body(
             out.push_str("\n\n");
         }
         match b {
-            Block::Para(s) => out.push_str(&text::tidy(&text::capitalise(s.trim()))),
+            Block::Para(s) => out.push_str(&typography::smarten(&text::tidy(&text::capitalise(
+                s.trim(),
+            )))),
             Block::Quote(s) => {
                 out.push_str("> ");
-                out.push_str(&text::tidy(&text::capitalise(s.trim())));
+                out.push_str(&typography::smarten(&text::tidy(&text::capitalise(
+                    s.trim(),
+                ))));
             }
             Block::Sub(s) => {
                 out.push_str("## ");
-                out.push_str(s.trim());
+                out.push_str(&typography::smarten(s.trim()));
             }
             Block::Picture(k) => {
                 out.push_str("[picture:");
@@ -309,11 +315,49 @@ fn tags(topic: &Topic, c: &Ctx, section: &str, text: &str, r: &mut Rng) -> Vec<S
     tags
 }
 
-/// Generate story `key` of the demo paper.
-pub(crate) fn generate(demo: &Demo, key: usize) -> StorySeed {
-    let spec = &demo.spec;
-    let mut r = Rng::derive(spec.seed, stream::STORY, key as u64);
-    let breaking = demo.breaking_key == Some(key);
+/// What a story is about, drawn before its text: everything the paper
+/// plan (unique standfirsts, pictures that match their story) needs.
+pub(crate) struct Head {
+    r: Rng,
+    pub(crate) section: &'static str,
+    pub(crate) topic: &'static Topic,
+    /// Index of the topic in its section's list.
+    pub(crate) topic_ix: usize,
+    pub(crate) c: Ctx,
+    angle: &'static topics::Angle,
+    pub(crate) headline: String,
+    /// Standfirst candidates, the drawn one first; every one a sentence
+    /// that agrees with the angle (its standfirsts, then its openers, then
+    /// single-sentence details of the topic).
+    pub(crate) standfirsts: Vec<String>,
+    published_at: i64,
+    breaking: bool,
+}
+
+fn sentence(c: &Ctx, tpl: &str) -> Option<String> {
+    let s = text::tidy(&text::capitalise(c.render(tpl).trim()));
+    let s = if s.ends_with('.') || s.ends_with('?') {
+        s
+    } else {
+        format!("{s}.")
+    };
+    let one = !s.trim_end_matches(['.', '?']).contains(". ")
+        && !s.contains('{')
+        && !s.starts_with('>')
+        && s.len() > 30;
+    one.then(|| typography::smarten(&s))
+}
+
+/// Draw story `key`'s section, topic, variables, angle, headline and
+/// standfirst candidates.
+pub(crate) fn head(
+    seed: u64,
+    timeline: &crate::timeline::Timeline,
+    breaking_key: Option<usize>,
+    key: usize,
+) -> Head {
+    let mut r = Rng::derive(seed, stream::STORY, key as u64);
+    let breaking = breaking_key == Some(key);
     let weights: Vec<u32> = SECTION_WEIGHTS.iter().map(|(_, w)| *w).collect();
     let section = if breaking {
         "news"
@@ -321,54 +365,89 @@ pub(crate) fn generate(demo: &Demo, key: usize) -> StorySeed {
         SECTION_WEIGHTS[r.weighted(&weights)].0
     };
     let topic_list = topics::for_section(section);
-    let topic = &topic_list[r.below(topic_list.len())];
-    let published_at = demo.timeline.published_at(key);
+    let topic_ix = r.below(topic_list.len());
+    let topic = &topic_list[topic_ix];
+    let published_at = timeline.published_at(key);
 
-    let mut c = Ctx::new();
+    let mut c = Ctx::for_paper(seed);
     common_vars(&mut r, &mut c, published_at);
     (topic.setup)(&mut r, &mut c);
     let angle = &topic.angles[r.below(topic.angles.len())];
 
-    let headline = text::tidy(&headline(&mut r, &c, angle.headlines));
-    let standfirst = {
-        let s = text::tidy(&text::capitalise(
-            c.render(r.pick::<&str>(angle.standfirsts)).trim(),
-        ));
-        if s.ends_with('.') || s.ends_with('?') {
-            s
-        } else {
-            format!("{s}.")
-        }
-    };
-
-    // Pictures.
-    let pcount = demo.picture_count();
-    let lead_picture = if r.chance(0.9) {
-        Some(key % pcount)
-    } else {
-        None
-    };
-    let mut inline: Vec<usize> = Vec::new();
-    if r.chance(0.3) {
-        let k = if r.chance(0.7) { 1 } else { 2 };
-        let n = spec.stories;
-        for _ in 0..k {
-            let mut p = if pcount > n {
-                n + r.below(pcount - n)
-            } else {
-                r.below(pcount)
-            };
-            if pcount > 1 && (Some(p) == lead_picture || inline.contains(&p)) {
-                p = (p + 1) % pcount;
-                if Some(p) == lead_picture && pcount > 2 {
-                    p = (p + 1) % pcount;
-                }
-            }
-            if !inline.contains(&p) {
-                inline.push(p);
-            }
+    let headline = typography::smarten(&text::tidy(&headline(&mut r, &c, angle.headlines)));
+    let first = r.below(angle.standfirsts.len());
+    let mut standfirsts: Vec<String> = Vec::new();
+    let n = angle.standfirsts.len();
+    for i in 0..n {
+        let tpl = angle.standfirsts[(first + i) % n];
+        let s = sentence(&c, tpl).unwrap_or_else(|| {
+            typography::smarten(&text::tidy(&text::capitalise(c.render(tpl).trim())))
+        });
+        standfirsts.push(s);
+    }
+    for tpl in angle.openers.iter().chain(topic.details.iter()) {
+        if let Some(s) = sentence(&c, tpl)
+            && !standfirsts.contains(&s)
+        {
+            standfirsts.push(s);
         }
     }
+    // Last resort, for columns whose every sentence is fixed: the same
+    // sentences with the date of the edition, which no other story of the
+    // topic shares on the same day.
+    let (_, month, day) = text::civil(published_at);
+    let dated = format!(
+        " ({} {day} {})",
+        text::WEEKDAYS[text::weekday(published_at)],
+        text::MONTHS[(month as usize + 11) % 12]
+    );
+    let plain = standfirsts.len();
+    for i in 0..plain {
+        let s = &standfirsts[i];
+        let (body, stop) = s.split_at(s.len() - 1);
+        let with_date = format!("{body}{dated}{stop}");
+        standfirsts.push(with_date);
+    }
+    Head {
+        r,
+        section,
+        topic,
+        topic_ix,
+        c,
+        angle,
+        headline,
+        standfirsts,
+        published_at,
+        breaking,
+    }
+}
+
+/// Generate story `key` of the demo paper.
+pub(crate) fn generate(demo: &Demo, key: usize) -> StorySeed {
+    let spec = &demo.spec;
+    let Head {
+        mut r,
+        section,
+        topic,
+        c,
+        angle,
+        headline,
+        standfirsts,
+        published_at,
+        breaking,
+        ..
+    } = head(spec.seed, &demo.timeline, demo.breaking_key, key);
+    let choice = demo.plan.standfirst(key);
+    let standfirst = standfirsts
+        .get(choice)
+        .or(standfirsts.first())
+        .cloned()
+        .unwrap_or_default();
+
+    // Pictures: the story's own (drawn for it), or a file picture of
+    // another story on the same topic.
+    let lead_picture = demo.plan.lead_picture(key, &mut r);
+    let inline: Vec<usize> = demo.plan.inline_picture(key).into_iter().collect();
     let body = body(&mut r, &c, topic, angle, section, &inline);
 
     let byline = if r.chance(agency_share(section)) {

@@ -167,7 +167,7 @@ fn shares_for_a_300_story_paper() {
             pct(agency, n)
         );
         assert!(
-            (84.0..=96.0).contains(&pct(lead, n)),
+            (84.0..=98.0).contains(&pct(lead, n)),
             "lead {}",
             pct(lead, n)
         );
@@ -192,11 +192,8 @@ fn shares_for_a_300_story_paper() {
             pct(subs, n)
         );
         assert_eq!(free + metered + subs, n);
-        assert!(
-            (22.0..=38.0).contains(&pct(inline, n)),
-            "inline {}",
-            pct(inline, n)
-        );
+        // The newest stories have an inline picture of their own.
+        assert_eq!(inline, 60, "240 pictures: 180 lead, 60 inline");
 
         // Breaking: exactly one, among the three newest.
         let breaking: Vec<usize> = stories
@@ -300,7 +297,7 @@ fn story_text_is_well_formed() {
                 .filter(|p| !p.starts_with("## ") && !p.starts_with("[picture:"))
                 .count();
             assert!(
-                (5..=12).contains(&text_paras),
+                (5..=25).contains(&text_paras),
                 "{text_paras} paragraphs in story {}",
                 s.key
             );
@@ -328,10 +325,7 @@ fn story_text_is_well_formed() {
             .filter(|s| s.body.contains("\n\n## "))
             .count();
         assert!(pct(with_quote, 300) > 40.0, "quotes {with_quote}");
-        assert!(
-            (10.0..60.0).contains(&pct(with_sub, 300)),
-            "subheads {with_sub}"
-        );
+        assert!(pct(with_sub, 300) > 40.0, "subheads {with_sub}");
     }
 }
 
@@ -347,7 +341,7 @@ fn pictures_decode() {
         let img = image::load_from_memory(&p.jpeg).expect("decodes");
         assert_eq!((img.width(), img.height()), (960, 540));
         assert!(p.alt.len() > 30 && p.alt.ends_with('.'));
-        assert!(p.caption.len() > p.alt.len() / 2);
+        assert!(p.caption.len() > 10 && p.caption.ends_with('.'));
         assert!(!p.credit.contains('(') && !p.credit.contains(')'));
         let (who, agency) = p.credit.split_once('/').expect("Photographer/Agency");
         assert!(who.contains(' '));
@@ -523,4 +517,247 @@ fn timing_report() {
         t.elapsed(),
         chars / 1_000_000
     );
+}
+
+// ---- coherence of the paper (issue 11, item 4) ----
+
+fn all_text(d: &Demo, s: &StorySeed) -> Vec<String> {
+    let mut out = vec![s.headline.clone(), s.standfirst.clone(), s.body.clone()];
+    out.extend(d.comments(s).into_iter().map(|c| c.body));
+    out
+}
+
+#[test]
+fn every_picture_shows_its_story_topic() {
+    for seed in [1, 2, 3] {
+        let d = demo(seed, 300);
+        let stories: Vec<StorySeed> = d.stories().collect();
+        let topic_of = |key: usize| {
+            let h = story::head(seed, &d.timeline, d.breaking_key, key);
+            h.topic.id
+        };
+        for s in &stories {
+            let mine = topic_of(s.key);
+            if let Some(p) = s.lead_picture {
+                let owner = d.plan.owner(p).expect("every picture has a story");
+                assert!(!owner.inline);
+                assert_eq!(
+                    picture::scene_for_topic(topic_of(owner.story)),
+                    picture::scene_for_topic(mine),
+                    "story {} ({mine}) got picture {p} of story {}",
+                    s.key,
+                    owner.story
+                );
+                assert_eq!(topic_of(owner.story), mine);
+            }
+            for p in s
+                .body
+                .split("\n\n")
+                .filter_map(|b| b.strip_prefix("[picture:"))
+            {
+                let p: usize = p.trim_end_matches(']').parse().expect("picture key");
+                let owner = d.plan.owner(p).expect("owned");
+                assert!(
+                    owner.inline && owner.story == s.key,
+                    "story {} inline {p}",
+                    s.key
+                );
+            }
+        }
+    }
+    // The cases the issue named, and a scene for every topic.
+    assert_eq!(
+        picture::scene_for_topic("central-bank"),
+        picture::Kind::Civic
+    );
+    assert_eq!(picture::scene_for_topic("rescue"), picture::Kind::Moor);
+    for slug in topics::STORY_SECTIONS {
+        for t in topics::for_section(slug) {
+            assert!(
+                picture::scene_for_topic(t.id) != picture::Kind::Town || t.id == "none",
+                "{} has no scene of its own",
+                t.id
+            );
+        }
+    }
+}
+
+#[test]
+fn captions_describe_the_picture_and_the_story_place() {
+    let d = demo(4, 60);
+    let stories: Vec<StorySeed> = d.stories().collect();
+    for s in stories.iter().rev().take(12) {
+        let Some(p) = s.lead_picture else { continue };
+        let pic = d.picture(p);
+        let h = story::head(4, &d.timeline, d.breaking_key, s.key);
+        let kind = picture::scene_for_topic(h.topic.id);
+        let kind = if h.topic.id == "protest" {
+            picture::Kind::Crowd
+        } else {
+            kind
+        };
+        let (subject, short) = picture::subject(kind, false);
+        let (subject_lit, _) = picture::subject(kind, true);
+        let first_words: String = subject.split(',').next().unwrap_or("").to_string();
+        assert!(
+            pic.alt.starts_with(&typography::smarten(&first_words))
+                || pic.alt.starts_with(&typography::smarten(&subject_lit)),
+            "story {} ({}): {}",
+            s.key,
+            h.topic.id,
+            pic.alt
+        );
+        assert!(
+            pic.caption.starts_with(&typography::smarten(short)),
+            "{}",
+            pic.caption
+        );
+        // A place in the caption is one the story names.
+        let text = format!("{} {} {}", s.headline, s.standfirst, s.body);
+        for var in [
+            "ground", "hospital", "school", "venue", "capital", "country", "island", "stown",
+            "town", "fcity", "district",
+        ] {
+            if let Some(place) = h.c.get(var)
+                && pic.caption.contains(&format!(" in {place}"))
+            {
+                assert!(
+                    text.contains(place),
+                    "caption place not in the story: {} / {text}",
+                    pic.caption
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn standfirsts_are_unique_across_the_paper() {
+    for (seed, n) in [(1, 300), (2, 300), (3, 1000), (2026, 360)] {
+        let d = demo(seed, n);
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        for s in d.stories() {
+            if let Some(other) = seen.insert(s.standfirst.clone(), s.key) {
+                panic!(
+                    "seed {seed}: stories {other} and {} share the standfirst {:?}",
+                    s.key, s.standfirst
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn bodies_have_a_realistic_length_with_quotes_and_subheads() {
+    let d = demo(5, 300);
+    let mut news_words = Vec::new();
+    for s in d.stories() {
+        let words = s
+            .body
+            .split_whitespace()
+            .filter(|w| !w.starts_with("[picture:") && *w != "##" && *w != ">")
+            .count();
+        if !matches!(s.section.as_str(), "opinion" | "lifestyle") {
+            news_words.push(words);
+        }
+    }
+    news_words.sort_unstable();
+    let median = news_words[news_words.len() / 2];
+    let min = news_words[0];
+    let max = news_words[news_words.len() - 1];
+    println!("news bodies: {min}..{max} words, median {median}");
+    // Every paragraph the topic has is used (before: a subset, about 120
+    // words); the 400-900 words of a real story need more text per topic.
+    assert!(max <= 900, "longest news story {max} words");
+    assert!(min >= 90, "shortest news story {min} words");
+    assert!(median >= 150, "median news story {median} words");
+}
+
+#[test]
+fn generated_text_has_curly_quotes_and_proper_dashes() {
+    let d = demo(6, 300);
+    for s in d.stories() {
+        for t in all_text(&d, &s) {
+            assert!(typography::is_smart(&t), "story {}: {t}", s.key);
+        }
+    }
+    for st in staff(6) {
+        assert!(typography::is_smart(&st.bio), "{}", st.bio);
+    }
+    for p in 0..4 {
+        let pic = d.picture(p);
+        assert!(typography::is_smart(&pic.alt) && typography::is_smart(&pic.caption));
+    }
+    let quoted = d
+        .stories()
+        .filter(|s| s.body.contains('“') && s.body.contains('”'))
+        .count();
+    assert!(quoted > 150, "only {quoted} stories quote anyone");
+}
+
+#[test]
+fn recurring_people_are_the_same_in_every_story() {
+    for seed in [1, 2] {
+        let d = demo(seed, 1000);
+        // office -> the name every story gives it
+        let mut holders: BTreeMap<String, String> = BTreeMap::new();
+        let mut check = |office: String, name: Option<&str>, key: usize| {
+            let Some(name) = name else { return };
+            if let Some(prev) = holders.insert(office.clone(), name.to_string()) {
+                assert_eq!(prev, name, "seed {seed}, story {key}: {office}");
+            }
+        };
+        let mut seen = 0;
+        for key in 0..1000 {
+            let h = story::head(seed, &d.timeline, d.breaking_key, key);
+            let c = &h.c;
+            match h.topic.id {
+                "council-budget" => {
+                    check("council leader".into(), c.get("leader"), key);
+                    check("opposition leader".into(), c.get("opp"), key);
+                    seen += 1;
+                }
+                "hospital" => check("trust chief".into(), c.get("chief"), key),
+                "rescue" => check("rescue leader".into(), c.get("leader"), key),
+                "ferry" => check("transport minister".into(), c.get("minister"), key),
+                "central-bank" => check(
+                    format!("governor {}", c.get("country").unwrap_or("")),
+                    c.get("governor"),
+                    key,
+                ),
+                "match-win" => {
+                    check(
+                        format!("manager {}", c.get("winner").unwrap_or("")),
+                        c.get("manager"),
+                        key,
+                    );
+                    check(
+                        format!("manager {}", c.get("loser").unwrap_or("")),
+                        c.get("lmanager"),
+                        key,
+                    );
+                }
+                "match-draw" => {
+                    check(
+                        format!("manager {}", c.get("home").unwrap_or("")),
+                        c.get("manager"),
+                        key,
+                    );
+                    check(
+                        format!("manager {}", c.get("away").unwrap_or("")),
+                        c.get("amanager"),
+                        key,
+                    );
+                }
+                "preview" => check(
+                    format!("manager {}", c.get("home").unwrap_or("")),
+                    c.get("manager"),
+                    key,
+                ),
+                _ => {}
+            }
+        }
+        assert!(seen >= 2, "too few council stories to compare");
+        assert!(holders.len() > 8, "{holders:?}");
+    }
 }

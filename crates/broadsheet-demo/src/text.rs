@@ -17,11 +17,72 @@ pub(crate) struct Ctx {
     used_first: Vec<&'static str>,
     /// (full name, short name) of every person drawn, in order.
     people: Vec<(String, String)>,
+    /// The paper's seed, for people who hold an office across stories.
+    seed: u64,
 }
 
 impl Ctx {
+    #[cfg(test)]
     pub(crate) fn new() -> Ctx {
         Ctx::default()
+    }
+
+    /// A context for one story of the paper made from `seed`.
+    pub(crate) fn for_paper(seed: u64) -> Ctx {
+        Ctx {
+            seed,
+            ..Ctx::default()
+        }
+    }
+
+    /// The holder of a recurring office (`office` names it: the council
+    /// leader, a club's manager, a country's central-bank governor): drawn
+    /// from the paper's seed and the office alone, so every story of the
+    /// paper that names the office names the same person.
+    pub(crate) fn office(
+        &mut self,
+        full: &'static str,
+        short: &'static str,
+        prefix: &str,
+        short_prefix: &str,
+        office: &str,
+        female: Option<bool>,
+    ) {
+        let mut r = Rng::derive(self.seed, crate::rng::stream::OFFICE, fnv(office));
+        let drawn = r.chance(0.5);
+        let female = female.unwrap_or(drawn);
+        let first = if female {
+            names::FIRST_F
+        } else {
+            names::FIRST_M
+        };
+        let (f, l) = (*r.pick(first), *r.pick(names::SURNAMES));
+        self.used_first.push(f);
+        self.used_surnames.push(l);
+        self.add_person(
+            full,
+            short,
+            format!("{prefix}{f} {l}"),
+            format!("{short_prefix}{l}"),
+        );
+    }
+
+    /// Like [`Ctx::office`] with the foreign name lists (World section).
+    pub(crate) fn foreign_office(
+        &mut self,
+        full: &'static str,
+        short: &'static str,
+        prefix: &str,
+        office: &str,
+    ) {
+        let mut r = Rng::derive(self.seed, crate::rng::stream::OFFICE, fnv(office));
+        let (f, l) = (
+            *r.pick(names::FOREIGN_FIRST),
+            *r.pick(names::FOREIGN_SURNAMES),
+        );
+        self.used_first.push(f);
+        self.used_surnames.push(l);
+        self.add_person(full, short, format!("{prefix}{f} {l}"), l.to_string());
     }
 
     /// Set (or replace) a variable.
@@ -204,6 +265,13 @@ impl Ctx {
         out.push_str(rest);
         out
     }
+}
+
+/// FNV-1a: a stable hash of an office's name (the same on every machine).
+fn fnv(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// Position of `word` in `s` as a whole word (not part of a longer word).

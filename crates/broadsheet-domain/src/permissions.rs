@@ -106,9 +106,12 @@ pub enum Action {
     ManageReaders,
     /// Set the subscription plans readers can buy.
     ManagePlans,
+    /// Arrange the home page and the section fronts: the lead, the order of
+    /// the top slots, pins for a time, a breaking story to the lead.
+    ArrangeFronts,
 }
 
-pub const ACTIONS: [Action; 20] = [
+pub const ACTIONS: [Action; 21] = [
     Action::UseNewsroom,
     Action::CreateStory,
     Action::EditOwnDraft,
@@ -129,10 +132,11 @@ pub const ACTIONS: [Action; 20] = [
     Action::ViewAuditLog,
     Action::ManageReaders,
     Action::ManagePlans,
+    Action::ArrangeFronts,
 ];
 
 /// The table. Columns: contributor, reporter, editor, moderator, admin.
-const TABLE: [(Action, [bool; 5]); 20] = [
+const TABLE: [(Action, [bool; 5]); 21] = [
     //                            contrib reporter editor moderator admin
     (Action::UseNewsroom, [true, true, true, true, true]),
     (Action::CreateStory, [true, true, true, false, true]),
@@ -154,6 +158,7 @@ const TABLE: [(Action, [bool; 5]); 20] = [
     (Action::ViewAuditLog, [false, false, true, false, true]),
     (Action::ManageReaders, [false, false, false, false, true]),
     (Action::ManagePlans, [false, false, false, false, true]),
+    (Action::ArrangeFronts, [false, false, true, false, true]),
 ];
 
 fn column(role: Role) -> usize {
@@ -300,6 +305,7 @@ mod tests {
                     ManageTaxonomy,
                     ModerateComments,
                     ViewAuditLog,
+                    ArrangeFronts,
                 ],
             ),
             (Role::Moderator, &[UseNewsroom, ModerateComments]),

@@ -12,6 +12,8 @@
 
 mod comments;
 mod corrections;
+mod curation;
+mod demo_mark;
 mod error;
 mod live;
 mod newsroom;
@@ -27,6 +29,7 @@ mod tx;
 
 pub use comments::*;
 pub use corrections::*;
+pub use curation::FrontSlot;
 pub use error::StoreError;
 pub use live::READERS_KEY;
 pub use newsroom::*;

@@ -11,13 +11,13 @@ use crate::{Store, StoreError, with_pool};
 
 type Result<T> = std::result::Result<T, StoreError>;
 
-const CARD_COLUMNS: &str = "s.id, s.slug, s.headline, s.standfirst, s.section_id, \
+pub(crate) const CARD_COLUMNS: &str = "s.id, s.slug, s.headline, s.standfirst, s.section_id, \
     s.published_at, s.updated_at, s.breaking, s.access, s.modified_at, \
     p.id AS pic_id, p.token AS pic_token, p.alt AS pic_alt, p.caption AS pic_caption, p.credit AS pic_credit, \
     p.width AS pic_width, p.height AS pic_height";
 
 #[derive(FromRow)]
-struct CardRow {
+pub(crate) struct CardRow {
     id: i64,
     slug: String,
     headline: String,
@@ -50,7 +50,7 @@ impl CardRow {
         })
     }
 
-    fn into_card(self) -> StoryCard {
+    pub(crate) fn into_card(self) -> StoryCard {
         StoryCard {
             picture: self.picture(),
             id: self.id,
@@ -343,6 +343,36 @@ impl Store {
             "SELECT bytes FROM picture_renditions WHERE picture_id = $1 AND width = $2 AND format = $3"
         ).bind(picture_id).bind(width).bind(format).fetch_optional(p).await)?;
         Ok(bytes)
+    }
+
+    /// The rendition at `width`, else the widest narrower one in the same
+    /// format (a picture narrower than a nominal width is not enlarged).
+    pub async fn rendition_at_most(
+        &self,
+        picture_id: i64,
+        width: i64,
+        format: &str,
+    ) -> Result<Option<Vec<u8>>> {
+        let bytes: Option<Vec<u8>> = with_pool!(&self.db, p => sqlx::query_scalar(
+            "SELECT bytes FROM picture_renditions WHERE picture_id = $1 AND format = $3 AND width <= $2 \
+             ORDER BY width DESC LIMIT 1"
+        ).bind(picture_id).bind(width).bind(format).fetch_optional(p).await)?;
+        Ok(bytes)
+    }
+
+    /// The (width, format) of every rendition stored for a picture.
+    pub async fn rendition_keys(&self, picture_id: i64) -> Result<Vec<(i64, String)>> {
+        let rows: Vec<(i64, String)> = with_pool!(&self.db, p => sqlx::query_as(
+            "SELECT width, format FROM picture_renditions WHERE picture_id = $1"
+        ).bind(picture_id).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
+    pub async fn picture_width(&self, id: i64) -> Result<Option<i64>> {
+        let w: Option<i64> = with_pool!(&self.db, p => sqlx::query_scalar(
+            "SELECT width FROM pictures WHERE id = $1"
+        ).bind(id).fetch_optional(p).await)?;
+        Ok(w)
     }
 
     pub async fn picture_ids(&self) -> Result<Vec<i64>> {
@@ -699,7 +729,7 @@ impl Store {
 }
 
 /// The join and filter for a listing; the filter's value is bound as `$1`.
-fn listing_sql(listing: Listing<'_>) -> (&'static str, &'static str) {
+pub(crate) fn listing_sql(listing: Listing<'_>) -> (&'static str, &'static str) {
     match listing {
         Listing::All => ("", "AND $1 = $1"),
         Listing::SectionTree(_) => (

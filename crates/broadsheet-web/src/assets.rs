@@ -1,5 +1,6 @@
-//! Everything that is not a page: static assets, pictures, the view beacon,
-//! and the operational endpoints.
+//! Everything that is not a page: static assets (fingerprinted addresses,
+//! compressed once with brotli and gzip, immutable), pictures (JPEG and
+//! WebP renditions), the view beacon, and the operational endpoints.
 
 use std::net::IpAddr;
 use std::sync::LazyLock;
@@ -14,6 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::Web;
 use crate::client::ClientIp;
 use crate::error::WebError;
+use crate::respond::Encoding;
 
 const CSS: &str = include_str!("../assets/site.css");
 const ICONS: &str = include_str!("../assets/icons.svg");
@@ -27,60 +29,156 @@ const GIF: &[u8] = &[
 ];
 
 struct Asset {
+    /// The plain name (`site.css`), answered with a short cache life for
+    /// pages that still link it.
+    name: &'static str,
+    /// The name with the content's fingerprint (`site.0123456789.css`),
+    /// answered as immutable.
+    fingerprinted: String,
     body: &'static str,
     kind: &'static str,
-    etag: HeaderValue,
+    etag: String,
+    /// Compressed once, at first use (empty when compression failed).
+    gzip: Vec<u8>,
+    br: Vec<u8>,
 }
 
-fn asset(body: &'static str, kind: &'static str) -> Asset {
+fn asset(name: &'static str, body: &'static str, kind: &'static str) -> Asset {
     let d = Sha256::digest(body.as_bytes());
+    let fp = hex::encode(&d[..5]);
+    let fingerprinted = match name.rsplit_once('.') {
+        Some((stem, ext)) => format!("{stem}.{fp}.{ext}"),
+        None => format!("{name}.{fp}"),
+    };
     Asset {
+        name,
+        fingerprinted,
         body,
         kind,
-        etag: HeaderValue::from_str(&format!("\"{}\"", hex::encode(&d[..8])))
-            .unwrap_or(HeaderValue::from_static("\"1\"")),
+        etag: hex::encode(&d[..8]),
+        gzip: gzip_best(body.as_bytes()),
+        br: brotli_best(body.as_bytes()),
     }
+}
+
+fn gzip_best(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    if enc.write_all(data).is_err() {
+        return Vec::new();
+    }
+    enc.finish().unwrap_or_default()
+}
+
+fn brotli_best(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = Vec::new();
+    {
+        let mut w = brotli::CompressorWriter::new(&mut out, 4096, 11, 22);
+        if w.write_all(data).is_err() {
+            return Vec::new();
+        }
+    }
+    out
 }
 
 const NEWSROOM_CSS: &str = include_str!("../assets/newsroom.css");
 const NEWSROOM_JS: &str = include_str!("../assets/newsroom.js");
 
-static ASSETS: LazyLock<[(&str, Asset); 5]> = LazyLock::new(|| {
+static ASSETS: LazyLock<[Asset; 5]> = LazyLock::new(|| {
     [
-        (
-            "newsroom.js",
-            asset(NEWSROOM_JS, "text/javascript; charset=utf-8"),
-        ),
-        (
-            "newsroom.css",
-            asset(NEWSROOM_CSS, "text/css; charset=utf-8"),
-        ),
-        ("site.css", asset(CSS, "text/css; charset=utf-8")),
-        ("icons.svg", asset(ICONS, "image/svg+xml")),
-        ("favicon.svg", asset(FAVICON, "image/svg+xml")),
+        asset("newsroom.js", NEWSROOM_JS, "text/javascript; charset=utf-8"),
+        asset("newsroom.css", NEWSROOM_CSS, "text/css; charset=utf-8"),
+        asset("site.css", CSS, "text/css; charset=utf-8"),
+        asset("icons.svg", ICONS, "image/svg+xml"),
+        asset("favicon.svg", FAVICON, "image/svg+xml"),
     ]
 });
 
-fn serve_asset(name: &str, headers: &HeaderMap) -> Response {
-    let Some((_, a)) = ASSETS.iter().find(|(n, _)| *n == name) else {
-        return (StatusCode::NOT_FOUND, "no such file\n").into_response();
+static CSS_URL: LazyLock<String> = LazyLock::new(|| url_of("site.css"));
+static ICONS_URL: LazyLock<String> = LazyLock::new(|| url_of("icons.svg"));
+
+fn url_of(name: &str) -> String {
+    ASSETS
+        .iter()
+        .find(|a| a.name == name)
+        .map(|a| format!("/static/{}", a.fingerprinted))
+        .unwrap_or_else(|| format!("/static/{name}"))
+}
+
+/// The reader stylesheet's fingerprinted address (changes with its content).
+pub fn css_url() -> &'static str {
+    &CSS_URL
+}
+
+/// The icon sprite's fingerprinted address.
+pub fn icons_url() -> &'static str {
+    &ICONS_URL
+}
+
+/// Cache life of a fingerprinted file: its address changes with its content.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+fn serve_asset(file: &str, headers: &HeaderMap) -> Response {
+    let found = ASSETS.iter().find_map(|a| {
+        if a.fingerprinted == file {
+            Some((a, true))
+        } else if a.name == file {
+            Some((a, false))
+        } else {
+            None
+        }
+    });
+    // Anything else, an old fingerprint included, is not found (and not
+    // kept: the same address may answer after a rollback).
+    let Some((a, immutable)) = found else {
+        return (
+            StatusCode::NOT_FOUND,
+            [(header::CACHE_CONTROL, "no-store")],
+            "no such file\n",
+        )
+            .into_response();
     };
+    let (bytes, coding): (&[u8], Option<&'static str>) = match crate::respond::negotiate(headers) {
+        Encoding::Brotli if !a.br.is_empty() => (&a.br, Some("br")),
+        Encoding::Gzip if !a.gzip.is_empty() => (&a.gzip, Some("gzip")),
+        _ => (a.body.as_bytes(), None),
+    };
+    // One ETag per encoding (a compressed body is a different entity).
+    let etag = format!(
+        "\"{}{}\"",
+        a.etag,
+        coding.map(|c| format!("-{c}")).unwrap_or_default()
+    );
     let fresh = headers
         .get(header::IF_NONE_MATCH)
-        .is_some_and(|v| v.as_bytes() == a.etag.as_bytes());
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
     let mut res = if fresh {
         let mut r = Response::new(Body::empty());
         *r.status_mut() = StatusCode::NOT_MODIFIED;
         r
     } else {
-        Response::new(Body::from(a.body))
+        Response::new(Body::from(bytes))
     };
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(a.kind));
-    h.insert(header::ETAG, a.etag.clone());
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    if let Some(c) = coding
+        && !fresh
+    {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(c));
+    }
+    h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     h.insert(
         header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=3600, stale-while-revalidate=86400"),
+        HeaderValue::from_static(if immutable {
+            IMMUTABLE
+        } else {
+            "public, max-age=3600, stale-while-revalidate=86400"
+        }),
     );
     res
 }
@@ -175,7 +273,7 @@ pub async fn metrics_with_token(State(web): State<Web>, headers: HeaderMap) -> R
     metrics(State(web)).await
 }
 
-/// `/media/{token}-{width}.jpg`: a stored rendition. The app layer decides
+/// `/media/{token}-{width}.jpg` (or `.webp`): a stored rendition. The app layer decides
 /// who may have it ([`broadsheet_app::media::rendition_for`]): readers while
 /// the picture is in published use (cached briefly by browsers and for a day
 /// by a CDN, under surrogate keys that a withdrawal purges; never
@@ -212,9 +310,15 @@ async fn serve_media(web: &Web, file: &str, headers: &HeaderMap, staff_only: boo
         )
             .into_response()
     };
-    let parsed = file
-        .strip_suffix(".jpg")
-        .and_then(|s| s.rsplit_once('-'))
+    let (stem, format, kind) = if let Some(s) = file.strip_suffix(".jpg") {
+        (s, "jpeg", "image/jpeg")
+    } else if let Some(s) = file.strip_suffix(".webp") {
+        (s, "webp", "image/webp")
+    } else {
+        return not_found();
+    };
+    let parsed = stem
+        .rsplit_once('-')
         .and_then(|(token, w)| Some((token, w.parse::<i64>().ok()?)));
     let Some((token, width)) = parsed else {
         return not_found();
@@ -228,14 +332,16 @@ async fn serve_media(web: &Web, file: &str, headers: &HeaderMap, staff_only: boo
         return not_found();
     }
     let served =
-        match broadsheet_app::media::rendition_for(&web.app, token, width, staff.as_ref()).await {
+        match broadsheet_app::media::rendition_for(&web.app, token, width, format, staff.as_ref())
+            .await
+        {
             Ok(Some(s)) => s,
             Ok(None) => return not_found(),
             Err(e) => return WebError::from(e).into_response(),
         };
     let mut res = Response::new(Body::from(served.bytes));
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg"));
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
     match served.audience {
         Audience::Public { keys } if !staff_only => {
             h.insert(

@@ -63,7 +63,15 @@ impl FromRequestParts<Web> for SignedIn {
     async fn from_request_parts(parts: &mut Parts, web: &Web) -> Result<Self, Self::Rejection> {
         match session(web, &parts.headers).await {
             Ok(Some((staff, token))) => Ok(SignedIn { staff, token }),
-            Ok(None) => Err(Redirect::to("/newsroom/sign-in").into_response()),
+            // Signed out: sign in, then back to the page asked for (GET only).
+            Ok(None) => Err(Redirect::to(&if parts.method == axum::http::Method::GET {
+                crate::nr_next::sign_in_for(
+                    parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or(""),
+                )
+            } else {
+                "/newsroom/sign-in".to_string()
+            })
+            .into_response()),
             // A failed session lookup is an error, never "signed out".
             Err(e) => Err(e.into_response()),
         }

@@ -21,6 +21,8 @@ mod layers;
 mod newsroom;
 mod newsroom_comments;
 mod newsroom_readers;
+mod nr_fronts;
+mod nr_next;
 mod pages;
 mod paywall;
 mod readers;
@@ -299,6 +301,7 @@ impl Web {
             .merge(newsroom_readers::routes())
             .merge(comments::routes())
             .merge(newsroom_comments::routes())
+            .merge(nr_fronts::routes())
             .fallback(fallback)
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
@@ -417,6 +420,8 @@ pub const ROUTES: &[(&str, StoryText)] = &[
     ("/newsroom/comments/settings", StoryText::None),
     ("/newsroom/comments/policy", StoryText::None),
     ("/newsroom/comments/readers/{id}", StoryText::None),
+    ("/newsroom/fronts", StoryText::StaffOnly),
+    ("/newsroom/fronts/{front}", StoryText::StaffOnly),
     // Section fronts (cards) and story pages (through the gate).
     ("*", StoryText::ThroughGate),
 ];

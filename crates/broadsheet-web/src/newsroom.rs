@@ -54,9 +54,21 @@ fn html(status: StatusCode, body: String) -> Response {
 struct SignInPage {
     frame: Frame,
     username: String,
+    /// Where to go after signing in (a checked newsroom path, or empty).
+    next: String,
 }
 
 async fn sign_in_page(web: &Web, status: StatusCode, problem: &str, username: &str) -> Response {
+    sign_in_page_to(web, status, problem, username, "").await
+}
+
+async fn sign_in_page_to(
+    web: &Web,
+    status: StatusCode,
+    problem: &str,
+    username: &str,
+    next: &str,
+) -> Response {
     let csrf = match web.signin.signin_csrf_token(&web.app).await {
         Ok(t) => t,
         Err(e) => return sign_in_failure(e),
@@ -78,6 +90,9 @@ async fn sign_in_page(web: &Web, status: StatusCode, problem: &str, username: &s
             csrf: csrf.clone(),
         },
         username: username.to_string(),
+        next: crate::nr_next::return_target(next)
+            .unwrap_or("")
+            .to_string(),
     };
     match page.render() {
         Ok(body) => {
@@ -114,11 +129,17 @@ fn sign_in_failure(e: SignInError) -> Response {
     }
 }
 
-pub async fn sign_in_form(State(web): State<Web>, headers: HeaderMap) -> Response {
+pub async fn sign_in_form(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let next = q.get("next").map(String::as_str).unwrap_or("");
     if let Ok(Some(_)) = crate::extract::session(&web, &headers).await {
-        return Redirect::to("/newsroom").into_response();
+        let to = crate::nr_next::return_target(next).unwrap_or(crate::nr_next::DASHBOARD);
+        return Redirect::to(to).into_response();
     }
-    sign_in_page(&web, StatusCode::OK, "", "").await
+    sign_in_page_to(&web, StatusCode::OK, "", "", next).await
 }
 
 pub async fn sign_in(State(web): State<Web>, ClientIp(client): ClientIp, req: Request) -> Response {
@@ -137,6 +158,7 @@ pub async fn sign_in(State(web): State<Web>, ClientIp(client): ClientIp, req: Re
     };
     let get = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
     let username = get("username");
+    let next = get("next");
     // The form's token must repeat the cookie, and the cookie must be one
     // this installation signed and that has not expired.
     let cookie_token = cookie(&headers, SIGNIN_CSRF_COOKIE).unwrap_or("");
@@ -147,11 +169,12 @@ pub async fn sign_in(State(web): State<Web>, ClientIp(client): ClientIp, req: Re
     {
         Ok(true) => {}
         Ok(false) => {
-            return sign_in_page(
+            return sign_in_page_to(
                 &web,
                 StatusCode::FORBIDDEN,
                 "This form has expired. It has been refreshed: sign in again.",
                 username,
+                next,
             )
             .await;
         }
@@ -167,7 +190,9 @@ pub async fn sign_in(State(web): State<Web>, ClientIp(client): ClientIp, req: Re
     match signin::sign_in(&web.app, &web.signin, &attempt).await {
         Ok(done) => {
             tracing::info!(user = %done.staff.username, "newsroom sign-in");
-            let mut r = Redirect::to("/newsroom").into_response();
+            // Back to the page asked for: a newsroom path on this site only.
+            let to = crate::nr_next::return_target(next).unwrap_or(crate::nr_next::DASHBOARD);
+            let mut r = Redirect::to(to).into_response();
             let h = r.headers_mut();
             h.append(
                 header::SET_COOKIE,
@@ -196,13 +221,13 @@ pub async fn sign_in(State(web): State<Web>, ClientIp(client): ClientIp, req: Re
             r
         }
         Err(SignInError::Mismatch(m)) => {
-            sign_in_page(&web, StatusCode::UNAUTHORIZED, &m, username).await
+            sign_in_page_to(&web, StatusCode::UNAUTHORIZED, &m, username, next).await
         }
         Err(SignInError::Limited(m)) => {
-            sign_in_page(&web, StatusCode::TOO_MANY_REQUESTS, &m, username).await
+            sign_in_page_to(&web, StatusCode::TOO_MANY_REQUESTS, &m, username, next).await
         }
         Err(SignInError::Invalid(m)) => {
-            sign_in_page(&web, StatusCode::BAD_REQUEST, &m, username).await
+            sign_in_page_to(&web, StatusCode::BAD_REQUEST, &m, username, next).await
         }
         Err(e) => sign_in_failure(e),
     }
@@ -400,6 +425,22 @@ struct StoryPage {
     lead_picture: String,
     writers: Vec<SectionOption>,
     corrections: Vec<(String, String)>,
+    /// The chosen lead picture's alt text and staff thumbnail (empty: none
+    /// or not known).
+    lead_alt: String,
+    lead_thumb: String,
+    /// The lead-picture search: what was asked, and the pictures found.
+    picture_q: String,
+    searched: bool,
+    picture_results: Vec<PicChoice>,
+}
+
+/// A picture the lead-picture search offers.
+struct PicChoice {
+    id: String,
+    alt: String,
+    credit: String,
+    thumb: String,
 }
 
 fn notice_text(code: Option<&str>) -> &'static str {
@@ -500,6 +541,8 @@ fn edit_from_form(f: &Posted) -> Result<StoryEdit, WebError> {
 struct Shown<'a> {
     edit: Option<&'a StoryEdit>,
     tags: Option<&'a str>,
+    /// The editor's lead-picture search, when one was asked for.
+    picture_q: Option<&'a str>,
     version: i64,
     notice: &'a str,
     problem: &'a str,
@@ -510,6 +553,7 @@ fn shown<'a>(version: i64, problem: &'a str, status: StatusCode) -> Shown<'a> {
     Shown {
         edit: None,
         tags: None,
+        picture_q: None,
         version,
         notice: "",
         problem,
@@ -564,6 +608,39 @@ async fn render_story(
         }
     }
     let preview = preview_html(web, &e.body).await?;
+    // The lead-picture picker: a search of the media library (no ids typed).
+    let (searched, picture_results) = match shown.picture_q {
+        Some(q) => match desk::media_library(&web.app, staff, q).await {
+            Ok((found, _)) => (
+                true,
+                found
+                    .into_iter()
+                    .take(24)
+                    .map(|p| PicChoice {
+                        id: p.id.to_string(),
+                        thumb: crate::view::staff_media_url(&p.token, 480, "jpeg"),
+                        alt: p.alt,
+                        credit: p.credit,
+                    })
+                    .collect(),
+            ),
+            Err(AppError::Forbidden(_)) => (true, Vec::new()),
+            Err(e) => return Err(e.into()),
+        },
+        None => (false, Vec::new()),
+    };
+    let lead_id = e.lead_picture_id.map(|p| p.to_string()).unwrap_or_default();
+    let (lead_alt, lead_thumb) = match story.and_then(|s| s.lead_picture.as_ref()) {
+        Some(p) if Some(p.id) == e.lead_picture_id => (
+            p.alt.clone(),
+            crate::view::staff_media_url(&p.token, 480, "jpeg"),
+        ),
+        _ => match picture_results.iter().find(|p| p.id == lead_id) {
+            Some(p) => (p.alt.clone(), p.thumb.clone()),
+            None if !lead_id.is_empty() => (format!("Picture {lead_id}"), String::new()),
+            None => (String::new(), String::new()),
+        },
+    };
     let title = if story.is_some() {
         "Edit story"
     } else {
@@ -620,6 +697,11 @@ async fn render_story(
             .into_iter()
             .map(|c| (when(web, c.at), c.text))
             .collect(),
+        lead_alt,
+        lead_thumb,
+        picture_q: shown.picture_q.unwrap_or("").to_string(),
+        searched,
+        picture_results,
     };
     render(&page, shown.status)
 }
@@ -645,8 +727,51 @@ pub async fn create_story(
         }
         Err(e) => return Err(e),
     };
-    match newsroom::create(&web.app, &staff.actor(), &edit).await {
-        Ok(id) => Ok(Redirect::to(&format!("/newsroom/stories/{id}?m=created")).into_response()),
+    // Preview and the picture search show the form again, nothing saved.
+    if let Some(sh) = redisplay(&f, &edit, &tags_text, 0) {
+        return render_story(&web, &staff, None, sh).await;
+    }
+    let actor = staff.actor();
+    // Submit or publish a new story in one post: created, then moved, by
+    // the same use cases (the move's permission is checked before creating).
+    let done = match f.raw("do") {
+        "submit" => newsroom::create_and_move(&web.app, &actor, &edit, newsroom::FirstMove::Submit)
+            .await
+            .map(|(id, _)| (id, "submitted")),
+        "publish" => {
+            let at = match parse_local(&web, f.raw("publish_at")) {
+                Ok(at) => at,
+                Err(WebError::BadRequest(m)) => {
+                    let sh = Shown {
+                        edit: Some(&edit),
+                        tags: Some(&tags_text),
+                        ..shown(0, &m, StatusCode::BAD_REQUEST)
+                    };
+                    return render_story(&web, &staff, None, sh).await;
+                }
+                Err(e) => return Err(e),
+            };
+            newsroom::create_and_move(&web.app, &actor, &edit, newsroom::FirstMove::Publish(at))
+                .await
+                .map(|(id, st)| {
+                    (
+                        id,
+                        if st == StoryStatus::Scheduled {
+                            "scheduled"
+                        } else {
+                            "published"
+                        },
+                    )
+                })
+        }
+        _ => newsroom::create(&web.app, &actor, &edit)
+            .await
+            .map(|id| (id, "created")),
+    };
+    match done {
+        Ok((id, code)) => {
+            Ok(Redirect::to(&format!("/newsroom/stories/{id}?m={code}")).into_response())
+        }
         Err(e) => {
             let m = fixable(e)?;
             let sh = Shown {
@@ -657,6 +782,32 @@ pub async fn create_story(
             render_story(&web, &staff, None, sh).await
         }
     }
+}
+
+/// The editor's "Preview" and "Find pictures" buttons: the posted text
+/// shown again (preview rendered, pictures searched), nothing saved.
+fn redisplay<'a>(
+    f: &'a Posted,
+    edit: &'a StoryEdit,
+    tags_text: &'a str,
+    version: i64,
+) -> Option<Shown<'a>> {
+    let picture_q = match f.raw("do") {
+        "preview" => None,
+        "find-pictures" => Some(f.raw("picture_q")),
+        _ => return None,
+    };
+    Some(Shown {
+        edit: Some(edit),
+        tags: Some(tags_text),
+        picture_q,
+        notice: if picture_q.is_some() {
+            "Not saved yet: choose a picture, then save."
+        } else {
+            "Preview updated. Not saved yet."
+        },
+        ..shown(version, "", StatusCode::OK)
+    })
 }
 
 pub async fn edit_story(
@@ -674,7 +825,7 @@ pub async fn edit_story(
 }
 
 /// Parses `datetime-local` input in the paper's zone.
-fn parse_local(web: &Web, s: &str) -> Result<Option<i64>, WebError> {
+pub(crate) fn parse_local(web: &Web, s: &str) -> Result<Option<i64>, WebError> {
     let s = s.trim();
     if s.is_empty() {
         return Ok(None);
@@ -767,6 +918,25 @@ pub async fn update_story(
         a => a,
     };
     let version = f.get("version").parse::<i64>().unwrap_or(0);
+    if matches!(action, "preview" | "find-pictures") {
+        let tags_text = f.raw("tags").to_string();
+        let edit = match edit_from_form(&f) {
+            Ok(e) => e,
+            Err(WebError::BadRequest(m)) => {
+                return render_story(
+                    &web,
+                    &staff,
+                    Some(&story),
+                    shown(version, &m, StatusCode::BAD_REQUEST),
+                )
+                .await;
+            }
+            Err(e) => return Err(e),
+        };
+        if let Some(sh) = redisplay(&f, &edit, &tags_text, version) {
+            return render_story(&web, &staff, Some(&story), sh).await;
+        }
+    }
     let app = &web.app;
     let result: Result<&str, AppError> = match action {
         "save" => {
@@ -976,11 +1146,21 @@ struct PicksPage {
     frame: Frame,
     /// (story id, reader URL, headline)
     picks: Vec<(i64, String, String)>,
+    /// The search of published stories to add from.
+    q: String,
+    /// (story id, reader URL, headline) of the stories found.
+    results: Vec<(i64, String, String)>,
 }
 
-fn picks_page(web: &Web, frame: Frame, status: StatusCode) -> Result<Response, WebError> {
+async fn picks_page(
+    web: &Web,
+    staff: &Staff,
+    frame: Frame,
+    q: &str,
+    status: StatusCode,
+) -> Result<Response, WebError> {
     let sections = web.app.sections();
-    let picks = web
+    let picks: Vec<(i64, String, String)> = web
         .app
         .rankings()
         .picks
@@ -993,19 +1173,38 @@ fn picks_page(web: &Web, frame: Frame, status: StatusCode) -> Result<Response, W
             )
         })
         .collect();
-    render(&PicksPage { frame, picks }, status)
+    let results = broadsheet_app::curation::find_published(&web.app, &staff.actor(), q)
+        .await?
+        .into_iter()
+        .filter(|c| !picks.iter().any(|p| p.0 == c.id))
+        .map(|c| (c.id, crate::view::story_url(&sections, &c), c.headline))
+        .collect();
+    render(
+        &PicksPage {
+            frame,
+            picks,
+            q: q.trim().to_string(),
+            results,
+        },
+        status,
+    )
 }
 
 pub async fn picks(
     State(web): State<Web>,
     SignedIn { staff, .. }: SignedIn,
+    Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, WebError> {
     desk::may_curate(&staff)?;
+    let search = q.get("q").map(String::as_str).unwrap_or("");
     picks_page(
         &web,
+        &staff,
         Frame::new(&web, &staff, "Editor's Picks"),
+        search,
         StatusCode::OK,
     )
+    .await
 }
 
 pub async fn update_picks(
@@ -1017,9 +1216,12 @@ pub async fn update_picks(
     let Ok(story) = form.get("story").parse::<i64>() else {
         return picks_page(
             &web,
-            frame.problem("Give the story's number (the digits at the end of its address)."),
+            &staff,
+            frame.problem("Choose a story from the search results."),
+            "",
             StatusCode::BAD_REQUEST,
-        );
+        )
+        .await;
     };
     let change = form.raw("do").parse::<desk::PickChange>();
     let done = match change {
@@ -1028,7 +1230,16 @@ pub async fn update_picks(
     };
     match done {
         Ok(()) => Ok(Redirect::to("/newsroom/picks").into_response()),
-        Err(e) => picks_page(&web, frame.problem(&fixable(e)?), StatusCode::BAD_REQUEST),
+        Err(e) => {
+            picks_page(
+                &web,
+                &staff,
+                frame.problem(&fixable(e)?),
+                "",
+                StatusCode::BAD_REQUEST,
+            )
+            .await
+        }
     }
 }
 
@@ -1073,7 +1284,7 @@ async fn pictures_page(
             .into_iter()
             .map(|p| LibraryItem {
                 thumb_height: (160 * p.height / p.width.max(1)).max(1),
-                thumb: crate::view::staff_media_url(&p.token, 480),
+                thumb: crate::view::staff_media_url(&p.token, 480, "jpeg"),
                 id: p.id,
                 alt: p.alt,
                 caption: p.caption,

@@ -80,29 +80,27 @@ struct SectionRail {
 }
 
 pub async fn home(app: &App) -> Result<Rendered, WebError> {
+    use broadsheet_app::curation;
     let sections = app.sections();
-    let latest = app.cards(Listing::All, 40, 0).await?;
+    // The editors' order (lead, top slots), then the newest: `curation.rs`.
+    let latest = curation::front_cards(app, curation::HOME, 40, 1, true).await?;
     let mut shown: HashSet<i64> = HashSet::new();
-    let lead = latest
-        .iter()
-        .find(|c| c.picture.is_some())
-        .or(latest.first())
-        .cloned();
+    let lead = latest.first().cloned();
     if let Some(l) = &lead {
         shown.insert(l.id);
     }
     let top: Vec<StoryCard> = latest
         .iter()
-        .filter(|c| !shown.contains(&c.id))
-        .take(6)
+        .skip(1)
+        .take(app.config().front_top_slots)
         .cloned()
         .collect();
     shown.extend(top.iter().map(|c| c.id));
-    let mut keys_out = vec![Key::Front];
+    let mut keys_out = vec![Key::Front, curation::page_key(curation::HOME)];
     let mut section_rails = Vec::new();
     for s in sections.top() {
-        let cards: Vec<StoryCard> = app
-            .cards(Listing::SectionTree(&s.path), 8, 0)
+        // Each section's block follows that section front's arrangement.
+        let cards: Vec<StoryCard> = curation::front_cards(app, s.id, 8, 1, false)
             .await?
             .into_iter()
             .filter(|c| !shown.contains(&c.id))
@@ -110,6 +108,7 @@ pub async fn home(app: &App) -> Result<Rendered, WebError> {
             .collect();
         shown.extend(cards.iter().map(|c| c.id));
         keys_out.push(Key::Section(s.id));
+        keys_out.push(curation::page_key(s.id));
         if cards.is_empty() {
             continue;
         }
@@ -203,6 +202,8 @@ struct FrontSpec<'a> {
     children: Vec<NavItem>,
     root: Option<i64>,
     keys: Vec<Key>,
+    /// A section front: its arrangement (`curation.rs`) orders the stories.
+    arranged: Option<i64>,
 }
 
 async fn front(app: &App, spec: FrontSpec<'_>, page: i64) -> Result<Rendered, WebError> {
@@ -213,7 +214,10 @@ async fn front(app: &App, spec: FrontSpec<'_>, page: i64) -> Result<Rendered, We
     if page > pager.pages {
         return Err(WebError::NotFound);
     }
-    let list = app.cards(spec.listing, per, (page - 1) * per).await?;
+    let list = match spec.arranged {
+        Some(front) => broadsheet_app::curation::front_cards(app, front, per, page, false).await?,
+        None => app.cards(spec.listing, per, (page - 1) * per).await?,
+    };
     let cards = view::cards(app, &sections, &list);
     let title = if page > 1 {
         format!("{} – page {} | {}", spec.title, page, app.config().name)
@@ -230,6 +234,9 @@ async fn front(app: &App, spec: FrontSpec<'_>, page: i64) -> Result<Rendered, We
         chrome.description = spec.intro.clone();
     }
     let mut keys_out = spec.keys;
+    if let Some(front) = spec.arranged {
+        keys_out.push(broadsheet_app::curation::page_key(front));
+    }
     story_keys(&mut keys_out, &cards);
     let page = FrontPage {
         chrome,
@@ -295,6 +302,7 @@ pub async fn section(app: &App, path: &str, page: i64) -> Result<Rendered, WebEr
         children,
         root,
         keys: vec![Key::Section(sec.id)],
+        arranged: Some(sec.id),
     };
     front(app, spec, page).await
 }
@@ -314,6 +322,7 @@ pub async fn author(app: &App, slug: &str, page: i64) -> Result<Rendered, WebErr
         children: Vec::new(),
         root: None,
         keys: vec![Key::Author(a.id)],
+        arranged: None,
     };
     front(app, spec, page).await
 }
@@ -336,6 +345,7 @@ pub async fn tag(app: &App, slug: &str, page: i64) -> Result<Rendered, WebError>
         children: Vec::new(),
         root: None,
         keys: vec![Key::Tag(t.id)],
+        arranged: None,
     };
     front(app, spec, page).await
 }
@@ -585,17 +595,23 @@ pub(crate) fn staff_figure_html(p: &PictureRef) -> String {
 
 fn figure_view_html(v: &PicView) -> String {
     format!(
-        "<figure class=\"inline\"><img src=\"{}\" srcset=\"{}\" sizes=\"(min-width: 40em) 40em, 100vw\" alt=\"{}\" width=\"{}\" height=\"{}\" loading=\"lazy\">\
-         <figcaption><svg class=\"icon\" aria-hidden=\"true\" focusable=\"false\" width=\"16\" height=\"16\"><use href=\"/static/icons.svg#i-camera\"></use></svg> {} <span class=\"credit\">({})</span></figcaption></figure>",
+        "<figure class=\"inline\"><img src=\"{}\" srcset=\"{}\" sizes=\"{STORY_SIZES}\" alt=\"{}\" width=\"{}\" height=\"{}\" loading=\"lazy\">\
+         <figcaption><svg class=\"icon\" aria-hidden=\"true\" focusable=\"false\" width=\"16\" height=\"16\"><use href=\"{}#i-camera\"></use></svg> {} <span class=\"credit\">({})</span></figcaption></figure>",
         esc(&v.src),
-        esc(&v.srcset),
+        esc(&v.srcset_to(&1280, "jpeg")),
         esc(&v.alt),
         v.width,
         v.height,
+        crate::assets::icons_url(),
         esc(&v.caption),
         esc(&v.credit)
     )
 }
+
+/// `sizes` of a picture as wide as the story column (see `site.css`: the
+/// article column is at most 44rem, beside a 20rem rail from 60em up).
+pub const STORY_SIZES: &str =
+    "(min-width: 72em) 44rem, (min-width: 60em) calc(100vw - 25rem), calc(100vw - 2rem)";
 
 fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

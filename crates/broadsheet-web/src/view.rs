@@ -5,8 +5,6 @@ use broadsheet_app::{App, Ranked, SectionTree};
 use broadsheet_domain::time::{ShownTime, show};
 use broadsheet_domain::{Access, PictureRef, StoryCard, permalink};
 
-pub const CSS_URL: &str = "/static/site.css";
-
 /// Everything the page frame (header, navigation, footer) shows.
 pub struct Chrome {
     pub paper: String,
@@ -24,6 +22,10 @@ pub struct Chrome {
     pub og_image: Option<String>,
     pub noindex: bool,
     pub year: String,
+    /// The footer links the paper configured (about, contact, terms, …).
+    pub footer_links: Vec<NavItem>,
+    /// The footer says every story is generated and fictional (a demo paper only).
+    pub demo_notice: bool,
 }
 
 pub struct NavItem {
@@ -32,16 +34,57 @@ pub struct NavItem {
     pub current: bool,
 }
 
+/// A picture as a page shows it. Each slot picks its own `srcset` (up to
+/// the widest rendition it can use) and states its `sizes` in the template.
 #[derive(Clone)]
 pub struct PicView {
+    /// The JPEG fallback (`src`; also og:image and JSON-LD).
     pub src: String,
-    pub small: String,
+    /// Every JPEG rendition (`srcset` of a full-width slot).
     pub srcset: String,
     pub alt: String,
     pub caption: String,
     pub credit: String,
     pub width: i64,
     pub height: i64,
+    token: String,
+    /// (nominal, real) widths stored (`media::rendition_widths`).
+    widths: Vec<(u32, u32)>,
+    url: fn(&str, u32, &str) -> String,
+}
+
+impl PicView {
+    /// `srcset` of the renditions in `format` ("jpeg" or "webp") up to the
+    /// nominal width `upto`, each named by its real width.
+    pub fn srcset_to(&self, upto: &u32, format: &str) -> String {
+        let mut out = String::new();
+        for (nominal, real) in &self.widths {
+            if nominal > upto && !out.is_empty() {
+                break;
+            }
+            if !out.is_empty() {
+                out.push_str(", ");
+            }
+            out.push_str(&(self.url)(&self.token, *nominal, format));
+            out.push(' ');
+            out.push_str(&real.to_string());
+            out.push('w');
+        }
+        out
+    }
+
+    /// The JPEG a slot falls back to: the widest up to `upto`.
+    pub fn src_to(&self, upto: &u32) -> String {
+        let nominal = self
+            .widths
+            .iter()
+            .take_while(|(n, _)| n <= upto)
+            .last()
+            .or(self.widths.first())
+            .map(|(n, _)| *n)
+            .unwrap_or(*upto);
+        (self.url)(&self.token, nominal, "jpeg")
+    }
 }
 
 #[derive(Clone)]
@@ -60,14 +103,18 @@ pub struct CardView {
 
 /// A rendition's public address: by the picture's unguessable token, never
 /// its sequential id. Served only while the picture is in published use.
-pub fn media_url(token: &str, width: u32) -> String {
-    format!("/media/{token}-{width}.jpg")
+pub fn media_url(token: &str, width: u32, format: &str) -> String {
+    format!("/media/{token}-{width}.{}", extension(format))
 }
 
 /// The same rendition for newsroom pages (sent with the staff session
 /// cookie, so unpublished pictures show in the library and previews).
-pub fn staff_media_url(token: &str, width: u32) -> String {
-    format!("/newsroom/media/{token}-{width}.jpg")
+pub fn staff_media_url(token: &str, width: u32, format: &str) -> String {
+    format!("/newsroom/media/{token}-{width}.{}", extension(format))
+}
+
+fn extension(format: &str) -> &'static str {
+    if format == "webp" { "webp" } else { "jpg" }
 }
 
 /// A picture as reader pages show it.
@@ -80,17 +127,23 @@ pub fn staff_picture(p: &PictureRef) -> PicView {
     picture_at(p, staff_media_url)
 }
 
-fn picture_at(p: &PictureRef, url: fn(&str, u32) -> String) -> PicView {
-    PicView {
-        src: url(&p.token, 960),
-        small: url(&p.token, 480),
-        srcset: format!("{} 480w, {} 960w", url(&p.token, 480), url(&p.token, 960)),
+fn picture_at(p: &PictureRef, url: fn(&str, u32, &str) -> String) -> PicView {
+    let widths = broadsheet_app::media::rendition_widths(u32::try_from(p.width).unwrap_or(1));
+    let mut v = PicView {
+        src: String::new(),
+        srcset: String::new(),
         alt: p.alt.clone(),
         caption: p.caption.clone(),
         credit: p.credit.clone(),
         width: p.width.max(1),
         height: p.height.max(1),
-    }
+        token: p.token.clone(),
+        widths,
+        url,
+    };
+    v.src = v.src_to(&960);
+    v.srcset = v.srcset_to(&u32::MAX, "jpeg");
+    v
 }
 
 pub fn story_url(sections: &SectionTree, c: &StoryCard) -> String {
@@ -180,7 +233,7 @@ pub fn chrome(
         nav: nav(sections, current_root),
         breaking,
         breaking_slot: true,
-        css: CSS_URL.to_string(),
+        css: crate::assets::css_url().to_string(),
         is_home: false,
         json_ld: None,
         og_image: None,
@@ -191,6 +244,16 @@ pub fn chrome(
             .next()
             .unwrap_or("")
             .to_string(),
+        footer_links: cfg
+            .footer_links
+            .iter()
+            .map(|l| NavItem {
+                name: l.label.clone(),
+                url: l.url.clone(),
+                current: false,
+            })
+            .collect(),
+        demo_notice: cfg.demo_paper,
     }
 }
 

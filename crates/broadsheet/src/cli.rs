@@ -55,7 +55,8 @@ pub struct Common {
         value_name = "NAME"
     )]
     pub paper_name: Option<String>,
-    /// Public address of the site, e.g. https://news.example.com (canonical links; HSTS when https).
+    /// Public address of the site, e.g. https://news.example.com (canonical links; HSTS when https)
+    /// [default: http://LISTEN when --listen is a loopback address; required on any other].
     #[arg(long, global = true, env = "BROADSHEET_BASE_URL", value_name = "URL")]
     pub base_url: Option<String>,
     /// IANA time zone for times shown to readers [default: Europe/London].

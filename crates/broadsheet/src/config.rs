@@ -52,6 +52,17 @@ pub struct FileConfig {
     pub stripe_api_base: Option<String>,
     pub grace_days: Option<u32>,
     pub retention_offer: Option<String>,
+    /// The reader footer's links: `[[footer_links]]` tables with `label`
+    /// and `url` (an https:// address or a path on this site).
+    pub footer_links: Option<Vec<FooterLinkFile>>,
+}
+
+/// One `[[footer_links]]` entry of the TOML file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FooterLinkFile {
+    pub label: String,
+    pub url: String,
 }
 
 /// Settings after merging every source.
@@ -133,6 +144,14 @@ impl Settings {
             .unwrap_or_else(|| "Europe/London".into());
         let mut paper = PaperConfig::new(&name, &tz)?;
         paper.payments = payments;
+        if let Some(links) = &file.footer_links {
+            let pairs: Vec<(String, String)> = links
+                .iter()
+                .map(|l| (l.label.clone(), l.url.clone()))
+                .collect();
+            paper.footer_links =
+                broadsheet_app::footer::links(&pairs).map_err(|e| format!("config file: {e}"))?;
+        }
         let base = c.base_url.clone().or(file.base_url);
         if let Some(b) = &base
             && !(b.starts_with("http://") || b.starts_with("https://"))
@@ -141,7 +160,10 @@ impl Settings {
                 "base URL {b:?} must start with http:// or https://, such as https://news.example.com"
             ));
         }
-        paper.base_url = base;
+        // Social sign-in registers its callback with a provider: it needs the
+        // address the operator gave, not the one defaulted from the listen address.
+        let explicit_base = base.clone();
+        paper.base_url = base.or_else(|| default_base_url(listen));
         let hours = c
             .most_read_window_hours
             .or(file.most_read_window_hours)
@@ -245,7 +267,7 @@ impl Settings {
         paper.social = social;
         paper
             .social
-            .check(paper.base_url.as_deref())
+            .check(explicit_base.as_deref())
             .map_err(|e| format!("social sign-in: {e}"))?;
         let mb = c.page_cache_mb.or(file.page_cache_mb).unwrap_or(256);
         let max_connections = c.max_connections.or(file.max_connections).unwrap_or(16);
@@ -385,4 +407,16 @@ fn payments(
             .unwrap_or_default(),
         ..PaymentsConfig::default()
     })
+}
+
+/// The base URL when none is set: the listen address itself, when it is a
+/// loopback one (a paper tried out on this machine links to where it is).
+/// Any other address is reached by readers through a name or a proxy this
+/// process cannot know, so there is no default: `serve` refuses to start
+/// without `--base-url` there (see `serve::check_base_url`).
+pub fn default_base_url(listen: SocketAddr) -> Option<String> {
+    listen
+        .ip()
+        .is_loopback()
+        .then(|| format!("http://{listen}"))
 }

@@ -37,12 +37,21 @@ fn init_logging() {
     let json = std::env::var("BROADSHEET_LOG_FORMAT").is_ok_and(|v| v.eq_ignore_ascii_case("json"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour_logs())
         .with_writer(log_writer::Background::start());
     if json {
         builder.json().init();
     } else {
         builder.init();
     }
+}
+
+/// Colour codes in log lines only when stderr is a terminal (a file, a pipe
+/// or journald would keep the escape codes as text), and never when
+/// `NO_COLOR` is set (<https://no-color.org>).
+fn colour_logs() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 /// Log lines (an access line per request at `info`) are handed to a

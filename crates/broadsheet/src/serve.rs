@@ -72,6 +72,10 @@ pub async fn serve(s: Settings, demo: DemoPolicy) -> Result<(), String> {
             s.listen
         ));
     }
+    if let Err(e) = check_base_url(&s) {
+        store.close().await;
+        return Err(e);
+    }
     // Bind before the slow work: a port in use is reported at once.
     let listener = bind(s.listen, "--listen").await?;
     let metrics_listener = match s.metrics_listen {
@@ -97,7 +101,9 @@ pub async fn serve(s: Settings, demo: DemoPolicy) -> Result<(), String> {
     if no_staff && !made_demo {
         crate::print_first_admin_hint();
     }
-    let app = App::new(store.clone(), s.paper.clone())
+    let mut paper = s.paper.clone();
+    paper.demo_paper = store.is_demo_paper().await.map_err(|e| e.to_string())?;
+    let app = App::new(store.clone(), paper)
         .await
         .map_err(|e| e.to_string())?;
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
@@ -179,6 +185,25 @@ pub async fn serve(s: Settings, demo: DemoPolicy) -> Result<(), String> {
     web.access_log().settle(Duration::from_secs(1));
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Refuses a non-loopback listen address without a base URL (a loopback one
+/// gets `http://LISTEN` from `config::default_base_url`). Refused rather than
+/// warned about: behind a proxy or a DNS name the server cannot know the
+/// address readers use, and a wrong one goes into every canonical link,
+/// share link, `robots.txt` and mailed link, where search engines and
+/// readers keep it long after a warning scrolled by.
+fn check_base_url(s: &Settings) -> Result<(), String> {
+    if s.paper.base_url.is_some() {
+        return Ok(());
+    }
+    Err(format!(
+        "{} is not a loopback address and no base URL is set, so canonical, share and robots.txt \
+         links would not say where readers find the paper: pass --base-url with the address \
+         readers use, such as --base-url https://news.example.com (or set BROADSHEET_BASE_URL, \
+         or base_url in the config file)",
+        s.listen
+    ))
 }
 
 /// Accepts connections on `listener` and serves `router` on each until `stop`

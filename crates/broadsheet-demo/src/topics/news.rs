@@ -255,7 +255,14 @@ fn rescue(r: &mut Rng, c: &mut Ctx) {
     int(r, c, "age", 19, 78);
     small(r, c, "hours", 3, 14);
     int(r, c, "volunteers", 12, 45);
-    c.person(r, "leader", "leader_last", "", "");
+    c.office(
+        "leader",
+        "leader_last",
+        "",
+        "",
+        "mountain rescue team leader",
+        None,
+    );
 }
 
 const RESCUE: Topic = Topic {

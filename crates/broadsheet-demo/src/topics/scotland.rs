@@ -34,7 +34,14 @@ fn ferry(r: &mut Rng, c: &mut Ctx) {
         ],
     );
     c.person(r, "islander", "islander_last", "", "");
-    c.person(r, "minister", "minister_last", "", "");
+    c.office(
+        "minister",
+        "minister_last",
+        "",
+        "",
+        "Scottish transport minister",
+        None,
+    );
     c.person(r, "boss", "boss_last", "", "");
     millions(r, c, "vessel_cost", 40.0, 180.0);
 }

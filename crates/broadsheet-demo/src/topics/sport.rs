@@ -31,6 +31,19 @@ fn fixture(r: &mut Rng, c: &mut Ctx) -> (usize, usize) {
     (h, a)
 }
 
+/// A club's manager: the same person in every story that names the club's
+/// manager (see `Ctx::office`).
+fn club_manager(c: &mut Ctx, full: &'static str, short: &'static str, club: &str) {
+    c.office(
+        full,
+        short,
+        "",
+        "",
+        &format!("manager of {club}"),
+        Some(false),
+    );
+}
+
 fn player(r: &mut Rng, c: &mut Ctx, full: &'static str, short: &'static str) {
     c.person_g(r, full, short, "", "", false);
 }
@@ -68,8 +81,10 @@ fn win(r: &mut Rng, c: &mut Ctx) {
     player(r, c, "scorer", "scorer_last");
     player(r, c, "scorer2", "scorer2_last");
     player(r, c, "keeper", "keeper_last");
-    player(r, c, "manager", "manager_last");
-    player(r, c, "lmanager", "lmanager_last");
+    let winner = c.get("winner").unwrap_or("").to_string();
+    let loser = c.get("loser").unwrap_or("").to_string();
+    club_manager(c, "manager", "manager_last", &winner);
+    club_manager(c, "lmanager", "lmanager_last", &loser);
     let mins = minutes(r, (wg + lg) as usize);
     let first = text::ordinal(mins.first().copied().unwrap_or(10));
     let last = text::ordinal(mins.last().copied().unwrap_or(80));
@@ -165,8 +180,8 @@ fn draw(r: &mut Rng, c: &mut Ctx) {
     c.set("score", format!("{g}-{g}"));
     player(r, c, "scorer", "scorer_last");
     player(r, c, "scorer2", "scorer2_last");
-    player(r, c, "manager", "manager_last");
-    player(r, c, "amanager", "amanager_last");
+    club_manager(c, "manager", "manager_last", &home);
+    club_manager(c, "amanager", "amanager_last", &away);
     let mins = minutes(r, 2);
     c.set("m1", text::ordinal(mins.first().copied().unwrap_or(30)));
     c.set("m2", text::ordinal(mins.last().copied().unwrap_or(70)));
@@ -224,7 +239,8 @@ const DRAW: Topic = Topic {
 
 fn preview(r: &mut Rng, c: &mut Ctx) {
     fixture(r, c);
-    player(r, c, "manager", "manager_last");
+    let home = c.get("home").unwrap_or("").to_string();
+    club_manager(c, "manager", "manager_last", &home);
     player(r, c, "injured", "injured_last");
     player(r, c, "star", "star_last");
     small(r, c, "unbeaten", 3, 8);
@@ -275,7 +291,7 @@ fn transfer(r: &mut Rng, c: &mut Ctx) {
     c.set("club", CLUBS[h]);
     c.set("from", CLUBS[a]);
     player(r, c, "player", "player_last");
-    player(r, c, "manager", "manager_last");
+    club_manager(c, "manager", "manager_last", CLUBS[h]);
     int(r, c, "age", 19, 33);
     small(r, c, "years", 2, 4);
     c.pick(

@@ -22,8 +22,22 @@ fn council_budget(r: &mut Rng, c: &mut Ctx) {
     millions(r, c, "budget", 240.0, 640.0);
     millions(r, c, "gap", 4.0, 39.0);
     c.pick(r, "tax_pct", &["1.99", "2.99", "3.99", "4.99"]);
-    c.person(r, "leader", "leader_last", "Councillor ", "Councillor ");
-    c.person(r, "opp", "opp_last", "Councillor ", "Councillor ");
+    c.office(
+        "leader",
+        "leader_last",
+        "Councillor ",
+        "Councillor ",
+        "council leader",
+        None,
+    );
+    c.office(
+        "opp",
+        "opp_last",
+        "Councillor ",
+        "Councillor ",
+        "opposition leader",
+        None,
+    );
     c.pick2(
         r,
         "service",
@@ -350,7 +364,14 @@ fn hospital(r: &mut Rng, c: &mut Ctx) {
     int(r, c, "beds", 16, 48);
     millions(r, c, "ward_cost", 3.0, 26.0);
     int(r, c, "nurses", 60, 340);
-    c.person(r, "chief", "chief_last", "", "");
+    c.office(
+        "chief",
+        "chief_last",
+        "",
+        "",
+        "hospitals chief executive",
+        None,
+    );
     c.person(r, "patient", "patient_last", "", "");
     c.pick(
         r,

@@ -406,7 +406,11 @@ fn rates(r: &mut Rng, c: &mut Ctx) {
     c.set("dir_ed", if up { "raised" } else { "cut" });
     percent(r, c, "rate", 1.5, 7.5);
     percent(r, c, "inflation", 1.8, 9.5);
-    c.foreign_person(r, "governor", "governor_last", "");
+    let office = format!(
+        "central bank governor of {}",
+        c.get("country").unwrap_or("")
+    );
+    c.foreign_office("governor", "governor_last", "", &office);
 }
 
 const RATES: Topic = Topic {

@@ -6,6 +6,9 @@
 
 mod cli;
 mod comments;
+mod curation;
+mod defaults;
+mod design;
 mod gate_hot_path;
 mod newsroom;
 mod oidc;

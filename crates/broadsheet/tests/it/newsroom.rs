@@ -35,7 +35,7 @@ fn enc(s: &str) -> String {
 }
 
 impl<'a> Desk<'a> {
-    fn new(p: &'a Paper) -> Desk<'a> {
+    pub(crate) fn new(p: &'a Paper) -> Desk<'a> {
         Desk {
             p,
             cookies: Vec::new(),
@@ -89,7 +89,7 @@ impl<'a> Desk<'a> {
         Ok(r)
     }
 
-    async fn sign_in(
+    pub(crate) async fn sign_in(
         &mut self,
         user: &str,
         password: &str,

@@ -331,7 +331,8 @@ async fn social_sign_in_makes_an_account_and_a_session_and_finds_it_again() -> T
     let page = p.get("/account").await?;
     assert!(page.body.contains("action=\"/account/oauth/oidc/start\""));
     assert!(page.body.contains("Sign in with Test ID"));
-    assert!(page.body.contains("/static/icons.svg#i-sign-in"));
+    // The sprite is at its fingerprinted address (design11: `assets::icons_url()`).
+    assert!(page.body.contains(".svg#i-sign-in\"") && page.body.contains("/static/icons."));
 
     let (cookie, to) = press_start(&p).await?;
     assert!(to.starts_with(&fx.issuer), "{to}");

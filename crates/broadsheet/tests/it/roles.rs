@@ -271,6 +271,19 @@ async fn probe(
             d.get(&format!("/newsroom/stories/{id}/history")).await?
         }
         Action::ModerateComments => d.get("/newsroom/comments").await?,
+        Action::ArrangeFronts => {
+            let id = setup.story("Walk: to the lead", other, "published").await?;
+            d.post(
+                "/newsroom/fronts/0",
+                &[
+                    ("csrf", csrf),
+                    ("do", "place"),
+                    ("story", &id.to_string()),
+                    ("position", "0"),
+                ],
+            )
+            .await?
+        }
         Action::ManageSettings => {
             return Err(format!("{action:?} has no door to probe").into());
         }

@@ -181,9 +181,10 @@ async fn pictures_are_public_only_while_in_published_use() -> TestResult {
     let story = p.app.store().story(sid).await?.ok_or("no story")?;
     let page = p.get(&p.path_of(&story)).await?;
     assert_eq!(page.status, StatusCode::OK);
+    // (srcset names only the widths a picture has: these uploads are small.)
     for t in [&lead_token, &placed_token] {
         assert!(
-            page.body.contains(&format!("/media/{t}-960.jpg")),
+            page.body.contains(&format!("/media/{t}-")),
             "page names {t}"
         );
     }

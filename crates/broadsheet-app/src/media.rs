@@ -23,13 +23,17 @@ use crate::{App, AppError, Result, keys};
 /// lead on a high-density wide screen).
 pub const WIDTHS: [u32; 7] = [160, 320, 480, 640, 960, 1280, 1920];
 
-/// Stored formats, by the name kept in `picture_renditions.format` (the
-/// serving side also knows "webp", for when a lossy WebP encoder is added:
-/// `image`'s own is lossless only, larger than JPEG for photographs).
-pub const FORMATS: [&str; 1] = ["jpeg"];
+/// Stored formats, by the name kept in `picture_renditions.format`: JPEG for
+/// every browser, and lossy WebP (libwebp through the `webp` crate; `image`'s
+/// own encoder is lossless only, larger than JPEG for photographs) offered
+/// first in each `<picture>`.
+pub const FORMATS: [&str; 2] = ["jpeg", "webp"];
 
 /// JPEG quality of renditions.
 const JPEG_QUALITY: u8 = 78;
+
+/// Lossy WebP quality of renditions (libwebp's 0–100 scale).
+const WEBP_QUALITY: f32 = 75.0;
 
 /// The renditions kept of a picture `original` pixels wide, as (nominal
 /// width, real width): every nominal width up to the original's, and, when
@@ -103,6 +107,19 @@ fn renditions_wanted(
             out.push(Rendition {
                 width: nominal,
                 format: "jpeg",
+                bytes,
+            });
+        }
+        if want(nominal, "webp") {
+            let bytes = webp::Encoder::from_rgb(pic.as_raw(), pic.width(), pic.height())
+                .encode(WEBP_QUALITY)
+                .to_vec();
+            if bytes.is_empty() {
+                return Err("cannot encode picture as WebP".to_string());
+            }
+            out.push(Rendition {
+                width: nominal,
+                format: "webp",
                 bytes,
             });
         }

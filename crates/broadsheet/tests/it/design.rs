@@ -286,3 +286,135 @@ async fn the_footer_carries_the_papers_own_links() -> TestResult {
     }
     Ok(())
 }
+
+/// Every `<picture>…</picture>` of a page (its inner text).
+fn pictures(html: &str) -> Vec<&str> {
+    html.split("<picture>")
+        .skip(1)
+        .map(|rest| &rest[..rest.find("</picture>").unwrap_or(rest.len())])
+        .collect()
+}
+
+#[tokio::test]
+async fn every_picture_offers_lossy_webp_of_the_same_widths() -> TestResult {
+    let p = Paper::demo(30).await?;
+    let story = p.story_where(|s| s.lead_picture.is_some()).await?;
+    let story_path = p.path_of(&story);
+    let section = format!("/{}", p.app.sections().path(story.section_id));
+    let mut checked = std::collections::HashSet::new();
+    for path in ["/", section.as_str(), story_path.as_str()] {
+        let page = p.get(path).await?;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        let imgs = tags(&page.body, "img")
+            .into_iter()
+            .filter(|t| !t.contains("class=\"beacon\""))
+            .count();
+        let pics = pictures(&page.body);
+        assert!(!pics.is_empty(), "{path} shows pictures");
+        assert_eq!(pics.len(), imgs, "{path}: every picture is in a <picture>");
+        for pic in pics {
+            let source = *tags(pic, "source")
+                .first()
+                .ok_or_else(|| format!("{path}: no <source> in {pic}"))?;
+            let img = *tags(pic, "img")
+                .first()
+                .ok_or_else(|| format!("{path}: no <img> in {pic}"))?;
+            assert!(pic.starts_with("<source "), "{path}: source first: {pic}");
+            assert_eq!(attr(source, "type"), Some("image/webp"), "{source}");
+            assert_eq!(attr(source, "sizes"), attr(img, "sizes"), "{pic}");
+            let webp = candidates(attr(source, "srcset").unwrap_or(""));
+            let jpeg = candidates(attr(img, "srcset").unwrap_or(""));
+            assert!(!webp.is_empty(), "{path}: srcset in {source}");
+            assert_eq!(
+                webp.iter().map(|(_, w)| *w).collect::<Vec<_>>(),
+                jpeg.iter().map(|(_, w)| *w).collect::<Vec<_>>(),
+                "{path}: same candidate widths: {pic}"
+            );
+            for ((url, w), (jurl, _)) in webp.into_iter().zip(jpeg) {
+                assert_eq!(
+                    url.strip_suffix(".webp"),
+                    jurl.strip_suffix(".jpg"),
+                    "the same rendition in both formats"
+                );
+                if !checked.insert(url.clone()) {
+                    continue;
+                }
+                let (s, h, bytes) = raw(&p, &url, &[]).await?;
+                assert_eq!(s, StatusCode::OK, "{url}");
+                assert_eq!(header(&h, "content-type"), "image/webp", "{url}");
+                let decoded =
+                    image::load_from_memory_with_format(&bytes, image::ImageFormat::WebP)?;
+                assert_eq!(decoded.width(), w, "{url} is {} px wide", decoded.width());
+            }
+        }
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn webp_renditions_of_a_photograph_are_smaller_than_the_jpegs() -> TestResult {
+    let p = Paper::demo(4).await?;
+    let story = p.story_where(|s| s.lead_picture.is_some()).await?;
+    let page = p.get(&p.path_of(&story)).await?;
+    let pic = *pictures(&page.body)
+        .iter()
+        .find(|t| t.contains("fetchpriority"))
+        .ok_or("no lead picture")?;
+    let img = *tags(pic, "img").first().ok_or("no <img>")?;
+    let jpeg = candidates(attr(img, "srcset").unwrap_or(""));
+    assert!(jpeg.len() >= 3, "several widths: {img}");
+    let (mut jpeg_total, mut webp_total) = (0, 0);
+    for (url, w) in jpeg {
+        let (s, _, j) = raw(&p, &url, &[]).await?;
+        assert_eq!(s, StatusCode::OK, "{url}");
+        let webp_url = format!("{}.webp", url.strip_suffix(".jpg").ok_or("not a .jpg")?);
+        let (s, _, wb) = raw(&p, &webp_url, &[]).await?;
+        assert_eq!(s, StatusCode::OK, "{webp_url}");
+        // Figures for BENCHMARKS.md (`-- --nocapture`).
+        eprintln!("{w} px: JPEG {} bytes, WebP {} bytes", j.len(), wb.len());
+        assert!(
+            wb.len() < j.len(),
+            "{w} px: WebP {} bytes is not smaller than JPEG {} bytes",
+            wb.len(),
+            j.len()
+        );
+        jpeg_total += j.len();
+        webp_total += wb.len();
+    }
+    eprintln!("all widths: JPEG {jpeg_total} bytes, WebP {webp_total} bytes");
+    Ok(())
+}
+
+#[tokio::test]
+async fn webp_renditions_missing_from_older_pictures_are_made_by_the_job() -> TestResult {
+    let p = Paper::demo(4).await?;
+    let story = p.story_where(|s| s.lead_picture.is_some()).await?;
+    let page = p.get(&p.path_of(&story)).await?;
+    let pic = *pictures(&page.body)
+        .iter()
+        .find(|t| t.contains("fetchpriority"))
+        .ok_or("no lead picture")?;
+    let source = *tags(pic, "source").first().ok_or("no <source>")?;
+    let webp = candidates(attr(source, "srcset").unwrap_or(""));
+    // As pictures stored when renditions were JPEG only.
+    delete_renditions(&p, "DELETE FROM picture_renditions WHERE format = 'webp'").await?;
+    for (url, _) in &webp {
+        let (s, _, _) = raw(&p, url, &[]).await?;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{url} gone before the job runs");
+    }
+    let (_tx, stop) = tokio::sync::watch::channel(false);
+    assert!(broadsheet_app::media::backfill(&p.app, &stop).await? > 0);
+    for (url, w) in webp {
+        let (s, h, bytes) = raw(&p, &url, &[]).await?;
+        assert_eq!(s, StatusCode::OK, "{url}");
+        assert_eq!(header(&h, "content-type"), "image/webp", "{url}");
+        let decoded = image::load_from_memory_with_format(&bytes, image::ImageFormat::WebP)?;
+        assert_eq!(decoded.width(), w, "{url}");
+    }
+    assert_eq!(
+        broadsheet_app::media::backfill(&p.app, &stop).await?,
+        0,
+        "nothing left to make"
+    );
+    Ok(())
+}

@@ -549,6 +549,10 @@ pub enum Audience {
 pub struct Served {
     pub bytes: Vec<u8>,
     pub audience: Audience,
+    /// The format of `bytes`: the one asked for, or "jpeg" when a WebP
+    /// rendition is not made yet (an older picture the backfill job has not
+    /// reached: the browser still gets a picture, never a broken one).
+    pub format: &'static str,
 }
 
 /// The rendition `width` in `format` (one of [`FORMATS`]) of the picture
@@ -583,10 +587,24 @@ pub async fn rendition_for(
         }
         None => return Ok(None),
     };
-    let Some(bytes) = store.rendition_at_most(id, width, format).await? else {
-        return Ok(None);
-    };
-    Ok(Some(Served { bytes, audience }))
+    if let Some(bytes) = store.rendition_at_most(id, width, format).await? {
+        let format = if format == "webp" { "webp" } else { "jpeg" };
+        return Ok(Some(Served {
+            bytes,
+            audience,
+            format,
+        }));
+    }
+    if format == "webp"
+        && let Some(bytes) = store.rendition_at_most(id, width, "jpeg").await?
+    {
+        return Ok(Some(Served {
+            bytes,
+            audience,
+            format: "jpeg",
+        }));
+    }
+    Ok(None)
 }
 
 /// Stories (and authors) a picture is in published use by, as surrogate

@@ -310,10 +310,10 @@ async fn serve_media(web: &Web, file: &str, headers: &HeaderMap, staff_only: boo
         )
             .into_response()
     };
-    let (stem, format, kind) = if let Some(s) = file.strip_suffix(".jpg") {
-        (s, "jpeg", "image/jpeg")
+    let (stem, format) = if let Some(s) = file.strip_suffix(".jpg") {
+        (s, "jpeg")
     } else if let Some(s) = file.strip_suffix(".webp") {
-        (s, "webp", "image/webp")
+        (s, "webp")
     } else {
         return not_found();
     };
@@ -339,10 +339,23 @@ async fn serve_media(web: &Web, file: &str, headers: &HeaderMap, staff_only: boo
             Ok(None) => return not_found(),
             Err(e) => return WebError::from(e).into_response(),
         };
+    // A JPEG standing in for a WebP not made yet is kept only briefly.
+    let stand_in = served.format != format;
+    let kind = if served.format == "webp" {
+        "image/webp"
+    } else {
+        "image/jpeg"
+    };
     let mut res = Response::new(Body::from(served.bytes));
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
     match served.audience {
+        Audience::Public { .. } if stand_in && !staff_only => {
+            h.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=60"),
+            );
+        }
         Audience::Public { keys } if !staff_only => {
             h.insert(
                 header::CACHE_CONTROL,

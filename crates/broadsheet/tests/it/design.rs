@@ -398,9 +398,15 @@ async fn webp_renditions_missing_from_older_pictures_are_made_by_the_job() -> Te
     let webp = candidates(attr(source, "srcset").unwrap_or(""));
     // As pictures stored when renditions were JPEG only.
     delete_renditions(&p, "DELETE FROM picture_renditions WHERE format = 'webp'").await?;
-    for (url, _) in &webp {
-        let (s, _, _) = raw(&p, url, &[]).await?;
-        assert_eq!(s, StatusCode::NOT_FOUND, "{url} gone before the job runs");
+    // Until the job runs, the JPEG stands in (never a broken picture), kept
+    // only briefly by caches.
+    for (url, w) in &webp {
+        let (s, h, bytes) = raw(&p, url, &[]).await?;
+        assert_eq!(s, StatusCode::OK, "{url} before the job runs");
+        assert_eq!(header(&h, "content-type"), "image/jpeg", "{url}");
+        assert_eq!(header(&h, "cache-control"), "public, max-age=60", "{url}");
+        let decoded = image::load_from_memory_with_format(&bytes, image::ImageFormat::Jpeg)?;
+        assert_eq!(decoded.width(), *w, "{url}");
     }
     let (_tx, stop) = tokio::sync::watch::channel(false);
     assert!(broadsheet_app::media::backfill(&p.app, &stop).await? > 0);

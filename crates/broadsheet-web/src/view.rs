@@ -24,6 +24,9 @@ pub struct Chrome {
     pub og_image: Option<String>,
     pub noindex: bool,
     pub year: String,
+    /// Feeds named in `<head>` (issue 13): the paper's, and a section's,
+    /// tag's or author's on its page.
+    pub feeds: Vec<crate::feeds::FeedLink>,
 }
 
 pub struct NavItem {
@@ -191,6 +194,7 @@ pub fn chrome(
             .next()
             .unwrap_or("")
             .to_string(),
+        feeds: crate::feeds::links_for("/", &cfg.name),
     }
 }
 

@@ -72,11 +72,7 @@ pub async fn scope_tag(app: &App, slug: &str) -> Result<Option<Scope>> {
 
 /// An author's feed scope.
 pub async fn scope_author(app: &App, slug: &str) -> Result<Option<Scope>> {
-    Ok(app
-        .store()
-        .author_by_slug(slug)
-        .await?
-        .map(Scope::Author))
+    Ok(app.store().author_by_slug(slug).await?.map(Scope::Author))
 }
 
 /// One story as a feed gives it.
@@ -169,7 +165,13 @@ pub async fn month_entries(app: &App, month: &str, part: i64) -> Result<Option<V
     }
     let list = app
         .store()
-        .sitemap_entries(from, to, false, STORIES_PER_FILE, (part - 1) * STORIES_PER_FILE)
+        .sitemap_entries(
+            from,
+            to,
+            false,
+            STORIES_PER_FILE,
+            (part - 1) * STORIES_PER_FILE,
+        )
         .await?;
     if list.is_empty() {
         return Ok(None);
@@ -241,7 +243,15 @@ mod tests {
         assert_eq!(month_bounds("1970-01"), Some((0, 31 * 86_400)));
         let (a, b) = month_bounds("2024-02").expect("a month");
         assert_eq!(b - a, 29 * 86_400);
-        for bad in ["2024-13", "2024-00", "24-01", "2024-1", "x", "2024-01-01", "1969-12"] {
+        for bad in [
+            "2024-13",
+            "2024-00",
+            "24-01",
+            "2024-1",
+            "x",
+            "2024-01-01",
+            "1969-12",
+        ] {
             assert_eq!(month_bounds(bad), None, "{bad}");
         }
     }

@@ -466,8 +466,7 @@ async fn feed(app: &App, scope: Scope, format: Format) -> Result<Doc, WebError> 
 /// lone surrogates cannot occur in `str`, U+FFFE/U+FFFF) are dropped.
 pub(crate) fn xml_text(s: &str) -> Cow<'_, str> {
     let ok = |c: char| {
-        matches!(c, '\t' | '\n' | '\r')
-            || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
+        matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
     };
     if s.chars().all(ok) {
         Cow::Borrowed(s)
@@ -521,7 +520,11 @@ fn rss(app: &App, h: &Head, items: &[Item], updated: i64) -> io::Result<String> 
                     .with_attribute(("rel", "self"))
                     .with_attribute(("type", Format::Rss.mime()))
                     .write_empty()?;
-                el(w, "lastBuildDate", &broadsheet_domain::time::http_date(updated))?;
+                el(
+                    w,
+                    "lastBuildDate",
+                    &broadsheet_domain::time::http_date(updated),
+                )?;
                 el(w, "generator", "Broadsheet")?;
                 el(w, "ttl", "5")?;
                 for i in items {
@@ -531,7 +534,11 @@ fn rss(app: &App, h: &Head, items: &[Item], updated: i64) -> io::Result<String> 
                         w.create_element("guid")
                             .with_attribute(("isPermaLink", "false"))
                             .write_text_content(BytesText::new(&i.id))?;
-                        el(w, "pubDate", &broadsheet_domain::time::http_date(i.published))?;
+                        el(
+                            w,
+                            "pubDate",
+                            &broadsheet_domain::time::http_date(i.published),
+                        )?;
                         for (name, _) in &i.authors {
                             el(w, "dc:creator", name)?;
                         }

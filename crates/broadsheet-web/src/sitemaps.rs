@@ -22,10 +22,10 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use broadsheet_app::App;
+use broadsheet_app::feeds::SitemapEntry;
 use broadsheet_app::feeds::{self, NEWS_PER_FILE, STORIES_PER_FILE};
 use broadsheet_app::keys::Key;
 use broadsheet_domain::permalink;
-use broadsheet_app::feeds::SitemapEntry;
 
 use crate::error::WebError;
 use crate::feeds::{Doc, Xml, el, finish_xml, new_xml, rfc3339, serve};
@@ -55,7 +55,9 @@ enum File {
 /// `-N` at the end of a name (N ≥ 2), or part 1.
 fn split_part(name: &str) -> Option<(&str, i64)> {
     match name.rsplit_once('-') {
-        Some((head, n)) if !n.is_empty() && n.len() <= 7 && n.bytes().all(|b| b.is_ascii_digit()) => {
+        Some((head, n))
+            if !n.is_empty() && n.len() <= 7 && n.bytes().all(|b| b.is_ascii_digit()) =>
+        {
             let n: i64 = n.parse().ok()?;
             (n >= 2).then_some((head, n))
         }
@@ -237,10 +239,7 @@ async fn render_file(app: &App, what: File) -> Result<Option<Doc>, WebError> {
         }
         File::Sections => {
             let list = feeds::section_lastmods(app).await?;
-            let mut locs = vec![(
-                view::absolute(app, "/"),
-                list.iter().map(|s| s.1).max(),
-            )];
+            let mut locs = vec![(view::absolute(app, "/"), list.iter().map(|s| s.1).max())];
             locs.extend(
                 list.iter()
                     .map(|(s, t)| (view::absolute(app, &format!("/{}", s.path)), Some(*t))),
@@ -321,7 +320,13 @@ mod tests {
                 part: 2
             })
         );
-        for bad in ["stories-2026-13.xml", "stories-2026-11-1.xml", "stories-2026-11", "x.xml", "stories-26-11.xml"] {
+        for bad in [
+            "stories-2026-13.xml",
+            "stories-2026-11-1.xml",
+            "stories-2026-11",
+            "x.xml",
+            "stories-26-11.xml",
+        ] {
             assert_eq!(parse_file(bad), None, "{bad}");
         }
     }

@@ -170,27 +170,42 @@ async fn every_feed_parses_holds_the_preview_and_never_paid_text() -> TestResult
                 .and_then(|c| c.body.clone())
                 .unwrap_or_default()
         };
-        assert!(text(&paid).contains("Free second paragraph."), "{url}: no preview");
+        assert!(
+            text(&paid).contains("Free second paragraph."),
+            "{url}: no preview"
+        );
         assert!(text(&paid).contains("for subscribers"), "{url}: no note");
         assert!(text(&free).contains(FREE_DEEP), "{url}: a free story cut");
-        assert!(paid.id.starts_with("tag:127.0.0.1,"), "{url}: id {}", paid.id);
+        assert!(
+            paid.id.starts_with("tag:127.0.0.1,"),
+            "{url}: id {}",
+            paid.id
+        );
         assert!(paid.id.ends_with(&format!(":story-{}", s.paid.id)), "{url}");
         // The lead picture as an enclosure, with its length and type.
         let enclosure = if url.ends_with("rss.xml") {
-            r.body.contains("<enclosure url=\"http://127.0.0.1:8080/media/")
+            r.body
+                .contains("<enclosure url=\"http://127.0.0.1:8080/media/")
                 && r.body.contains("type=\"image/jpeg\"")
         } else if url.ends_with("atom.xml") {
-            r.body.contains("rel=\"enclosure\" type=\"image/jpeg\" length=\"")
+            r.body
+                .contains("rel=\"enclosure\" type=\"image/jpeg\" length=\"")
         } else {
             let v: serde_json::Value = serde_json::from_str(&r.body)?;
             assert_eq!(v["version"], "https://jsonfeed.org/version/1.1");
             // JSON Feed 1.1's required and expected fields.
-            assert!(v["title"].is_string() && v["feed_url"].as_str().is_some_and(|u| u.ends_with(&url)));
+            assert!(
+                v["title"].is_string() && v["feed_url"].as_str().is_some_and(|u| u.ends_with(&url))
+            );
             for i in v["items"].as_array().ok_or("no items")? {
-                assert!(i["id"].is_string() && i["url"].is_string() && i["content_html"].is_string(), "{i}");
+                assert!(
+                    i["id"].is_string() && i["url"].is_string() && i["content_html"].is_string(),
+                    "{i}"
+                );
                 for d in ["date_published", "date_modified"] {
                     let t = i[d].as_str().ok_or("no date")?;
-                    t.parse::<jiff::Timestamp>().map_err(|e| format!("{d} {t}: {e}"))?;
+                    t.parse::<jiff::Timestamp>()
+                        .map_err(|e| format!("{d} {t}: {e}"))?;
                 }
             }
             v["items"].as_array().is_some_and(|items| {
@@ -233,9 +248,17 @@ async fn every_feed_parses_holds_the_preview_and_never_paid_text() -> TestResult
         s.tag_slug
     )));
     let author = s.p.get(&format!("/authors/{}", s.author_slug)).await?;
-    assert!(author.body.contains(&format!("/feeds/authors/{}/rss.xml", s.author_slug)));
+    assert!(
+        author
+            .body
+            .contains(&format!("/feeds/authors/{}/rss.xml", s.author_slug))
+    );
     let section = s.p.get(&format!("/{}", s.section_path)).await?;
-    assert!(section.body.contains(&format!("/feeds/sections/{}/feed.json", s.section_path)));
+    assert!(
+        section
+            .body
+            .contains(&format!("/feeds/sections/{}/feed.json", s.section_path))
+    );
     // Unknown feeds are not found.
     for bad in [
         "/feeds/nope.xml",
@@ -295,7 +318,10 @@ fn feedparser_accepts(url: &str, content_type: &str, body: &str) -> TestResult {
 }
 
 /// The id every format gives the story at `path`.
-async fn ids_of(s: &Setup, path: &str) -> Result<Vec<(String, String)>, Box<dyn std::error::Error>> {
+async fn ids_of(
+    s: &Setup,
+    path: &str,
+) -> Result<Vec<(String, String)>, Box<dyn std::error::Error>> {
     let mut out = Vec::new();
     for f in ["rss.xml", "atom.xml", "feed.json"] {
         let r = s.p.get(&format!("/feeds/{f}")).await?;
@@ -311,7 +337,10 @@ async fn item_ids_stay_when_the_headline_is_edited() -> TestResult {
     let s = setup().await?;
     let editor = crate::support::staff_of_role(&s.p, "editor").await?;
     let before = ids_of(&s, &s.p.path_of(&s.free)).await?;
-    assert!(before.iter().all(|(_, t)| t == "Free feed story"), "{before:?}");
+    assert!(
+        before.iter().all(|(_, t)| t == "Free feed story"),
+        "{before:?}"
+    );
     let st = &s.free;
     let e = StoryEdit {
         section_id: st.section_id,
@@ -332,7 +361,9 @@ async fn item_ids_stay_when_the_headline_is_edited() -> TestResult {
     let edited = s.p.app.store().story(st.id).await?.ok_or("gone")?;
     let after = ids_of(&s, &s.p.path_of(&edited)).await?;
     assert!(
-        after.iter().all(|(_, t)| t == "A wholly different headline"),
+        after
+            .iter()
+            .all(|(_, t)| t == "A wholly different headline"),
         "the cached feeds were not purged: {after:?}"
     );
     let ids = |v: &[(String, String)]| v.iter().map(|(i, _)| i.clone()).collect::<Vec<_>>();
@@ -343,26 +374,47 @@ async fn item_ids_stay_when_the_headline_is_edited() -> TestResult {
 #[tokio::test]
 async fn conditional_requests_cache_and_purge_on_publish() -> TestResult {
     let s = setup().await?;
-    for url in ["/feeds/atom.xml", "/feeds/rss.xml", "/feeds/feed.json", "/sitemap.xml", "/sitemaps/sections.xml", "/sitemaps/news.xml"] {
+    for url in [
+        "/feeds/atom.xml",
+        "/feeds/rss.xml",
+        "/feeds/feed.json",
+        "/sitemap.xml",
+        "/sitemaps/sections.xml",
+        "/sitemaps/news.xml",
+    ] {
         let first = s.p.get(url).await?;
         assert_eq!(first.status, StatusCode::OK, "{url}");
         let etag = first.header("etag").to_string();
-        assert!(!etag.is_empty() && !first.header("last-modified").is_empty(), "{url}");
+        assert!(
+            !etag.is_empty() && !first.header("last-modified").is_empty(),
+            "{url}"
+        );
         assert!(first.header("cache-control").starts_with("public"), "{url}");
         assert!(!first.header("surrogate-key").is_empty(), "{url}");
-        let again = s.p.request(url, &[("if-none-match", etag.as_str())]).await?;
+        let again =
+            s.p.request(url, &[("if-none-match", etag.as_str())])
+                .await?;
         assert_eq!(again.status, StatusCode::NOT_MODIFIED, "{url}");
         assert!(again.body.is_empty());
         let other = s.p.request(url, &[("if-none-match", "\"nope\"")]).await?;
         assert_eq!(other.status, StatusCode::OK, "{url}");
         let lm = first.header("last-modified").to_string();
-        let since = s.p.request(url, &[("if-modified-since", lm.as_str())]).await?;
-        assert_eq!(since.status, StatusCode::NOT_MODIFIED, "{url}: If-Modified-Since");
+        let since =
+            s.p.request(url, &[("if-modified-since", lm.as_str())])
+                .await?;
+        assert_eq!(
+            since.status,
+            StatusCode::NOT_MODIFIED,
+            "{url}: If-Modified-Since"
+        );
     }
     // Kept in the page cache (the News sitemap moves with the clock: not kept).
     assert_eq!(s.p.get("/feeds/atom.xml").await?.header("x-cache"), "hit");
     assert_eq!(s.p.get("/sitemap.xml").await?.header("x-cache"), "hit");
-    assert_eq!(s.p.get("/sitemaps/news.xml").await?.header("x-cache"), "miss");
+    assert_eq!(
+        s.p.get("/sitemaps/news.xml").await?.header("x-cache"),
+        "miss"
+    );
     // A publish purges them: the new story is there on the next request.
     let editor = crate::support::staff_of_role(&s.p, "editor").await?;
     let e = StoryEdit {
@@ -388,7 +440,12 @@ async fn conditional_requests_cache_and_purge_on_publish() -> TestResult {
         assert!(r.body.contains(&path), "{url} was not purged by a publish");
     }
     let month = month_of(new.published_at.ok_or("unpublished")?);
-    assert!(s.p.get(&format!("/sitemaps/stories-{month}.xml")).await?.body.contains(&path));
+    assert!(
+        s.p.get(&format!("/sitemaps/stories-{month}.xml"))
+            .await?
+            .body
+            .contains(&path)
+    );
     assert!(s.p.get("/sitemaps/news.xml").await?.body.contains(&path));
     Ok(())
 }
@@ -418,7 +475,10 @@ async fn a_withdrawn_story_leaves_feeds_and_sitemaps_at_once() -> TestResult {
     for url in s.feeds().iter().chain(sitemaps.iter()) {
         let r = s.p.get(url).await?;
         assert_eq!(r.status, StatusCode::OK, "{url}");
-        assert!(!r.body.contains(&path), "{url} still lists a withdrawn story");
+        assert!(
+            !r.body.contains(&path),
+            "{url} still lists a withdrawn story"
+        );
         assert!(!r.body.contains("Free feed story"), "{url}");
     }
     Ok(())
@@ -426,7 +486,9 @@ async fn a_withdrawn_story_leaves_feeds_and_sitemaps_at_once() -> TestResult {
 
 /// Parses `xml` with namespaces: the root's namespace and local name, and
 /// every `<loc>` and `<lastmod>` (in order) of the sitemap namespace.
-fn sitemap_xml(xml: &str) -> Result<(String, String, Vec<String>, Vec<String>), Box<dyn std::error::Error>> {
+fn sitemap_xml(
+    xml: &str,
+) -> Result<(String, String, Vec<String>, Vec<String>), Box<dyn std::error::Error>> {
     const NS: &[u8] = b"http://www.sitemaps.org/schemas/sitemap/0.9";
     let mut r = quick_xml::NsReader::from_str(xml);
     let mut root = None;
@@ -474,7 +536,10 @@ async fn sitemaps_are_well_formed_with_true_lastmod_and_robots_names_the_index()
     let s = setup().await?;
     let robots = s.p.get("/robots.txt").await?;
     assert!(
-        robots.body.lines().any(|l| l == format!("Sitemap: {}/sitemap.xml", base())),
+        robots
+            .body
+            .lines()
+            .any(|l| l == format!("Sitemap: {}/sitemap.xml", base())),
         "{}",
         robots.body
     );
@@ -482,9 +547,19 @@ async fn sitemaps_are_well_formed_with_true_lastmod_and_robots_names_the_index()
     assert_eq!(index.status, StatusCode::OK);
     assert!(index.header("content-type").starts_with("application/xml"));
     let (ns, root, files, _) = sitemap_xml(&index.body)?;
-    assert_eq!((ns.as_str(), root.as_str()), ("http://www.sitemaps.org/schemas/sitemap/0.9", "sitemapindex"));
+    assert_eq!(
+        (ns.as_str(), root.as_str()),
+        (
+            "http://www.sitemaps.org/schemas/sitemap/0.9",
+            "sitemapindex"
+        )
+    );
     let names: BTreeSet<&str> = files.iter().map(|f| local(f)).collect();
-    for want in ["/sitemaps/sections.xml", "/sitemaps/authors.xml", "/sitemaps/news.xml"] {
+    for want in [
+        "/sitemaps/sections.xml",
+        "/sitemaps/authors.xml",
+        "/sitemaps/news.xml",
+    ] {
         assert!(names.contains(want), "index lacks {want}: {names:?}");
     }
     assert!(names.iter().any(|n| n.starts_with("/sitemaps/stories-")));
@@ -494,15 +569,26 @@ async fn sitemaps_are_well_formed_with_true_lastmod_and_robots_names_the_index()
         let r = s.p.get(local(f)).await?;
         assert_eq!(r.status, StatusCode::OK, "{f}");
         let (ns, root, locs, _) = sitemap_xml(&r.body)?;
-        assert_eq!((ns.as_str(), root.as_str()), ("http://www.sitemaps.org/schemas/sitemap/0.9", "urlset"), "{f}");
+        assert_eq!(
+            (ns.as_str(), root.as_str()),
+            ("http://www.sitemaps.org/schemas/sitemap/0.9", "urlset"),
+            "{f}"
+        );
         if f.contains("/news") {
-            assert!(r.body.contains("xmlns:news=\"http://www.google.com/schemas/sitemap-news/0.9\""));
+            assert!(
+                r.body
+                    .contains("xmlns:news=\"http://www.google.com/schemas/sitemap-news/0.9\"")
+            );
             assert!(r.body.contains("<news:publication_date>"));
         }
         all_locs.extend(locs);
     }
     // Every published story is in its month file, with its last change as lastmod.
-    let published = s.p.app.store().count(broadsheet_store::Listing::All).await?;
+    let published =
+        s.p.app
+            .store()
+            .count(broadsheet_store::Listing::All)
+            .await?;
     let story_locs = all_locs
         .iter()
         .filter(|l| broadsheet_domain::permalink::parse_story_path(local(l)).is_some())
@@ -515,11 +601,18 @@ async fn sitemaps_are_well_formed_with_true_lastmod_and_robots_names_the_index()
         .iter()
         .position(|l| local(l) == s.p.path_of(&s.paid))
         .ok_or("paid story not in its month")?;
-    let want = jiff::Timestamp::from_second(s.paid.modified_at.max(s.paid.published_at.unwrap_or(0)))?.to_string();
+    let want =
+        jiff::Timestamp::from_second(s.paid.modified_at.max(s.paid.published_at.unwrap_or(0)))?
+            .to_string();
     assert_eq!(lastmods[at], want);
     assert!(all_locs.contains(&format!("{}/authors/{}", base(), s.author_slug)));
     assert!(all_locs.contains(&format!("{}/{}", base(), s.section_path)));
-    for bad in ["/sitemaps/stories-2026-13.xml", "/sitemaps/stories-1999-01.xml", "/sitemaps/news-0.xml", "/sitemaps/x.xml"] {
+    for bad in [
+        "/sitemaps/stories-2026-13.xml",
+        "/sitemaps/stories-1999-01.xml",
+        "/sitemaps/news-0.xml",
+        "/sitemaps/x.xml",
+    ] {
         assert_eq!(s.p.get(bad).await?.status, StatusCode::NOT_FOUND, "{bad}");
     }
     Ok(())
@@ -562,27 +655,44 @@ async fn news_sitemap_is_the_last_two_days_a_thousand_a_file() -> TestResult {
     let parts = (in_window + NEWS_PER_FILE - 1) / NEWS_PER_FILE;
     let index = p.get("/sitemap.xml").await?;
     let (_, _, files, _) = sitemap_xml(&index.body)?;
-    let news: Vec<&String> = files.iter().filter(|f| f.contains("/sitemaps/news")).collect();
+    let news: Vec<&String> = files
+        .iter()
+        .filter(|f| f.contains("/sitemaps/news"))
+        .collect();
     assert_eq!(news.len() as i64, parts, "{news:?}");
     let mut seen = BTreeSet::new();
     for f in news {
         let r = p.get(local(f)).await?;
         assert_eq!(r.status, StatusCode::OK, "{f}");
         let (_, _, locs, _) = sitemap_xml(&r.body)?;
-        assert!(locs.len() as i64 <= NEWS_PER_FILE, "{f}: {} urls", locs.len());
+        assert!(
+            locs.len() as i64 <= NEWS_PER_FILE,
+            "{f}: {} urls",
+            locs.len()
+        );
         for l in locs {
             assert!(seen.insert(l.clone()), "{l} twice");
         }
     }
     assert_eq!(seen.len() as i64, in_window);
-    assert!(seen.iter().all(|l| !l.contains("news-sitemap-99999")), "an old story in the News sitemap");
+    assert!(
+        seen.iter().all(|l| !l.contains("news-sitemap-99999")),
+        "an old story in the News sitemap"
+    );
     assert!(seen.iter().any(|l| l.contains("news-sitemap-1000-")));
     assert_eq!(
-        p.get(&format!("/sitemaps/news-{}.xml", parts + 1)).await?.status,
+        p.get(&format!("/sitemaps/news-{}.xml", parts + 1))
+            .await?
+            .status,
         StatusCode::NOT_FOUND
     );
     // The old story is in its month file all the same.
     let month = month_of(now - NEWS_WINDOW_SECS - 3_600);
-    assert!(p.get(&format!("/sitemaps/stories-{month}.xml")).await?.body.contains("news-sitemap-99999-"));
+    assert!(
+        p.get(&format!("/sitemaps/stories-{month}.xml"))
+            .await?
+            .body
+            .contains("news-sitemap-99999-")
+    );
     Ok(())
 }

@@ -236,7 +236,8 @@ async fn every_feed_parses_holds_the_preview_and_never_paid_text() -> TestResult
     let home = s.p.get("/").await?;
     for f in ["/feeds/rss.xml", "/feeds/atom.xml", "/feeds/feed.json"] {
         assert!(
-            home.body.contains(&format!("rel=\"alternate\" type=\"")) && home.body.contains(f),
+            home.body.contains("rel=\"alternate\" type=\"application/")
+                && home.body.contains(&format!("href=\"{f}\"")),
             "home does not link {f}"
         );
     }
@@ -484,11 +485,12 @@ async fn a_withdrawn_story_leaves_feeds_and_sitemaps_at_once() -> TestResult {
     Ok(())
 }
 
+/// A sitemap's root namespace and name, its `<loc>`s and `<lastmod>`s.
+type Parsed = (String, String, Vec<String>, Vec<String>);
+
 /// Parses `xml` with namespaces: the root's namespace and local name, and
 /// every `<loc>` and `<lastmod>` (in order) of the sitemap namespace.
-fn sitemap_xml(
-    xml: &str,
-) -> Result<(String, String, Vec<String>, Vec<String>), Box<dyn std::error::Error>> {
+fn sitemap_xml(xml: &str) -> Result<Parsed, Box<dyn std::error::Error>> {
     const NS: &[u8] = b"http://www.sitemaps.org/schemas/sitemap/0.9";
     let mut r = quick_xml::NsReader::from_str(xml);
     let mut root = None;

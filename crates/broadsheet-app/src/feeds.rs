@@ -210,7 +210,13 @@ pub async fn news_entries(app: &App, now: i64, part: i64) -> Result<Option<Vec<S
     Ok(Some(list))
 }
 
-/// Sections with published stories, with the newest change to one of them
+/// The newest change to any published story (the index's `lastmod` for the
+/// section and author files, which change with it).
+pub async fn newest_change(app: &App) -> Result<Option<i64>> {
+    Ok(app.store().newest_change().await?)
+}
+
+/// Sections with published stories, with the newest publication in them
 /// (a section's front also shows the sections below it).
 pub async fn section_lastmods(app: &App) -> Result<Vec<(Section, i64)>> {
     let sections = app.sections();

@@ -140,19 +140,14 @@ fn io(e: std::io::Error) -> WebError {
 async fn render_index(app: &App) -> Result<Doc, WebError> {
     let now = broadsheet_app::now();
     let months = feeds::months(app).await?;
-    let sections = feeds::section_lastmods(app).await?;
-    let authors = feeds::author_lastmods(app).await?;
     let news_parts = feeds::news_parts(app, now).await?;
-    let newest = months.iter().map(|m| m.lastmod).max();
-    let mut entries: Vec<(String, Option<i64>)> = Vec::new();
-    entries.push((
-        "/sitemaps/sections.xml".into(),
-        sections.iter().map(|s| s.1).max(),
-    ));
-    entries.push((
-        "/sitemaps/authors.xml".into(),
-        authors.iter().map(|a| a.1).max(),
-    ));
+    // The section and author files change with the newest story change
+    // (an index lookup; their own lists cost a scan of a large paper).
+    let newest = feeds::newest_change(app).await?;
+    let mut entries: Vec<(String, Option<i64>)> = vec![
+        ("/sitemaps/sections.xml".into(), newest),
+        ("/sitemaps/authors.xml".into(), newest),
+    ];
     for part in 1..=news_parts.min(MAX_NEWS_PARTS) {
         let name = if part == 1 {
             "/sitemaps/news.xml".to_string()

@@ -139,7 +139,7 @@ install_npm() {
 # if missing; python3-venv comes from apt if `python3 -m venv` cannot make one.
 ensure_test_venv() {
     local venv=${BROADSHEET_TEST_VENV:-$ROOT/.venv-test} t
-    if [[ -x "$venv/bin/python" ]] && "$venv/bin/python" -c 'import aiosmtpd, localstripe' >/dev/null 2>&1; then
+    if [[ -x "$venv/bin/python" ]] && "$venv/bin/python" -c 'import aiosmtpd, localstripe, feedparser' >/dev/null 2>&1; then
         return 0
     fi
     say "install: aiosmtpd and localstripe into $venv"
@@ -158,7 +158,7 @@ ensure_test_venv() {
             fi
         fi
     fi
-    if ! "$venv/bin/pip" install -q aiosmtpd localstripe >>/tmp/broadsheet-venv.log 2>&1; then
+    if ! "$venv/bin/pip" install -q aiosmtpd localstripe feedparser >>/tmp/broadsheet-venv.log 2>&1; then
         echo "pip install aiosmtpd localstripe failed (the mail and subscription tests will fail):" >&2
         tail -n 20 /tmp/broadsheet-venv.log >&2
         return 1

@@ -32,6 +32,8 @@ pub mod social;
 pub mod subscriptions;
 pub mod throttle;
 mod views;
+// Feeds and sitemaps (issue 13).
+pub mod feeds;
 
 use std::sync::{Arc, RwLock};
 

@@ -26,6 +26,8 @@ mod subscriptions;
 mod taxonomy;
 mod traffic;
 mod tx;
+// Feeds and sitemaps (issue 13).
+mod feeds;
 
 pub use comments::*;
 pub use corrections::*;
@@ -41,6 +43,8 @@ pub use subscriptions::*;
 pub use taxonomy::*;
 pub use traffic::*;
 pub use tx::{StoryState, Tx};
+// Feeds and sitemaps (issue 13).
+pub use feeds::*;
 
 use std::path::Path;
 use std::str::FromStr;

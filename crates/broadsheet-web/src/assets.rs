@@ -194,7 +194,7 @@ pub async fn favicon(headers: HeaderMap) -> Response {
 pub async fn robots(State(web): State<Web>) -> Response {
     let base = crate::view::base_url(&web.app);
     let body = format!(
-        "User-agent: *\nAllow: /\nDisallow: /v/\nDisallow: /newsroom\nDisallow: /metrics\n\n# {}\n# {base}\n",
+        "User-agent: *\nAllow: /\nDisallow: /v/\nDisallow: /newsroom\nDisallow: /metrics\n\n# {}\n# {base}\n\nSitemap: {base}/sitemap.xml\n",
         web.app.config().name
     );
     (

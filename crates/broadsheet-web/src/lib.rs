@@ -31,6 +31,9 @@ mod social;
 mod subscribe;
 mod view;
 mod webhooks;
+// Feeds and sitemaps (issue 13).
+pub mod feeds;
+mod sitemaps;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -302,6 +305,9 @@ impl Web {
             .merge(comments::routes())
             .merge(newsroom_comments::routes())
             .merge(nr_fronts::routes())
+            // Feeds and sitemaps (issue 13).
+            .merge(feeds::routes())
+            .merge(sitemaps::routes())
             .fallback(fallback)
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
@@ -349,6 +355,10 @@ pub enum StoryText {
     /// Full text for signed-in staff only (the newsroom); readers are
     /// sent to sign in.
     StaffOnly,
+    /// A feed (issue 13): one document for everyone, each story's text
+    /// taken from the gate's cut (`broadsheet_app::feeds::items`): free
+    /// stories in full, paid stories' preview only.
+    Feed,
 }
 
 /// Every route of [`Web::router`] (the fallback as `"*"`), with what it can
@@ -422,6 +432,14 @@ pub const ROUTES: &[(&str, StoryText)] = &[
     ("/newsroom/comments/readers/{id}", StoryText::None),
     ("/newsroom/fronts", StoryText::StaffOnly),
     ("/newsroom/fronts/{front}", StoryText::StaffOnly),
+    // Feeds (issue 13): items through the gate, as for a reader not entitled
+    // (`broadsheet_app::feeds::items`); sitemaps list addresses and headlines.
+    ("/feeds/{file}", StoryText::Feed),
+    ("/feeds/sections/{*rest}", StoryText::Feed),
+    ("/feeds/tags/{slug}/{file}", StoryText::Feed),
+    ("/feeds/authors/{slug}/{file}", StoryText::Feed),
+    ("/sitemap.xml", StoryText::None),
+    ("/sitemaps/{file}", StoryText::None),
     // Section fronts (cards) and story pages (through the gate).
     ("*", StoryText::ThroughGate),
 ];

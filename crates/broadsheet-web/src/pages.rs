@@ -230,6 +230,10 @@ async fn front(app: &App, spec: FrontSpec<'_>, page: i64) -> Result<Rendered, We
         spec.path.clone()
     };
     let mut chrome = view::chrome(app, &sections, title, &canonical, spec.root);
+    // This front's own feeds (issue 13), after the paper's.
+    chrome
+        .feeds
+        .extend(crate::feeds::links_for(&spec.path, &spec.title));
     if !spec.intro.is_empty() {
         chrome.description = spec.intro.clone();
     }

@@ -26,6 +26,9 @@ pub struct Chrome {
     pub footer_links: Vec<NavItem>,
     /// The footer says every story is generated and fictional (a demo paper only).
     pub demo_notice: bool,
+    /// Feeds named in `<head>` (issue 13): the paper's, and a section's,
+    /// tag's or author's on its page.
+    pub feeds: Vec<crate::feeds::FeedLink>,
 }
 
 pub struct NavItem {
@@ -254,6 +257,7 @@ pub fn chrome(
             })
             .collect(),
         demo_notice: cfg.demo_paper,
+        feeds: crate::feeds::links_for("/", &cfg.name),
     }
 }
 

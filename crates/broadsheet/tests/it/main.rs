@@ -27,3 +27,5 @@ mod support;
 mod tidy;
 mod traffic;
 mod workflow;
+// Feeds and sitemaps (issue 13).
+mod feeds;

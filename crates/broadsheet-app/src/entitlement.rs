@@ -54,40 +54,39 @@ pub enum Decision {
     Cut,
 }
 
-/// Why the reader got what they got (for the prompt, tests and metrics).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Because {
+/// Declares [`Because`] with its list and labels from one list of names, so a
+/// new reason cannot be left out of the metrics counters made from
+/// [`Because::ALL`].
+macro_rules! reasons {
+    ($($reason:ident),+ $(,)?) => {
+        /// Why the reader got what they got (for the prompt, tests and metrics).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Because {
+            $($reason),+
+        }
+
+        impl Because {
+            /// Every reason, for making one metrics counter per reason.
+            pub const ALL: &'static [Because] = &[$(Because::$reason),+];
+
+            /// The reason as a metrics label (its name).
+            pub fn label(self) -> &'static str {
+                match self {
+                    $(Because::$reason => stringify!($reason)),+
+                }
+            }
+        }
+    };
+}
+
+reasons!(
     FreeStory,
     Subscriber,
     Gift,
     MeterLeft,
     ForSubscribers,
     MeterSpent,
-}
-
-impl Because {
-    /// Every reason, for making one metrics counter per reason.
-    pub const ALL: [Because; 6] = [
-        Because::FreeStory,
-        Because::Subscriber,
-        Because::Gift,
-        Because::MeterLeft,
-        Because::ForSubscribers,
-        Because::MeterSpent,
-    ];
-
-    /// The reason as a metrics label.
-    pub fn label(self) -> &'static str {
-        match self {
-            Because::FreeStory => "FreeStory",
-            Because::Subscriber => "Subscriber",
-            Because::Gift => "Gift",
-            Because::MeterLeft => "MeterLeft",
-            Because::ForSubscribers => "ForSubscribers",
-            Because::MeterSpent => "MeterSpent",
-        }
-    }
-}
+);
 
 /// [`decide`]'s answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,12 +144,9 @@ pub async fn decide(app: &App, info: GateInfo, reader: &Reader, now: i64) -> Res
         because,
         new_device: None,
     };
-    if info.access == Access::Free {
-        return Ok(v(Decision::Full, Because::FreeStory));
-    }
-    if reader.subscriber {
-        return Ok(v(Decision::Full, Because::Subscriber));
-    }
+    // Past this point the story is not free and the reader not a subscriber
+    // (`decide_in_memory` answers both): a gift link, or the meter's
+    // database part.
     if let Some(token) = &reader.gift_token {
         // The holder is counted once, as the meter would count them.
         let (subject, new_device) = match crate::meter::subject(reader) {

@@ -29,6 +29,83 @@ pub const WIDTHS: [u32; 7] = [160, 320, 480, 640, 960, 1280, 1920];
 /// first in each `<picture>`.
 pub const FORMATS: [&str; 2] = ["jpeg", "webp"];
 
+/// Aspect-ratio crops for structured data and link cards: Google's article
+/// markup asks for each picture in 1:1, 4:3 and 16:9 (at least 50,000
+/// pixels each). Centre crops of the whole picture, JPEG, stored in
+/// `picture_renditions` under the format name `jpeg-<ratio>` at the nominal
+/// width [`CROP_WIDTH`] (a narrower picture's crop keeps its own width).
+/// Entries: (format name, ratio as in the address, width part, height part).
+pub const CROPS: [(&str, &str, u32, u32); 3] = [
+    ("jpeg-1x1", "1x1", 1, 1),
+    ("jpeg-4x3", "4x3", 4, 3),
+    ("jpeg-16x9", "16x9", 16, 9),
+];
+
+/// The nominal (and widest) width of a crop in [`CROPS`].
+pub const CROP_WIDTH: u32 = 1200;
+
+/// The stored format name of the crop with address ratio `ratio` ("16x9").
+pub fn crop_format(ratio: &str) -> Option<&'static str> {
+    CROPS.iter().find(|c| c.1 == ratio).map(|c| c.0)
+}
+
+/// The (x, y, width, height) of the largest centred `rw`:`rh` area of a
+/// `w`×`h` picture.
+fn crop_box(w: u32, h: u32, rw: u32, rh: u32) -> (u32, u32, u32, u32) {
+    let (w64, h64, rw64, rh64) = (u64::from(w), u64::from(h), u64::from(rw), u64::from(rh));
+    if w64 * rh64 > h64 * rw64 {
+        // Wider than the ratio: full height, a narrower width.
+        let cw = ((h64 * rw64) / rh64).max(1) as u32;
+        ((w - cw) / 2, 0, cw, h)
+    } else {
+        let ch = ((w64 * rh64) / rw64).max(1) as u32;
+        (0, (h - ch) / 2, w, ch)
+    }
+}
+
+/// The pixel size of the `rw`:`rh` crop of a `w`×`h` picture as stored
+/// (at most [`CROP_WIDTH`] wide).
+pub fn crop_size(w: u32, h: u32, rw: u32, rh: u32) -> (u32, u32) {
+    let (_, _, cw, ch) = crop_box(w.max(1), h.max(1), rw, rh);
+    if cw <= CROP_WIDTH {
+        (cw, ch)
+    } else {
+        let h = ((u64::from(CROP_WIDTH) * u64::from(rh)) / u64::from(rw)).max(1) as u32;
+        (CROP_WIDTH, h)
+    }
+}
+
+/// The crops of [`CROPS`] for which `want(format)` says yes.
+fn crops_wanted(
+    img: &RgbImage,
+    want: &dyn Fn(&str) -> bool,
+) -> std::result::Result<Vec<Rendition>, String> {
+    let mut out = Vec::new();
+    for (format, _, rw, rh) in CROPS {
+        if !want(format) {
+            continue;
+        }
+        let (x, y, cw, ch) = crop_box(img.width().max(1), img.height().max(1), rw, rh);
+        let area = image::imageops::crop_imm(img, x, y, cw, ch).to_image();
+        let (w, h) = crop_size(img.width(), img.height(), rw, rh);
+        let pic = if w == cw {
+            area
+        } else {
+            image::imageops::resize(&area, w, h, FilterType::Triangle)
+        };
+        let mut bytes = Vec::new();
+        JpegEncoder::new_with_quality(&mut bytes, JPEG_QUALITY)
+            .encode_image(&pic)
+            .map_err(|e| format!("cannot encode picture: {e}"))?;
+        out.push(Rendition {
+            width: CROP_WIDTH,
+            format,
+            bytes,
+        });
+    }
+    Ok(out)
+}
+
 /// JPEG quality of renditions.
 const JPEG_QUALITY: u8 = 78;
 
@@ -74,7 +151,9 @@ pub fn renditions(original: &[u8]) -> std::result::Result<Vec<Rendition>, String
 
 /// The renditions of an already decoded picture.
 fn renditions_of(img: &RgbImage) -> std::result::Result<Vec<Rendition>, String> {
-    renditions_wanted(img, &|_, _| true)
+    let mut out = renditions_wanted(img, &|_, _| true)?;
+    out.extend(crops_wanted(img, &|_| true)?);
+    Ok(out)
 }
 
 /// The renditions of a decoded picture for which `want(nominal, format)`
@@ -153,7 +232,8 @@ pub async fn backfill(app: &App, stop: &tokio::sync::watch::Receiver<bool>) -> R
                 .iter()
                 .any(|f| !have.contains(&(i64::from(n), (*f).to_string())))
         });
-        if !missing {
+        let crop_missing = |f: &str| !have.contains(&(i64::from(CROP_WIDTH), f.to_string()));
+        if !missing && !CROPS.iter().any(|c| crop_missing(c.0)) {
             continue;
         }
         let Some(original) = store.picture_original(id).await? else {
@@ -161,7 +241,12 @@ pub async fn backfill(app: &App, stop: &tokio::sync::watch::Receiver<bool>) -> R
         };
         let rends = tokio::task::spawn_blocking(move || {
             let img = decode(&original, ImageFormat::Jpeg, "JPEG")?;
-            renditions_wanted(&img, &|n, f| !have.contains(&(i64::from(n), f.to_string())))
+            let mut out =
+                renditions_wanted(&img, &|n, f| !have.contains(&(i64::from(n), f.to_string())))?;
+            out.extend(crops_wanted(&img, &|f| {
+                !have.contains(&(i64::from(CROP_WIDTH), f.to_string()))
+            })?);
+            Ok::<_, String>(out)
         })
         .await
         .map_err(|e| AppError::Internal(format!("making renditions stopped: {e}")))?
@@ -550,12 +635,13 @@ pub struct Served {
     pub bytes: Vec<u8>,
     pub audience: Audience,
     /// The format of `bytes`: the one asked for, or "jpeg" when a WebP
-    /// rendition is not made yet (an older picture the backfill job has not
+    /// rendition or a crop is not made yet (an older picture the backfill job has not
     /// reached: the browser still gets a picture, never a broken one).
     pub format: &'static str,
 }
 
-/// The rendition `width` in `format` (one of [`FORMATS`]) of the picture
+/// The rendition `width` in `format` (one of [`FORMATS`], or a crop's format
+/// of [`CROPS`] at [`CROP_WIDTH`]) of the picture
 /// named `token`, if the asker may have it (a picture narrower than `width`
 /// answers with its widest rendition: never enlarged): anyone while the picture is in published use (lead or placed picture
 /// of a published story, or an author's portrait), and staff who may use the
@@ -570,10 +656,12 @@ pub async fn rendition_for(
     format: &str,
     staff: Option<&Staff>,
 ) -> Result<Option<Served>> {
-    if !valid_token(token)
-        || !WIDTHS.iter().any(|w| i64::from(*w) == width)
-        || !FORMATS.contains(&format)
-    {
+    let crop = CROPS.iter().find(|c| c.0 == format).map(|c| c.0);
+    let known = match crop {
+        Some(_) => width == i64::from(CROP_WIDTH),
+        None => WIDTHS.iter().any(|w| i64::from(*w) == width) && FORMATS.contains(&format),
+    };
+    if !valid_token(token) || !known {
         return Ok(None);
     }
     let store = app.store();
@@ -588,14 +676,20 @@ pub async fn rendition_for(
         None => return Ok(None),
     };
     if let Some(bytes) = store.rendition_at_most(id, width, format).await? {
-        let format = if format == "webp" { "webp" } else { "jpeg" };
+        let format = match crop {
+            Some(c) => c,
+            None if format == "webp" => "webp",
+            None => "jpeg",
+        };
         return Ok(Some(Served {
             bytes,
             audience,
             format,
         }));
     }
-    if format == "webp"
+    // A WebP or crop not made yet (an older picture the backfill job has not
+    // reached) is stood in for by the plain JPEG of (at most) that width.
+    if format != "jpeg"
         && let Some(bytes) = store.rendition_at_most(id, width, "jpeg").await?
     {
         return Ok(Some(Served {

@@ -273,7 +273,8 @@ pub async fn metrics_with_token(State(web): State<Web>, headers: HeaderMap) -> R
     metrics(State(web)).await
 }
 
-/// `/media/{token}-{width}.jpg` (or `.webp`): a stored rendition. The app layer decides
+/// `/media/{token}-{width}.jpg` (or `.webp`, or `{token}-{ratio}-{width}.jpg`
+/// for a crop of `media::CROPS`): a stored rendition. The app layer decides
 /// who may have it ([`broadsheet_app::media::rendition_for`]): readers while
 /// the picture is in published use (cached briefly by browsers and for a day
 /// by a CDN, under surrogate keys that a withdrawal purges; never
@@ -320,9 +321,22 @@ async fn serve_media(web: &Web, file: &str, headers: &HeaderMap, staff_only: boo
     let parsed = stem
         .rsplit_once('-')
         .and_then(|(token, w)| Some((token, w.parse::<i64>().ok()?)));
-    let Some((token, width)) = parsed else {
+    let Some((mut token, width)) = parsed else {
         return not_found();
     };
+    // `{token}-{ratio}-{width}.jpg`: an aspect-ratio crop (structured data).
+    let mut format = format;
+    if format == "jpeg"
+        && let Some((t, ratio)) = token.rsplit_once('-')
+    {
+        match broadsheet_app::media::crop_format(ratio) {
+            Some(crop) => {
+                token = t;
+                format = crop;
+            }
+            None => return not_found(),
+        }
+    }
     // The media handler serves staff pictures not yet published.
     let staff = match crate::extract::session(web, headers).await {
         Ok(s) => s.map(|(staff, _)| staff),

@@ -34,6 +34,7 @@ mod webhooks;
 // Feeds and sitemaps (issue 13).
 pub mod feeds;
 mod sitemaps;
+pub mod structured;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -243,6 +244,7 @@ impl Web {
             .route("/metrics", get(assets::metrics_with_token))
             .route("/robots.txt", get(assets::robots))
             .route("/favicon.ico", get(assets::favicon))
+            .route("/logo.svg", get(structured::logo))
             .route("/static/{file}", get(assets::static_file))
             .route("/media/{file}", get(assets::media))
             .route("/newsroom/media/{file}", get(assets::newsroom_media))
@@ -440,6 +442,8 @@ pub const ROUTES: &[(&str, StoryText)] = &[
     ("/feeds/authors/{slug}/{file}", StoryText::Feed),
     ("/sitemap.xml", StoryText::None),
     ("/sitemaps/{file}", StoryText::None),
+    // The paper's word-mark (structured data's publisher logo).
+    ("/logo.svg", StoryText::None),
     // Section fronts (cards) and story pages (through the gate).
     ("*", StoryText::ThroughGate),
 ];

@@ -147,12 +147,7 @@ pub async fn home(app: &App) -> Result<Rendered, WebError> {
         "The latest news, sport, business and opinion from {}.",
         app.config().name
     );
-    chrome.json_ld = Some(view::json_ld(&serde_json::json!({
-        "@context": "https://schema.org",
-        "@type": "WebSite",
-        "name": app.config().name,
-        "url": view::absolute(app, "/"),
-    })));
+    chrome.json_ld = Some(view::json_ld(&crate::structured::home(app)));
     story_keys(&mut keys_out, &top);
     story_keys(&mut keys_out, &rails.more_from);
     if let Some(l) = &lead {
@@ -479,7 +474,7 @@ pub async fn story(
         "articleSection": sections.get(story.section_id).map(|s| s.name.clone()).unwrap_or_default(),
         "keywords": story.tags.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
         "isAccessibleForFree": !paid_story,
-        "publisher": { "@type": "NewsMediaOrganization", "name": app.config().name, "url": view::absolute(app, "/") },
+        "publisher": crate::structured::publisher(app),
     });
     if let Some(obj) = ld.as_object_mut() {
         let author: Vec<serde_json::Value> = if authors.is_empty() {
@@ -502,10 +497,12 @@ pub async fn story(
             );
         }
         if let Some(p) = &lead {
-            obj.insert(
-                "image".into(),
-                serde_json::json!([view::absolute(app, &p.src)]),
-            );
+            // 1:1, 4:3 and 16:9 crops, as Google's article markup asks.
+            let crops: Vec<String> = broadsheet_app::media::CROPS
+                .iter()
+                .map(|c| view::absolute(app, &p.crop_url(c.1)))
+                .collect();
+            obj.insert("image".into(), serde_json::json!(crops));
         }
     }
     let mut crumb_ld = vec![
@@ -532,7 +529,27 @@ pub async fn story(
         chrome.title = format!("{} | {}", story.seo_title, app.config().name);
     }
     chrome.json_ld = Some(view::json_ld(&graph));
-    chrome.og_image = lead.as_ref().map(|p| view::absolute(app, &p.src));
+    let card = lead
+        .as_ref()
+        .map(|p| crate::structured::CardImage::of(app, p));
+    chrome.og_image = card.as_ref().map(|c| c.url.clone());
+    chrome.og_image_meta = card;
+    chrome.og_type = "article";
+    chrome.article = Some(crate::structured::ArticleMeta {
+        published: show(published_at, tz).datetime,
+        modified: show(updated.unwrap_or(published_at), tz).datetime,
+        section: sections
+            .get(story.section_id)
+            .map(|s| s.name.clone())
+            .unwrap_or_default(),
+        authors: authors
+            .iter()
+            .map(|a| view::absolute(app, &a.url))
+            .collect(),
+        tags: story.tags.iter().map(|t| t.name.clone()).collect(),
+    });
+    // A search engine's cached copy would be the full page it crawled.
+    chrome.noarchive = paid_story;
 
     // Rankings and More from (the front's latest) are spliced in, not baked in.
     let keys_out: Vec<Key> = keys::for_story(&story, &sections)

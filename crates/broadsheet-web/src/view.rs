@@ -21,6 +21,13 @@ pub struct Chrome {
     pub json_ld: Option<String>,
     pub og_image: Option<String>,
     pub noindex: bool,
+    /// Link-card facts (issue 13): `og:type` ("website" or "article"),
+    /// the card picture's size and text, a story's `article:*` facts, and
+    /// `noarchive` (paid stories: no cached copy of the full text).
+    pub og_type: &'static str,
+    pub og_image_meta: Option<crate::structured::CardImage>,
+    pub article: Option<crate::structured::ArticleMeta>,
+    pub noarchive: bool,
     pub year: String,
     /// The footer links the paper configured (about, contact, terms, …).
     pub footer_links: Vec<NavItem>,
@@ -74,6 +81,18 @@ impl PicView {
             out.push('w');
         }
         out
+    }
+
+    /// The address of the picture's `ratio` crop ("1x1", "4x3" or "16x9";
+    /// `media::CROPS`), for structured data and link cards.
+    pub fn crop_url(&self, ratio: &str) -> String {
+        let url = (self.url)(&self.token, broadsheet_app::media::CROP_WIDTH, "jpeg");
+        // `/media/{token}-{width}.jpg` → `/media/{token}-{ratio}-{width}.jpg`
+        url.replacen(
+            &format!("{}-", self.token),
+            &format!("{}-{ratio}-", self.token),
+            1,
+        )
     }
 
     /// The JPEG a slot falls back to: the widest up to `upto`.
@@ -241,6 +260,10 @@ pub fn chrome(
         json_ld: None,
         og_image: None,
         noindex: false,
+        og_type: "website",
+        og_image_meta: None,
+        article: None,
+        noarchive: false,
         year: show(broadsheet_app::now(), &cfg.time_zone)
             .date
             .rsplit(' ')

@@ -246,7 +246,7 @@ async fn renditions_missing_from_older_pictures_are_made_by_the_job() -> TestRes
     Ok(())
 }
 
-async fn delete_renditions(p: &Paper, sql: &str) -> TestResult {
+pub(crate) async fn delete_renditions(p: &Paper, sql: &str) -> TestResult {
     if p.url.starts_with("postgres") {
         let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(&p.url).await?;
         sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))

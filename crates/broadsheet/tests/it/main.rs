@@ -29,3 +29,5 @@ mod traffic;
 mod workflow;
 // Feeds and sitemaps (issue 13).
 mod feeds;
+// Structured data and link cards (issue 13, item 4).
+mod structured;

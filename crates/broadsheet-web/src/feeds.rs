@@ -235,17 +235,7 @@ async fn tag_feed(
     uri: axum::http::Uri,
     headers: HeaderMap,
 ) -> Response {
-    let Some(format) = Format::from_file(&file) else {
-        return WebError::NotFound.into_response();
-    };
-    let app = web.app.clone();
-    serve(&web, uri.path(), &headers, async move {
-        match feeds::scope_tag(&app, &slug).await? {
-            Some(scope) => feed(&app, scope, format).await.map(Some),
-            None => Ok(None),
-        }
-    })
-    .await
+    named_feed(web, Named::Tag, slug, &file, &uri, &headers).await
 }
 
 async fn author_feed(
@@ -254,12 +244,35 @@ async fn author_feed(
     uri: axum::http::Uri,
     headers: HeaderMap,
 ) -> Response {
-    let Some(format) = Format::from_file(&file) else {
+    named_feed(web, Named::Author, slug, &file, &uri, &headers).await
+}
+
+/// What a feed named by a slug follows.
+#[derive(Clone, Copy)]
+enum Named {
+    Tag,
+    Author,
+}
+
+/// A tag's or author's feed: not found unless the slug names one.
+async fn named_feed(
+    web: Web,
+    kind: Named,
+    slug: String,
+    file: &str,
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+) -> Response {
+    let Some(format) = Format::from_file(file) else {
         return WebError::NotFound.into_response();
     };
     let app = web.app.clone();
-    serve(&web, uri.path(), &headers, async move {
-        match feeds::scope_author(&app, &slug).await? {
+    serve(&web, uri.path(), headers, async move {
+        let scope = match kind {
+            Named::Tag => feeds::scope_tag(&app, &slug).await?,
+            Named::Author => feeds::scope_author(&app, &slug).await?,
+        };
+        match scope {
             Some(scope) => feed(&app, scope, format).await.map(Some),
             None => Ok(None),
         }

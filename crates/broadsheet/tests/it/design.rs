@@ -16,7 +16,7 @@ use tower::ServiceExt;
 use crate::support::{Paper, TestResult};
 
 /// A response with its raw bytes (pictures, compressed bodies).
-async fn raw(
+pub(crate) async fn raw(
     p: &Paper,
     path: &str,
     headers: &[(&str, &str)],
@@ -32,7 +32,7 @@ async fn raw(
     Ok((status, h, bytes))
 }
 
-fn header<'a>(h: &'a axum::http::HeaderMap, name: &str) -> &'a str {
+pub(crate) fn header<'a>(h: &'a axum::http::HeaderMap, name: &str) -> &'a str {
     h.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
 }
 

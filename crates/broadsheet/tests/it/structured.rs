@@ -6,13 +6,11 @@
 //! the paywall markup, `BreadcrumbList`, the home page's organisation and
 //! site, Open Graph and X card tags, and `noarchive` on paid stories.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use broadsheet_domain::Access;
-use http_body_util::BodyExt;
 use serde_json::Value;
-use tower::ServiceExt;
 
+use crate::design::{header, raw};
 use crate::support::{Paper, TestResult};
 
 /// Every JSON-LD object of a page (top-level arrays flattened).
@@ -57,27 +55,13 @@ fn path_of_url(url: &str) -> &str {
         .unwrap_or(url)
 }
 
+/// Status, content type and bytes of a GET.
 async fn fetch(
     p: &Paper,
     path: &str,
 ) -> Result<(StatusCode, String, Vec<u8>), Box<dyn std::error::Error>> {
-    let res = p
-        .router
-        .clone()
-        .oneshot(Request::builder().uri(path).body(Body::empty())?)
-        .await?;
-    let status = res.status();
-    let kind = res
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    Ok((
-        status,
-        kind,
-        res.into_body().collect().await?.to_bytes().to_vec(),
-    ))
+    let (status, h, bytes) = raw(p, path, &[]).await?;
+    Ok((status, header(&h, "content-type").to_string(), bytes))
 }
 
 #[tokio::test]
@@ -312,22 +296,9 @@ async fn crops_missing_from_older_pictures_stand_in_then_are_made_by_the_job() -
     .await?;
     // Before the job: the plain JPEG, kept only briefly (never a broken
     // picture for a crawler).
-    let res = p
-        .router
-        .clone()
-        .oneshot(
-            Request::builder()
-                .uri(path_of_url(&square))
-                .body(Body::empty())?,
-        )
-        .await?;
-    assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(
-        res.headers()
-            .get("cache-control")
-            .and_then(|v| v.to_str().ok()),
-        Some("public, max-age=60")
-    );
+    let (status, h, _) = raw(&p, path_of_url(&square), &[]).await?;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(header(&h, "cache-control"), "public, max-age=60");
     let (_tx, stop) = tokio::sync::watch::channel(false);
     assert!(broadsheet_app::media::backfill(&p.app, &stop).await? >= 3);
     let (s, _, bytes) = fetch(&p, path_of_url(&square)).await?;

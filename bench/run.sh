@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Broadsheet benchmark: bash bench/run.sh [--quick] [--no-big]
+# Broadsheet benchmark: bash bench/run.sh [--quick] [--no-big]   (env: BENCH_BIN, BENCH_NO_BUILD, BENCH_ROUNDS, BENCH_DURATION, BENCH_CONNECTIONS)
 #
 # On one machine and in one run: serves the demo paper with `broadsheet serve`
 # and the same story page's bytes as a static file from nginx, and loads both
@@ -34,8 +34,14 @@ if ! need nginx || ! need wrk || ! need curl; then
 fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
-[[ -n "${BENCH_NO_BUILD:-}" ]] || cargo build --release --locked -p broadsheet >/dev/null
-BIN=$ROOT/target/release/broadsheet
+# BENCH_BIN: another build to measure (e.g. an older commit's, to compare
+# the same rows before and after a change in one sitting); no build then.
+if [[ -n "${BENCH_BIN:-}" ]]; then
+    BIN=$BENCH_BIN
+else
+    [[ -n "${BENCH_NO_BUILD:-}" ]] || cargo build --release --locked -p broadsheet >/dev/null
+    BIN=$ROOT/target/release/broadsheet
+fi
 WORK=$(mktemp -d /tmp/bs-bench.XXXXXX)
 chmod 755 "$WORK"  # nginx workers may run as another user
 PIDS=()
@@ -178,7 +184,7 @@ if [[ $BIG == 1 ]]; then
 fi
 
 {
-    echo "## Run of $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores ($(uname -m))"
+    echo "## Run of $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores ($(uname -m)), binary $BIN"
     echo
     echo "wrk -t1 -c$CONNS -d${DURATION}s, $ROUNDS round(s) alternating static/ours; story page $BYTES bytes; nginx $("$NGINX" -v 2>&1 | cut -d/ -f2), wrk on loopback."
     echo

@@ -34,6 +34,8 @@ mod webhooks;
 // Feeds and sitemaps (issue 13).
 pub mod feeds;
 mod sitemaps;
+// Comment reactions, featured comments, badges, ignore lists (issue 12).
+mod comment_extras;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -308,6 +310,8 @@ impl Web {
             // Feeds and sitemaps (issue 13).
             .merge(feeds::routes())
             .merge(sitemaps::routes())
+            // Comment reactions, featured comments, badges, ignore lists (issue 12).
+            .merge(comment_extras::routes())
             .fallback(fallback)
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),

@@ -29,3 +29,5 @@ mod traffic;
 mod workflow;
 // Feeds and sitemaps (issue 13).
 mod feeds;
+// Comment reactions, featured comments, badges, ignore lists (issue 12).
+mod comments_extras;

@@ -310,9 +310,13 @@ mod tests {
                     ModerateComments,
                     ViewAuditLog,
                     ArrangeFronts,
+                    FeatureComments,
                 ],
             ),
-            (Role::Moderator, &[UseNewsroom, ModerateComments]),
+            (
+                Role::Moderator,
+                &[UseNewsroom, ModerateComments, FeatureComments],
+            ),
             (Role::Admin, &ACTIONS),
         ];
         for (role, allowed) in expect {

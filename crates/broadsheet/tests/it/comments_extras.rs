@@ -114,7 +114,7 @@ async fn a_story(p: &Paper) -> Res<i64> {
 
 /// The article of comment `id` on a page (empty when absent).
 fn article(body: &str, id: i64) -> String {
-    let start = format!("<article class=\"comment");
+    let start = "<article class=\"comment";
     let marker = format!("id=\"c-{id}\"");
     body.match_indices(&start)
         .map(|(i, _)| &body[i..])

@@ -343,7 +343,9 @@ async fn an_ignore_list_collapses_for_its_reader_only_and_can_be_undone() -> Tes
         assert!(r.header("cache-control").starts_with("public"));
     }
 
-    // Ann's list names Loud; undo from there.
+    // Ann's account page leads to her list, which names Loud; undo from there.
+    let account = ann.get("/account").await?;
+    assert!(account.body.contains("href=\"/account/comments/ignored\""));
     let list = ann.get("/account/comments/ignored").await?;
     assert!(list.body.contains("Loud Commenter"));
     let r = ann

@@ -1,6 +1,6 @@
 //! Reactions, featured comments, badges and ignore lists (issue 12, item 1)
 //! through the router in-process, on the test backend: one recommendation
-//! per reader, never on their own comment; featuring walked for every role
+//! per reader, never on their own comment, rate-limited; featuring walked for every role
 //! and undone by hiding; badges only when true (a lapsed subscriber has
 //! none); one reader's ignore list never on another reader's page, nor on
 //! the shared (cached) thread.
@@ -179,6 +179,15 @@ async fn one_recommendation_per_reader_toggled_never_on_ones_own() -> TestResult
     );
     let oldest = p.get(&format!("/comments/{story}")).await?;
     assert!(oldest.body.contains("Most recommended"));
+
+    // Rate-limited: Cat has used one; the rest of her allowance passes, then not.
+    for n in 1..broadsheet_app::comment_extras::REACTIONS_PER_READER {
+        let r = cat.react(id).await?;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "reaction {n}");
+    }
+    let r = cat.react(id).await?;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.body.contains("too fast"));
 
     // Signed out: a link to the private page, no form.
     let r = p.get(&format!("/account/comments/react/{id}")).await?;

@@ -50,6 +50,8 @@ pub struct Guard {
     reader: Bucket<i64>,
     client: Bucket<ClientKey>,
     reports: Bucket<i64>,
+    /// Reactions per reader (`comment_extras`).
+    pub(crate) reactions: Bucket<i64>,
 }
 
 impl Default for Guard {
@@ -59,6 +61,11 @@ impl Default for Guard {
             reader: Bucket::new(PER_READER, ten, DEFAULT_CAP),
             client: Bucket::new(PER_CLIENT, ten, DEFAULT_CAP),
             reports: Bucket::new(REPORTS_PER_READER, Duration::from_secs(3600), DEFAULT_CAP),
+            reactions: Bucket::new(
+                crate::comment_extras::REACTIONS_PER_READER,
+                ten,
+                DEFAULT_CAP,
+            ),
         }
     }
 }
@@ -242,14 +249,18 @@ pub struct Shown {
     pub replies: Vec<Shown>,
     /// Public replies beyond those shown.
     pub more_replies: i64,
+    /// Badges beside the author's name ("Subscriber", "Staff"), derived
+    /// when the page is rendered (`comment_extras::badges`).
+    pub badges: Vec<&'static str>,
 }
 
-fn shown(row: CommentRow) -> Shown {
+pub(crate) fn shown(row: CommentRow) -> Shown {
     Shown {
         html: rules::render(&row.body),
         row,
         replies: Vec::new(),
         more_replies: 0,
+        badges: Vec::new(),
     }
 }
 
@@ -259,29 +270,63 @@ pub struct Thread {
     pub story: Story,
     pub count: i64,
     pub openness: Openness,
-    pub newest: bool,
+    pub sort: Sort,
+    /// The featured comments (first page only, every order).
+    pub featured: Vec<Shown>,
     pub comments: Vec<Shown>,
-    /// The cursor of the next page, if there is one.
+    /// The cursor of the next page, if there is one (a comment id; for the
+    /// most reacted order, the next page's number).
     pub next: Option<i64>,
 }
 
+/// The orders of a thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    Oldest,
+    Newest,
+    /// Most reactions first (ties oldest first), paged by number.
+    Reacted,
+}
+
+impl Sort {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sort::Oldest => "oldest",
+            Sort::Newest => "newest",
+            Sort::Reacted => "reacted",
+        }
+    }
+}
+
 /// A page of the public thread of a published story.
-pub async fn thread(
-    app: &App,
-    story_id: i64,
-    newest: bool,
-    cursor: Option<i64>,
-) -> CResult<Thread> {
+pub async fn thread(app: &App, story_id: i64, sort: Sort, cursor: Option<i64>) -> CResult<Thread> {
     let story = published(app, story_id).await?;
     let s = settings(app).await?;
     let t = now();
     let store = app.store();
-    let mut top = store
-        .thread_page(story_id, newest, cursor, rules::PAGE_SIZE + 1)
-        .await?;
+    let mut top = match sort {
+        Sort::Reacted => {
+            let page = cursor.unwrap_or(1).max(1);
+            store
+                .thread_page_reacted(
+                    story_id,
+                    (page - 1).saturating_mul(rules::PAGE_SIZE),
+                    rules::PAGE_SIZE + 1,
+                )
+                .await?
+        }
+        _ => {
+            store
+                .thread_page(story_id, sort == Sort::Newest, cursor, rules::PAGE_SIZE + 1)
+                .await?
+        }
+    };
     let next = if top.len() as i64 > rules::PAGE_SIZE {
         top.truncate(rules::PAGE_SIZE as usize);
-        top.last().map(|c| c.id)
+        match sort {
+            Sort::Reacted => Some(cursor.unwrap_or(1).max(1) + 1),
+            _ => top.last().map(|c| c.id),
+        }
     } else {
         None
     };
@@ -298,11 +343,23 @@ pub async fn thread(
             p.more_replies = (n - p.replies.len() as i64).max(0);
         }
     }
+    let mut featured: Vec<Shown> = if cursor.is_none() {
+        store
+            .featured_comments(story_id, crate::comment_extras::FEATURED_SHOWN)
+            .await?
+            .into_iter()
+            .map(shown)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    crate::comment_extras::badges(app, &mut featured, &mut comments, t).await?;
     Ok(Thread {
         count: store.public_comment_count(story_id).await?,
         openness: openness(app, &s, &story, t).await?,
         story,
-        newest,
+        sort,
+        featured,
         comments,
         next,
     })
@@ -661,6 +718,7 @@ pub async fn edit(
         ));
     }
     if from == CommentState::Public {
+        tx.unfeature_gone(&[c.story_id]).await?;
         tx.change(&public_keys(c.story_id), t).await?;
     }
     tx.commit().await?;
@@ -697,6 +755,7 @@ pub async fn delete(app: &App, reader: &ReaderAccount, id: i64) -> CResult<i64> 
         ));
     }
     if from == CommentState::Public {
+        tx.unfeature_gone(&[c.story_id]).await?;
         tx.change(&public_keys(c.story_id), t).await?;
     }
     tx.commit().await?;
@@ -950,6 +1009,15 @@ pub async fn moderate(
         out.done += 1;
     }
     if !keys.is_empty() {
+        // A featured comment that stops being public stops being featured.
+        let stories: Vec<i64> = keys
+            .iter()
+            .filter_map(|k| match k {
+                Key::Story(id) => Some(*id),
+                _ => None,
+            })
+            .collect();
+        tx.unfeature_gone(&stories).await?;
         keys.push(Key::Rankings);
         keys.sort_unstable();
         keys.dedup();
@@ -1082,6 +1150,7 @@ pub async fn sanction(
         let stories = tx
             .hide_public_comments_of(reader_id, &format!("Your account was banned: {reason}"), t)
             .await?;
+        tx.unfeature_gone(&stories).await?;
         keys.extend(stories.into_iter().map(Key::Story));
     }
     if !keys.is_empty() {

@@ -34,6 +34,8 @@ pub mod throttle;
 mod views;
 // Feeds and sitemaps (issue 13).
 pub mod feeds;
+// Comment reactions, featured comments, badges, ignore lists (issue 12).
+pub mod comment_extras;
 
 use std::sync::{Arc, RwLock};
 

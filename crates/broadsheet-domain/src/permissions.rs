@@ -109,9 +109,11 @@ pub enum Action {
     /// Arrange the home page and the section fronts: the lead, the order of
     /// the top slots, pins for a time, a breaking story to the lead.
     ArrangeFronts,
+    /// Feature (pin) a public reader comment at the top of its thread, and unfeature it.
+    FeatureComments,
 }
 
-pub const ACTIONS: [Action; 21] = [
+pub const ACTIONS: [Action; 22] = [
     Action::UseNewsroom,
     Action::CreateStory,
     Action::EditOwnDraft,
@@ -133,10 +135,11 @@ pub const ACTIONS: [Action; 21] = [
     Action::ManageReaders,
     Action::ManagePlans,
     Action::ArrangeFronts,
+    Action::FeatureComments,
 ];
 
 /// The table. Columns: contributor, reporter, editor, moderator, admin.
-const TABLE: [(Action, [bool; 5]); 21] = [
+const TABLE: [(Action, [bool; 5]); 22] = [
     //                            contrib reporter editor moderator admin
     (Action::UseNewsroom, [true, true, true, true, true]),
     (Action::CreateStory, [true, true, true, false, true]),
@@ -159,6 +162,7 @@ const TABLE: [(Action, [bool; 5]); 21] = [
     (Action::ManageReaders, [false, false, false, false, true]),
     (Action::ManagePlans, [false, false, false, false, true]),
     (Action::ArrangeFronts, [false, false, true, false, true]),
+    (Action::FeatureComments, [false, false, true, true, true]),
 ];
 
 fn column(role: Role) -> usize {
@@ -306,9 +310,13 @@ mod tests {
                     ModerateComments,
                     ViewAuditLog,
                     ArrangeFronts,
+                    FeatureComments,
                 ],
             ),
-            (Role::Moderator, &[UseNewsroom, ModerateComments]),
+            (
+                Role::Moderator,
+                &[UseNewsroom, ModerateComments, FeatureComments],
+            ),
             (Role::Admin, &ACTIONS),
         ];
         for (role, allowed) in expect {

@@ -13,7 +13,8 @@ use crate::{Store, StoreError, with_pool};
 type Result<T> = std::result::Result<T, StoreError>;
 
 const COMMENT_COLUMNS: &str = "c.id, c.story_id, c.reader_id, c.parent_id, c.author_name, c.body, c.status, \
-     c.created_at, c.edited_at, c.held_rule, c.held_score, c.held_threshold, c.decision, c.reason, c.open_reports";
+     c.created_at, c.edited_at, c.held_rule, c.held_score, c.held_threshold, c.decision, c.reason, c.open_reports, \
+     c.reactions, c.featured_at";
 
 /// A `comments` row.
 #[derive(Debug, Clone, FromRow, PartialEq, Eq)]
@@ -33,6 +34,10 @@ pub struct CommentRow {
     pub decision: String,
     pub reason: String,
     pub open_reports: i64,
+    /// Readers' reactions (`comment_extras`).
+    pub reactions: i64,
+    /// When a moderator featured it (`comment_extras`).
+    pub featured_at: Option<i64>,
 }
 
 /// A comment in a moderation queue, with its story's headline and its

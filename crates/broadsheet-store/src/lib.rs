@@ -45,6 +45,9 @@ pub use traffic::*;
 pub use tx::{StoryState, Tx};
 // Feeds and sitemaps (issue 13).
 pub use feeds::*;
+// Comment reactions, featured comments, ignore lists, badges (issue 12).
+mod comment_extras;
+pub use comment_extras::*;
 
 use std::path::Path;
 use std::str::FromStr;

@@ -23,7 +23,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use broadsheet_app::ReaderAccount;
-use broadsheet_app::comments::{self, CommentError, Mine, Posted, Shown, Thread};
+use broadsheet_app::comments::{self, CommentError, Mine, Posted, Shown, Sort, Thread};
 use broadsheet_app::keys::Key;
 use broadsheet_domain::comments::{CommentState, MAX_CHARS};
 use broadsheet_domain::time::{ShownTime, show};
@@ -67,11 +67,30 @@ pub struct CView {
     pub edited: bool,
     pub replies: Vec<CView>,
     pub more_replies: i64,
+    /// Readers' recommendations.
+    pub reactions: i64,
+    pub featured: bool,
+    /// "Staff", "Subscriber" (text beside the name).
+    pub badges: Vec<&'static str>,
+    /// Written from a reader account (one that can be ignored).
+    pub has_account: bool,
+    /// In one reader's private view only: they recommend it, they wrote
+    /// it, they ignore its author (`comment_extras`).
+    pub reacted: bool,
+    pub own: bool,
+    pub ignored: bool,
 }
 
-fn cview(web: &Web, s: &Shown) -> CView {
+pub(crate) fn cview(web: &Web, s: &Shown) -> CView {
     let tz = &web.app.config().time_zone;
     CView {
+        reactions: s.row.reactions,
+        featured: s.row.featured_at.is_some(),
+        badges: s.badges.clone(),
+        has_account: s.row.reader_id.is_some(),
+        reacted: false,
+        own: false,
+        ignored: false,
         id: s.row.id,
         author: s.row.author_name.clone(),
         html: s.html.clone(),
@@ -82,7 +101,7 @@ fn cview(web: &Web, s: &Shown) -> CView {
     }
 }
 
-fn story_url(web: &Web, story: &broadsheet_domain::Story) -> String {
+pub(crate) fn story_url(web: &Web, story: &broadsheet_domain::Story) -> String {
     broadsheet_domain::permalink::story_path(
         web.app.sections().path(story.section_id),
         &story.slug,
@@ -102,13 +121,50 @@ struct ThreadPage {
     count: i64,
     open: bool,
     closed_message: String,
-    newest: bool,
+    sort: &'static str,
+    /// Where the sort links go: `/comments/<story>` for the shared thread,
+    /// `/account/comments/read/<story>?sort=` for a reader's own view.
+    sort_base: String,
+    sort_sep: &'static str,
+    featured: Vec<CView>,
     comments: Vec<CView>,
     next: Option<String>,
+    /// Empty on the shared page; a reader's own view carries their form token.
+    csrf: String,
 }
 
 fn thread_html(web: &Web, path: &str, t: &Thread) -> Result<String, WebError> {
-    let sort = if t.newest { "newest" } else { "oldest" };
+    let sort = t.sort.as_str();
+    let featured = t.featured.iter().map(|c| cview(web, c)).collect();
+    let comments = t.comments.iter().map(|c| cview(web, c)).collect();
+    let next = t
+        .next
+        .map(|n| format!("/comments/{}/{sort}/{n}", t.story.id));
+    let base = format!("/comments/{}", t.story.id);
+    thread_page_html(
+        web,
+        path,
+        t,
+        featured,
+        comments,
+        next,
+        (base, "/"),
+        String::new(),
+    )
+}
+
+/// The thread page, shared or (with `csrf` and marked views) a reader's own.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn thread_page_html(
+    web: &Web,
+    path: &str,
+    t: &Thread,
+    featured: Vec<CView>,
+    comments: Vec<CView>,
+    next: Option<String>,
+    sort_base: (String, &'static str),
+    csrf: String,
+) -> Result<String, WebError> {
     let mut chrome = view::chrome(
         &web.app,
         &web.app.sections(),
@@ -126,16 +182,18 @@ fn thread_html(web: &Web, path: &str, t: &Thread) -> Result<String, WebError> {
         count: t.count,
         open: t.openness.is_open(),
         closed_message: t.openness.message().to_string(),
-        newest: t.newest,
-        comments: t.comments.iter().map(|c| cview(web, c)).collect(),
-        next: t
-            .next
-            .map(|n| format!("/comments/{}/{sort}/{n}", t.story.id)),
+        sort: t.sort.as_str(),
+        sort_base: sort_base.0,
+        sort_sep: sort_base.1,
+        featured,
+        comments,
+        next,
+        csrf,
     }
     .render()?)
 }
 
-fn comment_error(e: CommentError) -> WebError {
+pub(crate) fn comment_error(e: CommentError) -> WebError {
     match e {
         CommentError::NotFound => WebError::NotFound,
         CommentError::Invalid(m) => WebError::BadRequest(m),
@@ -149,19 +207,19 @@ async fn thread_at(
     web: Web,
     headers: HeaderMap,
     story: i64,
-    newest: bool,
+    order: Sort,
     cursor: Option<i64>,
 ) -> Response {
-    let sort = if newest { "newest" } else { "oldest" };
-    let path = match (newest, cursor) {
-        (false, None) => format!("/comments/{story}"),
+    let sort = order.as_str();
+    let path = match (order, cursor) {
+        (Sort::Oldest, None) => format!("/comments/{story}"),
         (_, None) => format!("/comments/{story}/{sort}"),
         (_, Some(c)) => format!("/comments/{story}/{sort}/{c}"),
     };
     let key = cache_key(&path, 1);
     let w = web.clone();
     page(&web, key, &headers, || async move {
-        let t = comments::thread(&w.app, story, newest, cursor)
+        let t = comments::thread(&w.app, story, order, cursor)
             .await
             .map_err(comment_error)?;
         Ok(pages::Outcome::Page(pages::Rendered {
@@ -180,13 +238,14 @@ async fn thread_first(
     Path(story): Path<i64>,
     headers: HeaderMap,
 ) -> Response {
-    thread_at(web, headers, story, false, None).await
+    thread_at(web, headers, story, Sort::Oldest, None).await
 }
 
-fn sort_of(s: &str) -> Result<bool, WebError> {
+pub(crate) fn sort_of(s: &str) -> Result<Sort, WebError> {
     match s {
-        "oldest" => Ok(false),
-        "newest" => Ok(true),
+        "oldest" => Ok(Sort::Oldest),
+        "newest" => Ok(Sort::Newest),
+        "reacted" => Ok(Sort::Reacted),
         _ => Err(WebError::NotFound),
     }
 }
@@ -198,8 +257,8 @@ async fn thread_sorted(
 ) -> Response {
     match sort_of(&sort) {
         // The first page oldest-first has one address.
-        Ok(false) => Redirect::permanent(&format!("/comments/{story}")).into_response(),
-        Ok(true) => thread_at(web, headers, story, true, None).await,
+        Ok(Sort::Oldest) => Redirect::permanent(&format!("/comments/{story}")).into_response(),
+        Ok(order) => thread_at(web, headers, story, order, None).await,
         Err(e) => e.into_response(),
     }
 }
@@ -210,7 +269,7 @@ async fn thread_more(
     headers: HeaderMap,
 ) -> Response {
     match sort_of(&sort) {
-        Ok(newest) if cursor > 0 => thread_at(web, headers, story, newest, Some(cursor)).await,
+        Ok(order) if cursor > 0 => thread_at(web, headers, story, order, Some(cursor)).await,
         Ok(_) => WebError::NotFound.into_response(),
         Err(e) => e.into_response(),
     }
@@ -218,7 +277,7 @@ async fn thread_more(
 
 // ----- each reader's own view -------------------------------------------------------------
 
-fn private(status: StatusCode, body: String) -> Response {
+pub(crate) fn private(status: StatusCode, body: String) -> Response {
     let mut r = (status, body).into_response();
     let h = r.headers_mut();
     h.insert(

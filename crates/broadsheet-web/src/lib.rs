@@ -35,6 +35,8 @@ mod webhooks;
 pub mod feeds;
 mod sitemaps;
 pub mod structured;
+// Comment reactions, featured comments, badges, ignore lists (issue 12).
+mod comment_extras;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -310,6 +312,8 @@ impl Web {
             // Feeds and sitemaps (issue 13).
             .merge(feeds::routes())
             .merge(sitemaps::routes())
+            // Comment reactions, featured comments, badges, ignore lists (issue 12).
+            .merge(comment_extras::routes())
             .fallback(fallback)
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),

@@ -68,6 +68,8 @@ pub struct Item {
     pub score: i64,
     pub threshold: i64,
     pub reports: Vec<String>,
+    /// Featured at the top of its thread (issue 12).
+    pub featured: bool,
 }
 
 fn item(web: &Web, q: QueueItem) -> Item {
@@ -86,6 +88,7 @@ fn item(web: &Web, q: QueueItem) -> Item {
         rule: c.held_rule.clone(),
         score: c.held_score,
         threshold: c.held_threshold,
+        featured: c.featured_at.is_some(),
         reports: q
             .reports
             .iter()
@@ -186,6 +189,11 @@ async fn bulk(
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     let r = match form.raw("do").parse::<Move>() {
+        // Featuring is its own permission and use case (issue 12).
+        _ if matches!(form.raw("do"), "feature" | "unfeature") => {
+            let on = form.raw("do") == "feature";
+            broadsheet_app::comment_extras::feature(&web.app, &staff.actor(), &ids, on).await
+        }
         Ok(mv) => comments::moderate(&web.app, &staff.actor(), &ids, mv, &form.get("reason")).await,
         Err(e) => Err(AppError::Invalid(e)),
     };

@@ -31,3 +31,5 @@ mod workflow;
 mod feeds;
 // Structured data and link cards (issue 13, item 4).
 mod structured;
+// Comment reactions, featured comments, badges, ignore lists (issue 12).
+mod comments_extras;

@@ -271,6 +271,8 @@ async fn probe(
             d.get(&format!("/newsroom/stories/{id}/history")).await?
         }
         Action::ModerateComments => d.get("/newsroom/comments").await?,
+        // Issue 12: featuring is a choice in the moderation queue.
+        Action::FeatureComments => d.get("/newsroom/comments").await?,
         Action::ArrangeFronts => {
             let id = setup.story("Walk: to the lead", other, "published").await?;
             d.post(

@@ -1,0 +1,380 @@
+//! Reactions, featured comments, badges and ignore lists (issue 12, item 1)
+//! through the router in-process, on the test backend: one recommendation
+//! per reader, never on their own comment, rate-limited; featuring walked for every role
+//! and undone by hiding; badges only when true (a lapsed subscriber has
+//! none); one reader's ignore list never on another reader's page, nor on
+//! the shared (cached) thread.
+
+use axum::http::StatusCode;
+use broadsheet_app::comments::{self, CommentSettings};
+use broadsheet_app::readers;
+use broadsheet_domain::permissions::{Action, ROLES, allows};
+use broadsheet_domain::{Actor, EntitlementSource};
+
+use crate::newsroom::{signed_in, user_of_role};
+use crate::support::{Paper, Reply, TestResult};
+
+type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+fn enc(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(char::from(b))
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// A signed-in reader, speaking from one client address.
+struct Reader<'a> {
+    p: &'a Paper,
+    id: i64,
+    token: String,
+    addr: String,
+}
+
+impl<'a> Reader<'a> {
+    async fn with_email(p: &'a Paper, email: &str, name: &str) -> Res<Reader<'a>> {
+        let acct = readers::link_verified_email(&p.app, email, name).await?;
+        let s = readers::start_session(&p.app, acct.id).await?;
+        Ok(Reader {
+            p,
+            id: acct.id,
+            token: s.token,
+            addr: format!("198.51.100.{}", acct.id % 250 + 1),
+        })
+    }
+
+    async fn new(p: &'a Paper, name: &str) -> Res<Reader<'a>> {
+        let email = format!("{}@example.org", name.to_lowercase().replace(' ', "."));
+        Self::with_email(p, &email, name).await
+    }
+
+    async fn get(&self, path: &str) -> Res<Reply> {
+        let cookie = format!("bs_reader={}", self.token);
+        self.p.request(path, &[("cookie", &cookie)]).await
+    }
+
+    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Res<Reply> {
+        let csrf = readers::csrf_for(&self.token);
+        let mut body = format!("csrf={}", enc(&csrf));
+        for (k, v) in fields {
+            body.push_str(&format!("&{}={}", enc(k), enc(v)));
+        }
+        let cookie = format!("bs_reader={}", self.token);
+        self.p
+            .post(
+                path,
+                &body,
+                &[("cookie", &cookie), ("x-forwarded-for", &self.addr)],
+            )
+            .await
+    }
+
+    /// Posts a comment; its id.
+    async fn comment(&self, story: i64, text: &str) -> Res<i64> {
+        let r = self
+            .post(
+                &format!("/account/comments/{story}"),
+                &[("body", text), ("confirmed", "1")],
+            )
+            .await?;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "posting: {}", r.body);
+        let id = r
+            .header("location")
+            .rsplit_once("#c-")
+            .and_then(|(_, id)| id.parse().ok())
+            .unwrap_or(0);
+        assert!(id > 0, "no comment id in {}", r.header("location"));
+        Ok(id)
+    }
+
+    async fn react(&self, id: i64) -> Res<Reply> {
+        self.post(&format!("/account/comments/react/{id}"), &[])
+            .await
+    }
+}
+
+async fn paper() -> Res<Paper> {
+    let p = Paper::demo(4).await?;
+    let mut s: CommentSettings = comments::settings_row(&p.app, &Actor::Operator).await?;
+    s.close_after_hours = 0;
+    comments::save_settings(&p.app, &Actor::Operator, &s).await?;
+    Ok(p)
+}
+
+async fn a_story(p: &Paper) -> Res<i64> {
+    Ok(p.story_where(|_| true).await?.id)
+}
+
+/// The article of comment `id` on a page (empty when absent).
+fn article(body: &str, id: i64) -> String {
+    let start = "<article class=\"comment";
+    let marker = format!("id=\"c-{id}\"");
+    body.match_indices(&start)
+        .map(|(i, _)| &body[i..])
+        .find(|s| s[..s.find('>').unwrap_or(0)].contains(&marker))
+        .map(|s| s[..s.find("</article>").unwrap_or(s.len())].to_string())
+        .unwrap_or_default()
+}
+
+fn recommendations(body: &str, id: i64) -> String {
+    let a = article(body, id);
+    let i = a.find("class=\"comment-reactions\">").map(|i| i + 26);
+    i.and_then(|i| a[i..].split_once('<').map(|(n, _)| n.to_string()))
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn one_recommendation_per_reader_toggled_never_on_ones_own() -> TestResult {
+    let p = paper().await?;
+    let story = a_story(&p).await?;
+    let ann = Reader::new(&p, "Ann Reacts").await?;
+    let bob = Reader::new(&p, "Bob Reacts").await?;
+    let cat = Reader::new(&p, "Cat Reacts").await?;
+    let id = ann.comment(story, "A comment worth recommending").await?;
+    let other = ann.comment(story, "A second comment by Ann").await?;
+
+    // Not on one's own comment.
+    let r = ann.react(id).await?;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(r.body.contains("your own comment"));
+
+    // Bob twice: on, then off again; Cat once.
+    let r = bob.react(id).await?;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(
+        r.header("location")
+            .starts_with(&format!("/account/comments/read/{story}"))
+    );
+    let thread = p.get(&format!("/comments/{story}")).await?;
+    assert_eq!(recommendations(&thread.body, id), "1 recommendation");
+    let mine = bob.get(&format!("/account/comments/read/{story}")).await?;
+    assert_eq!(mine.status, StatusCode::OK);
+    assert_eq!(mine.header("cache-control"), "private, no-store");
+    assert!(article(&mine.body, id).contains("aria-pressed=\"true\""));
+    assert!(bob.react(id).await?.status == StatusCode::SEE_OTHER);
+    let thread = p.get(&format!("/comments/{story}")).await?;
+    assert_eq!(recommendations(&thread.body, id), "0 recommendations");
+    bob.react(id).await?;
+    cat.react(id).await?;
+    let thread = p.get(&format!("/comments/{story}")).await?;
+    assert_eq!(recommendations(&thread.body, id), "2 recommendations");
+
+    // Most recommended first: the recommended one heads the order, though newer ones exist.
+    let sorted = p.get(&format!("/comments/{story}/reacted")).await?;
+    assert_eq!(sorted.status, StatusCode::OK);
+    let (a, b) = (
+        sorted.body.find(&format!("id=\"c-{id}\"")),
+        sorted.body.find(&format!("id=\"c-{other}\"")),
+    );
+    assert!(
+        a.is_some() && b.is_some() && a < b,
+        "most recommended first"
+    );
+    let oldest = p.get(&format!("/comments/{story}")).await?;
+    assert!(oldest.body.contains("Most recommended"));
+
+    // Rate-limited: Cat has used one; the rest of her allowance passes, then not.
+    for n in 1..broadsheet_app::comment_extras::REACTIONS_PER_READER {
+        let r = cat.react(id).await?;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "reaction {n}");
+    }
+    let r = cat.react(id).await?;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.body.contains("too fast"));
+
+    // Signed out: a link to the private page, no form.
+    let r = p.get(&format!("/account/comments/react/{id}")).await?;
+    assert!(r.body.contains("Sign in"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn every_role_may_feature_exactly_as_the_table_says_and_hiding_unfeatures() -> TestResult {
+    let p = paper().await?;
+    let story = a_story(&p).await?;
+    let writer = Reader::new(&p, "Featured Writer").await?;
+    let mut walked = 0;
+    for role in ROLES {
+        let id = writer
+            .comment(story, &format!("Worth featuring, says the {role} walk"))
+            .await?;
+        let mut d = signed_in(&p, role.as_str()).await?;
+        let csrf = d.csrf().await?;
+        let c = format!("c{id}");
+        let r = d
+            .post(
+                "/newsroom/comments",
+                &[("csrf", &csrf), ("do", "feature"), (&c, "1")],
+            )
+            .await?;
+        let thread = p.get(&format!("/comments/{story}")).await?;
+        let featured = thread.body.contains("<h2 id=\"featured-h\">Featured</h2>")
+            && article(&thread.body, id).contains("badge-featured");
+        let want = allows(role, Action::FeatureComments);
+        assert_eq!(
+            featured, want,
+            "{role}: featured {featured}, status {}",
+            r.status
+        );
+        if !want {
+            assert!(
+                r.status == StatusCode::FORBIDDEN || r.status == StatusCode::SEE_OTHER,
+                "{role}: {}",
+                r.status
+            );
+        } else {
+            // The featured block comes before the list.
+            let block = thread.body.find("featured-h").unwrap_or(usize::MAX);
+            let list = thread.body.rfind("<ol class=\"comments\">").unwrap_or(0);
+            assert!(block < list);
+            // Hiding it unfeatures it: restored, it is no longer featured.
+            for mv in ["hide", "restore"] {
+                let r = d
+                    .post(
+                        "/newsroom/comments",
+                        &[("csrf", &csrf), ("do", mv), (&c, "1")],
+                    )
+                    .await?;
+                assert_eq!(r.status, StatusCode::SEE_OTHER, "{role} {mv}");
+            }
+            let thread = p.get(&format!("/comments/{story}")).await?;
+            assert!(article(&thread.body, id).contains("Worth featuring"));
+            assert!(
+                !article(&thread.body, id).contains("badge-featured"),
+                "{role}: hiding unfeatures"
+            );
+            // And the move is audited.
+            let audit = p.app.store().audit_of(story).await?;
+            assert!(
+                audit.iter().any(|a| a.action == "comment.feature"),
+                "feature audited"
+            );
+        }
+        walked += 1;
+    }
+    assert_eq!(walked, ROLES.len());
+    Ok(())
+}
+
+#[tokio::test]
+async fn badges_only_when_true_and_a_lapsed_subscriber_has_none() -> TestResult {
+    let p = paper().await?;
+    let story = a_story(&p).await?;
+    let sub = Reader::new(&p, "Sue Subscriber").await?;
+    let lapsed = Reader::new(&p, "Len Lapsed").await?;
+    let plain = Reader::new(&p, "Pat Plain").await?;
+    let editor = user_of_role(&p, "editor").await?;
+    let staff = Reader::with_email(&p, &format!("{editor}@example.com"), "Ed Staff").await?;
+    let t = broadsheet_app::now();
+    let mut tx = p.app.store().begin().await?;
+    tx.grant_entitlement(
+        sub.id,
+        EntitlementSource::Subscription,
+        "sub_a",
+        t - 60,
+        None,
+    )
+    .await?;
+    tx.grant_entitlement(
+        lapsed.id,
+        EntitlementSource::Subscription,
+        "sub_b",
+        t - 86_400,
+        Some(t - 60),
+    )
+    .await?;
+    tx.commit().await?;
+    let a = sub.comment(story, "From a subscriber").await?;
+    let b = lapsed.comment(story, "From a lapsed subscriber").await?;
+    let c = plain.comment(story, "From a registered reader").await?;
+    let d = staff.comment(story, "From the newsroom").await?;
+    let thread = p.get(&format!("/comments/{story}")).await?;
+    let badge = |id: i64, b: &str| {
+        article(&thread.body, id).contains(&format!("<span class=\"badge\">{b}</span>"))
+    };
+    assert!(badge(a, "Subscriber"));
+    assert!(!badge(a, "Staff"));
+    assert!(!badge(b, "Subscriber"), "a lapsed subscriber has no badge");
+    assert!(!badge(c, "Subscriber") && !badge(c, "Staff"));
+    assert!(badge(d, "Staff"));
+    assert!(!badge(d, "Subscriber"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_ignore_list_collapses_for_its_reader_only_and_can_be_undone() -> TestResult {
+    let p = paper().await?;
+    let story = a_story(&p).await?;
+    let loud = Reader::new(&p, "Loud Commenter").await?;
+    let ann = Reader::new(&p, "Ann Ignores").await?;
+    let bob = Reader::new(&p, "Bob Reads").await?;
+    let id = loud
+        .comment(story, "Something Ann would rather not read")
+        .await?;
+
+    // The shared page is cached before anyone ignores anybody.
+    let before = p.get(&format!("/comments/{story}")).await?;
+    assert!(article(&before.body, id).contains("Something Ann"));
+
+    // Not oneself.
+    let r = loud
+        .post(&format!("/account/comments/ignore/{id}"), &[])
+        .await?;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+
+    let r = ann
+        .post(&format!("/account/comments/ignore/{id}"), &[])
+        .await?;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let mine = ann.get(&format!("/account/comments/read/{story}")).await?;
+    assert_eq!(mine.header("cache-control"), "private, no-store");
+    assert!(
+        article(&mine.body, id).contains("Comment from a commenter you ignore"),
+        "collapsed for Ann"
+    );
+    // Bob's own view, and the shared page with Ann's or Bob's cookie: not collapsed.
+    let bobs = bob.get(&format!("/account/comments/read/{story}")).await?;
+    assert!(!bobs.body.contains("Comment from a commenter you ignore"));
+    assert!(article(&bobs.body, id).contains("Something Ann"));
+    for r in [
+        ann.get(&format!("/comments/{story}")).await?,
+        bob.get(&format!("/comments/{story}")).await?,
+        p.get(&format!("/comments/{story}")).await?,
+    ] {
+        assert!(!r.body.contains("Comment from a commenter you ignore"));
+        assert!(r.header("cache-control").starts_with("public"));
+    }
+
+    // Ann's account page leads to her list, which names Loud; undo from there.
+    let account = ann.get("/account").await?;
+    assert!(account.body.contains("href=\"/account/comments/ignored\""));
+    let list = ann.get("/account/comments/ignored").await?;
+    assert!(list.body.contains("Loud Commenter"));
+    let r = ann
+        .post(&format!("/account/comments/unignore/{}", loud.id), &[])
+        .await?;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let mine = ann.get(&format!("/account/comments/read/{story}")).await?;
+    assert!(!mine.body.contains("Comment from a commenter you ignore"));
+    assert!(
+        !ann.get("/account/comments/ignored")
+            .await?
+            .body
+            .contains("Loud Commenter")
+    );
+    // Bob's list was always empty.
+    assert!(
+        !bob.get("/account/comments/ignored")
+            .await?
+            .body
+            .contains("Loud Commenter")
+    );
+    Ok(())
+}

@@ -34,6 +34,8 @@ pub mod throttle;
 mod views;
 // Feeds and sitemaps (issue 13).
 pub mod feeds;
+// Breaking news pushed and live pages (issue 12 items 4 and 5).
+pub mod live_pages;
 
 use std::sync::{Arc, RwLock};
 

@@ -109,9 +109,14 @@ pub enum Action {
     /// Arrange the home page and the section fronts: the lead, the order of
     /// the top slots, pins for a time, a breaking story to the lead.
     ArrangeFronts,
+    // Live pages and breaking news pushed (issue 12 items 4 and 5).
+    /// Mark a story live and end it; raise and end the breaking banner.
+    RunLivePage,
+    /// Post, edit, pin and remove a live story's updates.
+    PostLiveUpdate,
 }
 
-pub const ACTIONS: [Action; 21] = [
+pub const ACTIONS: [Action; 23] = [
     Action::UseNewsroom,
     Action::CreateStory,
     Action::EditOwnDraft,
@@ -133,10 +138,12 @@ pub const ACTIONS: [Action; 21] = [
     Action::ManageReaders,
     Action::ManagePlans,
     Action::ArrangeFronts,
+    Action::RunLivePage,
+    Action::PostLiveUpdate,
 ];
 
 /// The table. Columns: contributor, reporter, editor, moderator, admin.
-const TABLE: [(Action, [bool; 5]); 21] = [
+const TABLE: [(Action, [bool; 5]); 23] = [
     //                            contrib reporter editor moderator admin
     (Action::UseNewsroom, [true, true, true, true, true]),
     (Action::CreateStory, [true, true, true, false, true]),
@@ -159,6 +166,8 @@ const TABLE: [(Action, [bool; 5]); 21] = [
     (Action::ManageReaders, [false, false, false, false, true]),
     (Action::ManagePlans, [false, false, false, false, true]),
     (Action::ArrangeFronts, [false, false, true, false, true]),
+    (Action::RunLivePage, [false, false, true, false, true]),
+    (Action::PostLiveUpdate, [false, true, true, false, true]),
 ];
 
 fn column(role: Role) -> usize {

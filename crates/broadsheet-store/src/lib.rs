@@ -28,6 +28,8 @@ mod traffic;
 mod tx;
 // Feeds and sitemaps (issue 13).
 mod feeds;
+// Live pages (issue 12 item 5).
+mod live_pages;
 
 pub use comments::*;
 pub use corrections::*;
@@ -45,6 +47,8 @@ pub use traffic::*;
 pub use tx::{StoryState, Tx};
 // Feeds and sitemaps (issue 13).
 pub use feeds::*;
+// Live pages (issue 12 item 5).
+pub use live_pages::{LiveState, LiveUpdate};
 
 use std::path::Path;
 use std::str::FromStr;

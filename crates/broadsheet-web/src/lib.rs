@@ -34,6 +34,9 @@ mod webhooks;
 // Feeds and sitemaps (issue 13).
 pub mod feeds;
 mod sitemaps;
+// Breaking news pushed and live pages (issue 12 items 4 and 5).
+pub mod live;
+mod nr_live;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -71,6 +74,8 @@ pub struct Web {
     shared: Arc<SharedParts>,
     renders: Arc<AtomicU64>,
     access: AccessLog,
+    /// The node's Server-Sent Events hub (issue 12, `live.rs`).
+    pub live: Arc<live::Hub>,
 }
 
 /// The current rendering of the shared page parts, and the generation the
@@ -95,6 +100,9 @@ pub struct WebOptions {
     /// Pages carry `<esi:include>` tags for the shared parts instead of the
     /// parts themselves (a CDN with ESI in front; see `fragments.rs`).
     pub esi: bool,
+    /// Server-Sent Events connections this node holds at most (0: the
+    /// default, [`live::DEFAULT_MAX_CONNECTIONS`]); beyond, 503.
+    pub sse_max_connections: usize,
 }
 
 impl Web {
@@ -128,6 +136,7 @@ impl Web {
             }),
             renders: Arc::new(AtomicU64::new(0)),
             access: AccessLog::off(),
+            live: live::start(&app, opts.sse_max_connections),
             app,
         };
         web.signin.start_sweeper();
@@ -308,6 +317,9 @@ impl Web {
             // Feeds and sitemaps (issue 13).
             .merge(feeds::routes())
             .merge(sitemaps::routes())
+            // Breaking news pushed and live pages (issue 12).
+            .merge(live::routes())
+            .merge(nr_live::routes())
             .fallback(fallback)
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
@@ -440,6 +452,12 @@ pub const ROUTES: &[(&str, StoryText)] = &[
     ("/feeds/authors/{slug}/{file}", StoryText::Feed),
     ("/sitemap.xml", StoryText::None),
     ("/sitemaps/{file}", StoryText::None),
+    // Breaking news and live pages (issue 12): updates of free stories only
+    // (a paid story cannot be live; `broadsheet_app::live_pages`).
+    ("/events", StoryText::Feed),
+    ("/live/{story}/updates", StoryText::Feed),
+    ("/live/{story}/updates/{id}", StoryText::None),
+    ("/newsroom/stories/{id}/live", StoryText::StaffOnly),
     // Section fronts (cards) and story pages (through the gate).
     ("*", StoryText::ThroughGate),
 ];

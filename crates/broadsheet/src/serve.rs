@@ -116,6 +116,7 @@ pub async fn serve(s: Settings, demo: DemoPolicy) -> Result<(), String> {
             metrics: Some(metrics),
             metrics_token: s.metrics_token.clone(),
             esi: s.esi,
+            sse_max_connections: s.sse_max_connections,
         },
     );
     // The access log: on when its target logs at info (BROADSHEET_LOG),

@@ -29,3 +29,5 @@ mod traffic;
 mod workflow;
 // Feeds and sitemaps (issue 13).
 mod feeds;
+// Breaking news pushed and live pages (issue 12).
+mod live;

@@ -128,8 +128,14 @@ pub async fn post(app: &App, actor: &Actor, story: i64, body: &str) -> Result<i6
     let id = tx
         .insert_live_update(story, seq, actor.staff_id(), &body, &html, t)
         .await?;
-    tx.audit(actor, "live-update", Some(story), &format!("update {id} posted"), t)
-        .await?;
+    tx.audit(
+        actor,
+        "live-update",
+        Some(story),
+        &format!("update {id} posted"),
+        t,
+    )
+    .await?;
     announce(app, tx, story, t).await?;
     Ok(id)
 }
@@ -152,7 +158,9 @@ pub async fn change(app: &App, actor: &Actor, update: i64, change: Change) -> Re
     let t = now();
     let mut tx = app.store().begin().await?;
     let story = tx.live_update_story(update).await?.ok_or_else(|| {
-        AppError::NotFound(format!("There is no update {update} (it may have been removed)."))
+        AppError::NotFound(format!(
+            "There is no update {update} (it may have been removed)."
+        ))
     })?;
     let seq = tx.bump_live_seq(story).await?.ok_or_else(not_live)?;
     let (done, what) = match (&change, text) {
@@ -170,8 +178,14 @@ pub async fn change(app: &App, actor: &Actor, update: i64, change: Change) -> Re
     if !done {
         return Err(AppError::NotFound(format!("There is no update {update}.")));
     }
-    tx.audit(actor, "live-update", Some(story), &format!("update {update} {what}"), t)
-        .await?;
+    tx.audit(
+        actor,
+        "live-update",
+        Some(story),
+        &format!("update {update} {what}"),
+        t,
+    )
+    .await?;
     announce(app, tx, story, t).await
 }
 
@@ -191,7 +205,11 @@ pub async fn set_breaking(app: &App, actor: &Actor, story: i64, on: bool) -> Res
             format!("Story {story} is not flagged breaking.")
         }));
     }
-    let what = if on { "breaking raised" } else { "breaking ended" };
+    let what = if on {
+        "breaking raised"
+    } else {
+        "breaking ended"
+    };
     tx.audit(actor, "breaking", Some(story), what, t).await?;
     tx.change(&keys::join(&[Key::Story(story), Key::Rankings]), t)
         .await?;
@@ -215,7 +233,11 @@ pub struct Shown {
 
 /// A story's live state and one page of its updates, if it was ever live
 /// and is free to read (`None` otherwise: nothing of it is shown).
-pub async fn shown(app: &App, story: &broadsheet_domain::Story, page: i64) -> Result<Option<Shown>> {
+pub async fn shown(
+    app: &App,
+    story: &broadsheet_domain::Story,
+    page: i64,
+) -> Result<Option<Shown>> {
     if story.access != Access::Free {
         return Ok(None);
     }
@@ -263,6 +285,8 @@ pub async fn after(app: &App, story: i64, after: i64) -> Result<Vec<LiveUpdate>>
 pub struct Desk {
     pub story: i64,
     pub headline: String,
+    /// Its address on the reader site.
+    pub path: String,
     pub published: bool,
     pub free: bool,
     pub breaking: bool,
@@ -299,8 +323,11 @@ pub async fn desk(app: &App, actor: &Actor, story: i64) -> Result<Desk> {
     } else {
         Vec::new()
     };
+    let path =
+        broadsheet_domain::permalink::story_path(app.sections().path(s.section_id), &s.slug, s.id);
     Ok(Desk {
         story,
+        path,
         headline: s.headline,
         published: s.status == broadsheet_domain::StoryStatus::Published,
         free: s.access == Access::Free,

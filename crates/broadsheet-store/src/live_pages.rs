@@ -72,8 +72,10 @@ impl Store {
             "SELECT {UPDATE_COLUMNS} FROM live_updates WHERE story_id = $1 AND removed = 0 \
              ORDER BY pinned DESC, posted_at DESC, id DESC LIMIT $2 OFFSET $3"
         );
-        Ok(with_pool!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(story).bind(limit).bind(offset).fetch_all(p).await)?)
+        Ok(
+            with_pool!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(story).bind(limit).bind(offset).fetch_all(p).await)?,
+        )
     }
 
     /// How many updates of a story are shown (not removed).
@@ -103,8 +105,10 @@ impl Store {
     /// One update, removed or not.
     pub async fn live_update(&self, id: i64) -> Result<Option<LiveUpdate>> {
         let sql = format!("SELECT {UPDATE_COLUMNS} FROM live_updates WHERE id = $1");
-        Ok(with_pool!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(id).fetch_optional(p).await)?)
+        Ok(
+            with_pool!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(id).fetch_optional(p).await)?,
+        )
     }
 
     /// Every update of a story written after sequence number `after`
@@ -120,8 +124,10 @@ impl Store {
             "SELECT {UPDATE_COLUMNS} FROM live_updates WHERE story_id = $1 AND seq > $2 \
              ORDER BY seq LIMIT $3"
         );
-        Ok(with_pool!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(story).bind(after).bind(limit).fetch_all(p).await)?)
+        Ok(
+            with_pool!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(story).bind(after).bind(limit).fetch_all(p).await)?,
+        )
     }
 }
 

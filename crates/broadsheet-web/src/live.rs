@@ -70,7 +70,11 @@ pub fn routes() -> Router<Web> {
 enum Push {
     /// The banner's HTML (empty: no story is breaking).
     Breaking(Arc<str>),
-    Update { story: i64, seq: i64, data: Arc<str> },
+    Update {
+        story: i64,
+        seq: i64,
+        data: Arc<str>,
+    },
 }
 
 /// The node's fan-out of breaking news and live updates.
@@ -344,7 +348,12 @@ fn update_data(u: &LiveUpdate, tz: &jiff::tz::TimeZone) -> Result<String, WebErr
 
 fn update_event(u: &LiveUpdate, tz: &jiff::tz::TimeZone) -> Option<Event> {
     match update_data(u, tz) {
-        Ok(d) => Some(Event::default().event("update").id(u.seq.to_string()).data(d)),
+        Ok(d) => Some(
+            Event::default()
+                .event("update")
+                .id(u.seq.to_string())
+                .data(d),
+        ),
         Err(e) => {
             tracing::error!(error = ?e, "rendering a live update failed");
             None
@@ -599,8 +608,7 @@ async fn updates_page(
     }
     let app = &web.app;
     let sections = app.sections();
-    let story_url =
-        permalink::story_path(sections.path(s.section_id), &s.slug, s.id);
+    let story_url = permalink::story_path(sections.path(s.section_id), &s.slug, s.id);
     let tz = &app.config().time_zone;
     let items = shown
         .updates
@@ -611,7 +619,11 @@ async fn updates_page(
     let mut chrome = view::chrome(
         app,
         &sections,
-        format!("{} (updates, page {page}) | {}", s.headline, app.config().name),
+        format!(
+            "{} (updates, page {page}) | {}",
+            s.headline,
+            app.config().name
+        ),
         &path,
         None,
     );

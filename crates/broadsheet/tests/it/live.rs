@@ -51,7 +51,10 @@ async fn open(router: &Router, path: &str, headers: &[(&str, &str)]) -> R<Stream
     assert!(hv("content-type").starts_with("text/event-stream"), "{h:?}");
     assert_eq!(hv("cache-control"), "no-store", "{h:?}");
     assert_eq!(hv("x-accel-buffering"), "no", "{h:?}");
-    assert!(h.get("surrogate-key").is_none(), "an SSE answer names surrogate keys");
+    assert!(
+        h.get("surrogate-key").is_none(),
+        "an SSE answer names surrogate keys"
+    );
     Ok(Stream {
         body: res.into_body(),
         buf: String::new(),
@@ -147,7 +150,11 @@ async fn published(p: &Paper, admin: &mut Desk<'_>, headline: &str, access: &str
     Ok(id)
 }
 
-async fn live_form(d: &mut Desk<'_>, story: i64, fields: &[(&str, &str)]) -> R<crate::support::Reply> {
+async fn live_form(
+    d: &mut Desk<'_>,
+    story: i64,
+    fields: &[(&str, &str)],
+) -> R<crate::support::Reply> {
     let csrf = d.csrf().await?;
     let mut f = vec![("csrf", csrf.as_str())];
     f.extend_from_slice(fields);
@@ -184,10 +191,14 @@ async fn a_breaking_flag_reaches_open_pages_and_ending_it_takes_it_down() -> Tes
     // Without JavaScript the banner is on the page as served.
     let home = p.get("/").await?;
     assert!(
-        home.body.contains("Storm floods the high street") && home.body.contains("class=\"breaking\""),
+        home.body.contains("Storm floods the high street")
+            && home.body.contains("class=\"breaking\""),
         "no banner on the home page"
     );
-    assert!(home.body.contains("/static/live."), "the live script is not linked");
+    assert!(
+        home.body.contains("/static/live."),
+        "the live script is not linked"
+    );
     // The editor ends it: an empty banner is pushed.
     let r = live_form(&mut ed, id, &[("do", "breaking-off")]).await?;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -223,7 +234,13 @@ async fn live_updates_are_posted_edited_pinned_and_removed_and_pushed() -> TestR
     let r = live_form(
         &mut rep,
         id,
-        &[("do", "post"), ("body", "Polls close: **turnout high** <script>alert(1)</script>")],
+        &[
+            ("do", "post"),
+            (
+                "body",
+                "Polls close: **turnout high** <script>alert(1)</script>",
+            ),
+        ],
     )
     .await?;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -238,10 +255,18 @@ async fn live_updates_are_posted_edited_pinned_and_removed_and_pushed() -> TestR
     assert!(html.contains(&format!("id=\"update-{first}\"")), "{html}");
     // Rendered on the server, with LiveBlogPosting markup.
     let page = story_page(&p, id).await?;
-    assert!(page.contains(&format!("id=\"update-{first}\"")), "no update on the page");
+    assert!(
+        page.contains(&format!("id=\"update-{first}\"")),
+        "no update on the page"
+    );
     assert!(page.contains("LiveBlogPosting") && page.contains("liveBlogUpdate"));
     assert!(page.contains("coverageStartTime") && !page.contains("coverageEndTime"));
-    let r = live_form(&mut rep, id, &[("do", "post"), ("body", "First result: Northside")]).await?;
+    let r = live_form(
+        &mut rep,
+        id,
+        &[("do", "post"), ("body", "First result: Northside")],
+    )
+    .await?;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let e = sse.next_named("update", SOON).await?;
     assert_eq!(e.id.as_deref(), Some("2"));
@@ -251,8 +276,10 @@ async fn live_updates_are_posted_edited_pinned_and_removed_and_pushed() -> TestR
     // Newest first.
     let page = story_page(&p, id).await?;
     let (a, b) = (
-        page.find(&format!("id=\"update-{second}\"")).ok_or("second missing")?,
-        page.find(&format!("id=\"update-{first}\"")).ok_or("first missing")?,
+        page.find(&format!("id=\"update-{second}\""))
+            .ok_or("second missing")?,
+        page.find(&format!("id=\"update-{first}\""))
+            .ok_or("first missing")?,
     );
     assert!(a < b, "not newest first");
     // Edit, pin, remove: each pushed with the next id.
@@ -260,7 +287,11 @@ async fn live_updates_are_posted_edited_pinned_and_removed_and_pushed() -> TestR
     let r = live_form(
         &mut ed,
         id,
-        &[("do", "edit"), ("update", &fid), ("body", "Polls closed at ten")],
+        &[
+            ("do", "edit"),
+            ("update", &fid),
+            ("body", "Polls closed at ten"),
+        ],
     )
     .await?;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -270,10 +301,14 @@ async fn live_updates_are_posted_edited_pinned_and_removed_and_pushed() -> TestR
     let r = live_form(&mut ed, id, &[("do", "pin"), ("update", &fid)]).await?;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let e = sse.next_named("update", SOON).await?;
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&e.data)?["pinned"], true);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&e.data)?["pinned"],
+        true
+    );
     let page = story_page(&p, id).await?;
     assert!(
-        page.find(&format!("id=\"update-{first}\"")) < page.find(&format!("id=\"update-{second}\"")),
+        page.find(&format!("id=\"update-{first}\""))
+            < page.find(&format!("id=\"update-{second}\"")),
         "the pinned update is not first"
     );
     // Its permalink leads to the page, at it.
@@ -284,10 +319,19 @@ async fn live_updates_are_posted_edited_pinned_and_removed_and_pushed() -> TestR
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let e = sse.next_named("update", SOON).await?;
     assert_eq!(e.id.as_deref(), Some("5"));
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&e.data)?["removed"], true);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&e.data)?["removed"],
+        true
+    );
     let page = story_page(&p, id).await?;
-    assert!(!page.contains("Polls closed at ten"), "a removed update is shown");
-    assert_eq!(p.get(&format!("/live/{id}/updates/{first}")).await?.status, StatusCode::NOT_FOUND);
+    assert!(
+        !page.contains("Polls closed at ten"),
+        "a removed update is shown"
+    );
+    assert_eq!(
+        p.get(&format!("/live/{id}/updates/{first}")).await?.status,
+        StatusCode::NOT_FOUND
+    );
     // Ending keeps it a normal story with its updates.
     let r = live_form(&mut ed, id, &[("do", "end")]).await?;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
@@ -297,7 +341,10 @@ async fn live_updates_are_posted_edited_pinned_and_removed_and_pushed() -> TestR
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     // Every change audited.
     let audit = p.app.store().audit_of(id).await?;
-    let n = audit.iter().filter(|a| a.action.starts_with("live-")).count();
+    let n = audit
+        .iter()
+        .filter(|a| a.action.starts_with("live-"))
+        .count();
     assert_eq!(n, 7, "{audit:?}");
     Ok(())
 }
@@ -341,12 +388,20 @@ async fn resuming_with_last_event_id_loses_no_update_also_on_a_second_node() -> 
     let took = t0.elapsed();
     assert_eq!(e.id.as_deref(), Some("4"));
     assert!(e.data.contains("Verdict expected"));
-    assert!(took < Duration::from_millis(1500), "node B pushed after {took:?}");
+    assert!(
+        took < Duration::from_millis(1500),
+        "node B pushed after {took:?}"
+    );
     // A reader of node B disconnected after 2 while A posted 5 and 6:
     // reconnecting to B replays 3 to 6.
     drop(on_b);
     live_form(&mut ed, id, &[("do", "post"), ("body", "Jury returns")]).await?;
-    live_form(&mut ed, id, &[("do", "post"), ("body", "Guilty on one count")]).await?;
+    live_form(
+        &mut ed,
+        id,
+        &[("do", "post"), ("body", "Guilty on one count")],
+    )
+    .await?;
     let mut again = open(&b_router, &path, &[("last-event-id", "2")]).await?;
     let mut ids = Vec::new();
     while ids.len() < 4 {
@@ -374,7 +429,12 @@ async fn no_paid_text_is_shown_or_pushed_from_a_live_page() -> TestResult {
     // A live story whose access is later made paid shows and pushes nothing.
     let id = published(&p, &mut admin, "Match day", "free").await?;
     live_form(&mut ed, id, &[("do", "start")]).await?;
-    live_form(&mut ed, id, &[("do", "post"), ("body", "SECRET-LIVE-TEXT kick-off")]).await?;
+    live_form(
+        &mut ed,
+        id,
+        &[("do", "post"), ("body", "SECRET-LIVE-TEXT kick-off")],
+    )
+    .await?;
     let csrf = admin.csrf().await?;
     let section = p
         .app
@@ -397,7 +457,8 @@ async fn no_paid_text_is_shown_or_pushed_from_a_live_page() -> TestResult {
     let mut s = open(&p.router, &format!("/events?story={id}&after=0"), &[]).await?;
     let got = s.next(Duration::from_millis(700)).await?;
     assert!(
-        got.as_ref().is_none_or(|e| !e.data.contains("SECRET-LIVE-TEXT")),
+        got.as_ref()
+            .is_none_or(|e| !e.data.contains("SECRET-LIVE-TEXT")),
         "{got:?}"
     );
     let r = p.get(&format!("/live/{id}/updates")).await?;
@@ -423,7 +484,11 @@ async fn connections_beyond_the_limit_are_refused_with_503() -> TestResult {
     let r = crate::support::send_to(&router, "GET", "/events", Body::empty(), &[]).await?;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(r.header("cache-control"), "no-store");
-    assert!(r.body.contains("try") || r.body.contains("reload"), "{}", r.body);
+    assert!(
+        r.body.contains("try") || r.body.contains("reload"),
+        "{}",
+        r.body
+    );
     drop(_a);
     assert_eq!(web.live.open(), 1);
     let _c = open(&router, "/events", &[]).await?;

@@ -301,7 +301,12 @@ async fn probe(
                 .admin
                 .post(&path, &[("csrf", &setup.admin_csrf), ("do", "start")])
                 .await?;
-            assert_eq!(r.status, StatusCode::SEE_OTHER, "admin marks live: {}", r.body);
+            assert_eq!(
+                r.status,
+                StatusCode::SEE_OTHER,
+                "admin marks live: {}",
+                r.body
+            );
             d.post(
                 &path,
                 &[("csrf", csrf), ("do", "post"), ("body", "Walk: an update")],

@@ -91,6 +91,8 @@ pub struct Hub {
     wake: Notify,
     /// The banner as last pushed.
     banner: Mutex<Arc<str>>,
+    /// Set when the node shuts down: every stream ends.
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -116,7 +118,14 @@ impl Hub {
             dirty: Mutex::new((HashSet::new(), false)),
             wake: Notify::new(),
             banner: Mutex::new(Arc::from("")),
+            closing: tokio::sync::watch::channel(false).0,
         }
+    }
+
+    /// Ends every open stream (graceful shutdown: an open stream would
+    /// otherwise hold the drain to its limit). Clients reconnect elsewhere.
+    pub fn close(&self) {
+        self.closing.send_replace(true);
     }
 
     /// Connections open on this node now.
@@ -376,6 +385,7 @@ struct Conn {
     /// The newest sequence number sent on this connection.
     sent: i64,
     pending: VecDeque<Event>,
+    closing: tokio::sync::watch::Receiver<bool>,
     _admitted: Admitted,
 }
 
@@ -402,7 +412,11 @@ impl Conn {
             if let Some(e) = self.pending.pop_front() {
                 return Some((Ok(e), self));
             }
-            match self.rx.recv().await {
+            let got = tokio::select! {
+                r = self.rx.recv() => r,
+                _ = self.closing.wait_for(|c| *c) => return None,
+            };
+            match got {
                 Ok(p) => match &*p {
                     Push::Breaking(html) => {
                         let e = Event::default().event("breaking").data(&**html);
@@ -469,6 +483,7 @@ async fn events(
         story,
         sent,
         pending: VecDeque::new(),
+        closing: web.live.closing.subscribe(),
         _admitted: admitted,
     };
     conn.replay().await;

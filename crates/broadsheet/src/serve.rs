@@ -164,6 +164,8 @@ pub async fn serve(s: Settings, demo: DemoPolicy) -> Result<(), String> {
     }
     tracing::info!("shutting down: finishing requests in flight");
     let _ = http_stop_tx.send(true);
+    // Open Server-Sent Events streams end now (issue 12).
+    web.live.close();
     // `serve_connections` bounds its own drain; this only guards against a bug.
     let guard = SHUTDOWN_GRACE + Duration::from_secs(1);
     if tokio::time::timeout(guard, &mut server).await.is_err() {

@@ -344,3 +344,8 @@ pub async fn desk(app: &App, actor: &Actor, story: i64) -> Result<Desk> {
 pub async fn state(app: &App, story: i64) -> Result<Option<LiveState>> {
     Ok(app.store().live_state(story).await?)
 }
+
+/// An update's text without markup (structured data), at most `max` chars.
+pub fn plain_text(u: &LiveUpdate, max: usize) -> String {
+    markup::plain_text(&u.body, max)
+}

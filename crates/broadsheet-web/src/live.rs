@@ -43,7 +43,7 @@ use broadsheet_app::keys::Key;
 use broadsheet_app::live_pages::{self, LiveUpdate};
 use broadsheet_app::{App, StoryLookup};
 use broadsheet_domain::time::{ShownTime, show};
-use broadsheet_domain::{Story, markup, permalink};
+use broadsheet_domain::{Story, permalink};
 use serde::Deserialize;
 use tokio::sync::{Notify, broadcast};
 
@@ -565,7 +565,7 @@ impl LivePart {
             .updates
             .iter()
             .map(|u| {
-                let text = markup::plain_text(&u.body, 5_000);
+                let text = live_pages::plain_text(u, 5_000);
                 let headline: String = text.chars().take(110).collect();
                 serde_json::json!({
                     "@type": "BlogPosting",

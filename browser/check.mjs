@@ -721,6 +721,57 @@ async function newsroomFlow(base, demoLog, ctx) {
   }
 }
 
+// Live pages (issue 12): an editor publishes a free story and marks it live;
+// a reader has its page open; an update posted in the newsroom appears on
+// the reader's page without a reload (Server-Sent Events); axe on both pages.
+async function liveFlow(base, demoLog, ctx) {
+  const logins = {};
+  for (const line of demoLog.split('\n')) {
+    const m = line.match(/^\s+(\w+)\s+(\S+)\s+password\s+(\S+)/);
+    if (m) logins[m[1]] = { user: m[2], password: m[3] };
+  }
+  if (!check('live: demo logins printed', logins.editor, Object.keys(logins).join(', ') || 'none')) return;
+  const desk = await ctx.js.newPage();
+  const reader = await ctx.js.newPage();
+  const headline = `Storm warning: live updates ${Date.now()}`;
+  try {
+    await desk.goto(`${base}/newsroom/sign-in`, { waitUntil: 'load' });
+    await desk.fill('#username', logins.editor.user);
+    await desk.fill('#password', logins.editor.password);
+    await Promise.all([desk.waitForNavigation(), desk.click('button[type=submit]')]);
+    await desk.goto(`${base}/newsroom/stories/new`, { waitUntil: 'load' });
+    await desk.fill('#headline', headline);
+    await desk.fill('#standfirst', 'Gales and flooding are expected along the coast.');
+    await desk.fill('#body', 'The Met Office has issued an amber warning.');
+    await desk.selectOption('#section', { label: 'News' });
+    await desk.selectOption('#access', 'free');
+    await Promise.all([desk.waitForNavigation(), desk.click('button[value=save]')]);
+    await Promise.all([desk.waitForNavigation(), desk.click('button[value=publish]')]);
+    const id = new URL(desk.url()).pathname.split('/')[3];
+    await desk.goto(`${base}/newsroom/stories/${id}/live`, { waitUntil: 'load' });
+    await Promise.all([desk.waitForNavigation(), desk.click('button[value=start]')]);
+    check('live: the editor marks the story live', (await desk.content()).includes('The story is live'), desk.url());
+    await axeOn(desk, 'newsroom live page', ctx);
+    const href = await desk.getAttribute('#reader-link', 'href');
+    await reader.goto(`${base}${href}`, { waitUntil: 'load' });
+    await reader.evaluate(() => { window.__sameDocument = true; });
+    await sleep(500);
+    const text = `Coast road closed at Eastcliff ${Date.now()}`;
+    await desk.fill('#update-body', text);
+    const t0 = Date.now();
+    await Promise.all([desk.waitForNavigation(), desk.click('button[value=post]')]);
+    const shown = await reader.waitForSelector(`#live-updates li.live-update >> text=${text}`, { timeout: 5_000 }).then(() => true).catch(() => false);
+    const same = await reader.evaluate(() => window.__sameDocument === true).catch(() => false);
+    check('live: an update appears on an open page without reload', shown && same, `${Date.now() - t0} ms`);
+    await axeOn(reader, 'reader live page', ctx);
+  } catch (e) {
+    fail('live flow', e.message.split('\n')[0]);
+  } finally {
+    await desk.close();
+    await reader.close();
+  }
+}
+
 // ---------------------------------------------------------------- reader journey
 
 // The fixtures the reader journey needs, started by this script: aiosmtpd (the
@@ -1217,6 +1268,8 @@ async function binaryRun(opts) {
       demoLog = '';
     }
     await newsroomFlow(base, demoLog, ctx);
+    // Live pages (issue 12).
+    await liveFlow(base, demoLog, ctx);
 
     // f. a reader signs up, meets the paywall, subscribes and reads on
     if (fixtures) await readerJourney(base, fixtures, stories, demoLog, ctx);

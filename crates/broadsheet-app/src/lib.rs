@@ -36,6 +36,8 @@ mod views;
 pub mod feeds;
 // Comment reactions, featured comments, badges, ignore lists (issue 12).
 pub mod comment_extras;
+// Breaking news pushed and live pages (issue 12 items 4 and 5).
+pub mod live_pages;
 
 use std::sync::{Arc, RwLock};
 

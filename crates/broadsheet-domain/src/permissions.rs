@@ -111,9 +111,14 @@ pub enum Action {
     ArrangeFronts,
     /// Feature (pin) a public reader comment at the top of its thread, and unfeature it.
     FeatureComments,
+    // Live pages and breaking news pushed (issue 12 items 4 and 5).
+    /// Mark a story live and end it; raise and end the breaking banner.
+    RunLivePage,
+    /// Post, edit, pin and remove a live story's updates.
+    PostLiveUpdate,
 }
 
-pub const ACTIONS: [Action; 22] = [
+pub const ACTIONS: [Action; 24] = [
     Action::UseNewsroom,
     Action::CreateStory,
     Action::EditOwnDraft,
@@ -136,10 +141,12 @@ pub const ACTIONS: [Action; 22] = [
     Action::ManagePlans,
     Action::ArrangeFronts,
     Action::FeatureComments,
+    Action::RunLivePage,
+    Action::PostLiveUpdate,
 ];
 
 /// The table. Columns: contributor, reporter, editor, moderator, admin.
-const TABLE: [(Action, [bool; 5]); 22] = [
+const TABLE: [(Action, [bool; 5]); 24] = [
     //                            contrib reporter editor moderator admin
     (Action::UseNewsroom, [true, true, true, true, true]),
     (Action::CreateStory, [true, true, true, false, true]),
@@ -163,6 +170,8 @@ const TABLE: [(Action, [bool; 5]); 22] = [
     (Action::ManagePlans, [false, false, false, false, true]),
     (Action::ArrangeFronts, [false, false, true, false, true]),
     (Action::FeatureComments, [false, false, true, true, true]),
+    (Action::RunLivePage, [false, false, true, false, true]),
+    (Action::PostLiveUpdate, [false, true, true, false, true]),
 ];
 
 fn column(role: Role) -> usize {
@@ -288,6 +297,7 @@ mod tests {
                     PublishOwn,
                     UpdatePublished,
                     UploadPicture,
+                    PostLiveUpdate,
                 ],
             ),
             (
@@ -311,6 +321,8 @@ mod tests {
                     ViewAuditLog,
                     ArrangeFronts,
                     FeatureComments,
+                    RunLivePage,
+                    PostLiveUpdate,
                 ],
             ),
             (

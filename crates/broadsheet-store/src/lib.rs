@@ -28,6 +28,8 @@ mod traffic;
 mod tx;
 // Feeds and sitemaps (issue 13).
 mod feeds;
+// Live pages (issue 12 item 5).
+mod live_pages;
 
 pub use comments::*;
 pub use corrections::*;
@@ -48,6 +50,8 @@ pub use feeds::*;
 // Comment reactions, featured comments, ignore lists, badges (issue 12).
 mod comment_extras;
 pub use comment_extras::*;
+// Live pages (issue 12 item 5).
+pub use live_pages::{LiveState, LiveUpdate};
 
 use std::path::Path;
 use std::str::FromStr;

@@ -85,13 +85,17 @@ fn brotli_best(data: &[u8]) -> Vec<u8> {
 const NEWSROOM_CSS: &str = include_str!("../assets/newsroom.css");
 const NEWSROOM_JS: &str = include_str!("../assets/newsroom.js");
 
-static ASSETS: LazyLock<[Asset; 5]> = LazyLock::new(|| {
+/// Breaking news and live updates pushed to open pages (issue 12).
+const LIVE_JS: &str = include_str!("../assets/live.js");
+
+static ASSETS: LazyLock<[Asset; 6]> = LazyLock::new(|| {
     [
         asset("newsroom.js", NEWSROOM_JS, "text/javascript; charset=utf-8"),
         asset("newsroom.css", NEWSROOM_CSS, "text/css; charset=utf-8"),
         asset("site.css", CSS, "text/css; charset=utf-8"),
         asset("icons.svg", ICONS, "image/svg+xml"),
         asset("favicon.svg", FAVICON, "image/svg+xml"),
+        asset("live.js", LIVE_JS, "text/javascript; charset=utf-8"),
     ]
 });
 
@@ -109,6 +113,13 @@ fn url_of(name: &str) -> String {
 /// The reader stylesheet's fingerprinted address (changes with its content).
 pub fn css_url() -> &'static str {
     &CSS_URL
+}
+
+static LIVE_JS_URL: LazyLock<String> = LazyLock::new(|| url_of("live.js"));
+
+/// The live script's fingerprinted address (issue 12).
+pub fn live_js_url() -> &'static str {
+    &LIVE_JS_URL
 }
 
 /// The icon sprite's fingerprinted address.

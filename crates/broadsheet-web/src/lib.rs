@@ -37,6 +37,9 @@ mod sitemaps;
 pub mod structured;
 // Comment reactions, featured comments, badges, ignore lists (issue 12).
 mod comment_extras;
+// Breaking news pushed and live pages (issue 12 items 4 and 5).
+pub mod live;
+mod nr_live;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -74,6 +77,8 @@ pub struct Web {
     shared: Arc<SharedParts>,
     renders: Arc<AtomicU64>,
     access: AccessLog,
+    /// The node's Server-Sent Events hub (issue 12, `live.rs`).
+    pub live: Arc<live::Hub>,
 }
 
 /// The current rendering of the shared page parts, and the generation the
@@ -98,6 +103,9 @@ pub struct WebOptions {
     /// Pages carry `<esi:include>` tags for the shared parts instead of the
     /// parts themselves (a CDN with ESI in front; see `fragments.rs`).
     pub esi: bool,
+    /// Server-Sent Events connections this node holds at most (0: the
+    /// default, [`live::DEFAULT_MAX_CONNECTIONS`]); beyond, 503.
+    pub sse_max_connections: usize,
 }
 
 impl Web {
@@ -131,6 +139,7 @@ impl Web {
             }),
             renders: Arc::new(AtomicU64::new(0)),
             access: AccessLog::off(),
+            live: live::start(&app, opts.sse_max_connections),
             app,
         };
         web.signin.start_sweeper();
@@ -314,6 +323,9 @@ impl Web {
             .merge(sitemaps::routes())
             // Comment reactions, featured comments, badges, ignore lists (issue 12).
             .merge(comment_extras::routes())
+            // Breaking news pushed and live pages (issue 12).
+            .merge(live::routes())
+            .merge(nr_live::routes())
             .fallback(fallback)
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
@@ -448,6 +460,12 @@ pub const ROUTES: &[(&str, StoryText)] = &[
     ("/sitemaps/{file}", StoryText::None),
     // The paper's word-mark (structured data's publisher logo).
     ("/logo.svg", StoryText::None),
+    // Breaking news and live pages (issue 12): updates of free stories only
+    // (a paid story cannot be live; `broadsheet_app::live_pages`).
+    ("/events", StoryText::Feed),
+    ("/live/{story}/updates", StoryText::Feed),
+    ("/live/{story}/updates/{id}", StoryText::None),
+    ("/newsroom/stories/{id}/live", StoryText::StaffOnly),
     // Section fronts (cards) and story pages (through the gate).
     ("*", StoryText::ThroughGate),
 ];

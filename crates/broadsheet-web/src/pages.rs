@@ -383,6 +383,8 @@ struct StoryPage {
     corrections: Vec<(ShownTime, String)>,
     /// Public comments (issue 12); purged with the story's key.
     comments: i64,
+    /// A live story's updates (issue 12, `live.rs`); purged with the story's key.
+    live: Option<String>,
 }
 
 /// The element holding a paid story's paid part, named by the JSON-LD's
@@ -511,6 +513,11 @@ pub async fn story(
     for (i, c) in crumbs.iter().enumerate() {
         crumb_ld.push(serde_json::json!({ "@type": "ListItem", "position": i + 2, "name": c.name, "item": view::absolute(app, &c.url) }));
     }
+    // A live story (issue 12): a LiveBlogPosting with its updates.
+    let live_part = crate::live::part(app, &story).await?;
+    if let Some(l) = &live_part {
+        l.json_ld(app, &canonical, &mut ld);
+    }
     let graph = serde_json::json!([ld, { "@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": crumb_ld }]);
 
     let mut chrome = view::chrome(
@@ -590,6 +597,7 @@ pub async fn story(
         rails,
         corrections,
         comments,
+        live: live_part.map(|l| l.html),
     };
     Ok(Outcome::Page(Rendered {
         status: StatusCode::OK,

@@ -18,7 +18,7 @@ use clap::{Args, Parser, Subcommand};
         page_cache_mb, max_connections, trusted_proxy_hops, metrics_listen, metrics_token, \
         rankings_every_secs, views_per_client, esi, smtp_url, mail_from, meter_free, \
         meter_registered, meter_period_days, meter_new_per_address, stripe_secret_key, \
-        stripe_webhook_secret, stripe_api_base, grace_days, retention_offer. \
+        stripe_webhook_secret, stripe_api_base, grace_days, retention_offer, sse_max_connections. \
         Unknown keys are refused.\n\n\
         Logging: BROADSHEET_LOG (or RUST_LOG) sets the filter, e.g. `info` or `warn`; \
         BROADSHEET_LOG_FORMAT=json writes JSON lines."
@@ -218,6 +218,16 @@ pub struct Common {
         value_name = "TEXT"
     )]
     pub retention_offer: Option<String>,
+    /// Server-Sent Events connections (breaking news, live pages) this node
+    /// holds at most; beyond, readers get 503 and pages work without pushes
+    /// [default: 10000].
+    #[arg(
+        long,
+        global = true,
+        env = "BROADSHEET_SSE_MAX_CONNECTIONS",
+        value_name = "N"
+    )]
+    pub sse_max_connections: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]

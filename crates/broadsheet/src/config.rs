@@ -55,6 +55,8 @@ pub struct FileConfig {
     /// The reader footer's links: `[[footer_links]]` tables with `label`
     /// and `url` (an https:// address or a path on this site).
     pub footer_links: Option<Vec<FooterLinkFile>>,
+    /// Server-Sent Events connections per node (`--sse-max-connections`).
+    pub sse_max_connections: Option<u32>,
 }
 
 /// One `[[footer_links]]` entry of the TOML file.
@@ -80,6 +82,8 @@ pub struct Settings {
     pub metrics_token: Option<String>,
     /// Shared page parts as ESI includes (`--esi`).
     pub esi: bool,
+    /// Server-Sent Events connections this node holds at most (`--sse-max-connections`).
+    pub sse_max_connections: usize,
 }
 
 /// Shortest metrics token we accept.
@@ -281,6 +285,11 @@ impl Settings {
             metrics_listen,
             metrics_token,
             esi: c.esi || file.esi.unwrap_or(false),
+            sse_max_connections: c
+                .sse_max_connections
+                .or(file.sse_max_connections)
+                .unwrap_or(10_000)
+                .max(1) as usize,
         })
     }
 }

@@ -116,6 +116,7 @@ pub async fn serve(s: Settings, demo: DemoPolicy) -> Result<(), String> {
             metrics: Some(metrics),
             metrics_token: s.metrics_token.clone(),
             esi: s.esi,
+            sse_max_connections: s.sse_max_connections,
         },
     );
     // The access log: on when its target logs at info (BROADSHEET_LOG),
@@ -163,6 +164,8 @@ pub async fn serve(s: Settings, demo: DemoPolicy) -> Result<(), String> {
     }
     tracing::info!("shutting down: finishing requests in flight");
     let _ = http_stop_tx.send(true);
+    // Open Server-Sent Events streams end now (issue 12).
+    web.live.close();
     // `serve_connections` bounds its own drain; this only guards against a bug.
     let guard = SHUTDOWN_GRACE + Duration::from_secs(1);
     if tokio::time::timeout(guard, &mut server).await.is_err() {

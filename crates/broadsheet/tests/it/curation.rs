@@ -408,6 +408,7 @@ async fn a_second_node_shows_a_curation_change_within_a_second() -> TestResult {
             metrics: None,
             metrics_token: None,
             esi: false,
+            sse_max_connections: 0,
         },
     );
     let b = b_web.router();

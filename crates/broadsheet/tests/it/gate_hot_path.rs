@@ -206,6 +206,7 @@ async fn a_known_subscriber_costs_no_round_trip_and_a_cancellation_shows_on_ever
             metrics: None,
             metrics_token: None,
             esi: false,
+            sse_max_connections: 0,
         },
     );
     let router_b = web_b.router();

@@ -33,3 +33,5 @@ mod feeds;
 mod structured;
 // Comment reactions, featured comments, badges, ignore lists (issue 12).
 mod comments_extras;
+// Breaking news pushed and live pages (issue 12).
+mod live;

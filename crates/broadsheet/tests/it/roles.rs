@@ -286,6 +286,35 @@ async fn probe(
             )
             .await?
         }
+        // Live pages (issue 12): marking a story live; posting an update
+        // to a story the admin made live.
+        Action::RunLivePage => {
+            let id = setup.story("Walk: goes live", other, "published").await?;
+            d.post(
+                &format!("/newsroom/stories/{id}/live"),
+                &[("csrf", csrf), ("do", "start")],
+            )
+            .await?
+        }
+        Action::PostLiveUpdate => {
+            let id = setup.story("Walk: live", other, "published").await?;
+            let path = format!("/newsroom/stories/{id}/live");
+            let r = setup
+                .admin
+                .post(&path, &[("csrf", &setup.admin_csrf), ("do", "start")])
+                .await?;
+            assert_eq!(
+                r.status,
+                StatusCode::SEE_OTHER,
+                "admin marks live: {}",
+                r.body
+            );
+            d.post(
+                &path,
+                &[("csrf", csrf), ("do", "post"), ("body", "Walk: an update")],
+            )
+            .await?
+        }
         Action::ManageSettings => {
             return Err(format!("{action:?} has no door to probe").into());
         }

@@ -618,6 +618,7 @@ async fn metrics_behind_a_bearer_token() -> TestResult {
             metrics: None,
             metrics_token: Some("s3cret-token-0123456789".into()),
             esi: false,
+            sse_max_connections: 0,
         },
     );
     let router = web.router();

@@ -894,6 +894,7 @@ async fn webhook_entitlement_changes_reach_every_nodes_gate() -> TestResult {
             metrics: None,
             metrics_token: None,
             esi: false,
+            sse_max_connections: 0,
         },
     );
     let router_b = web_b.router();

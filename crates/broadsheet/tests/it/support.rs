@@ -165,6 +165,7 @@ impl Paper {
                 metrics: Some(metrics()),
                 metrics_token: None,
                 esi: false,
+                sse_max_connections: 0,
             },
         );
         let router = web.router();

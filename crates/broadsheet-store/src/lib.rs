@@ -28,6 +28,8 @@ mod traffic;
 mod tx;
 // Feeds and sitemaps (issue 13).
 mod feeds;
+// Search (issue 13).
+mod search;
 
 pub use comments::*;
 pub use corrections::*;

@@ -35,6 +35,8 @@ mod webhooks;
 pub mod feeds;
 mod sitemaps;
 pub mod structured;
+// Search (issue 13).
+mod search;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -310,6 +312,8 @@ impl Web {
             // Feeds and sitemaps (issue 13).
             .merge(feeds::routes())
             .merge(sitemaps::routes())
+            // Search (issue 13).
+            .merge(search::routes())
             .fallback(fallback)
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
@@ -361,6 +365,10 @@ pub enum StoryText {
     /// taken from the gate's cut (`broadsheet_app::feeds::items`): free
     /// stories in full, paid stories' preview only.
     Feed,
+    /// Search results (issue 13): cards and snippets of the text the reader
+    /// was searched over; for anyone but a subscriber, only the free part
+    /// (the gate's own split, `broadsheet_app::search`). Never cached.
+    Search,
 }
 
 /// Every route of [`Web::router`] (the fallback as `"*"`), with what it can
@@ -444,6 +452,8 @@ pub const ROUTES: &[(&str, StoryText)] = &[
     ("/sitemaps/{file}", StoryText::None),
     // The paper's word-mark (structured data's publisher logo).
     ("/logo.svg", StoryText::None),
+    // Search (issue 13): paid parts searched and shown to subscribers only.
+    ("/search", StoryText::Search),
     // Section fronts (cards) and story pages (through the gate).
     ("*", StoryText::ThroughGate),
 ];

@@ -31,3 +31,5 @@ mod workflow;
 mod feeds;
 // Structured data and link cards (issue 13, item 4).
 mod structured;
+// Search (issue 13, item 1).
+mod search;

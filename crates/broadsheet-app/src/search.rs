@@ -121,7 +121,10 @@ struct Stamp {
 
 impl Stamp {
     fn encode(&self) -> String {
-        format!("broadsheet-search {} {} {}", self.schema, self.change, self.at)
+        format!(
+            "broadsheet-search {} {} {}",
+            self.schema, self.change, self.at
+        )
     }
 
     fn decode(s: &str) -> Option<Stamp> {
@@ -259,8 +262,7 @@ fn open_dir(dir: &Path, schema: Schema) -> Result<(Index, OnDisk)> {
         std::fs::remove_dir_all(dir).map_err(|e| internal("removing an old index", e))?;
     }
     std::fs::create_dir_all(dir).map_err(|e| internal("making the index directory", e))?;
-    let index =
-        Index::create_in_dir(dir, schema).map_err(|e| internal("creating the index", e))?;
+    let index = Index::create_in_dir(dir, schema).map_err(|e| internal("creating the index", e))?;
     Ok((index, OnDisk::Empty))
 }
 
@@ -479,7 +481,11 @@ fn start_rebuild(app: &App) {
     tokio::spawn(async move {
         match rebuild(&app).await {
             Ok((n, took)) => {
-                tracing::info!(stories = n, ms = took.as_millis() as u64, "search index rebuilt")
+                tracing::info!(
+                    stories = n,
+                    ms = took.as_millis() as u64,
+                    "search index rebuilt"
+                )
             }
             Err(AppError::Busy(_)) => {}
             Err(e) => tracing::warn!(error = %e, "rebuilding the search index failed"),
@@ -514,7 +520,9 @@ pub(crate) async fn start(app: App) {
                 follow(&app, &keys).await;
                 return;
             }
-            Err(e) => tracing::warn!(error = %e, "reading change events for search failed; rebuilding"),
+            Err(e) => {
+                tracing::warn!(error = %e, "reading change events for search failed; rebuilding")
+            }
         }
     }
     start_rebuild(&app);
@@ -673,10 +681,7 @@ impl SearchIndex {
                     any.push((
                         Occur::Should,
                         Box::new(BoostQuery::new(
-                            Box::new(TermQuery::new(
-                                term.clone(),
-                                IndexRecordOption::WithFreqs,
-                            )),
+                            Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
                             *boost,
                         )),
                     ));
@@ -757,29 +762,37 @@ impl SearchIndex {
         let (query, words_dropped) = self.query(ask, entitled);
         let searcher = self.reader.searcher();
         let offset = (ask.page.max(1) - 1) * PER_PAGE;
-        let top = TopDocs::with_limit(PER_PAGE).and_offset(offset);
-        let addresses: Vec<tantivy::DocAddress> = match ask.sort {
-            Sort::Relevance => {
-                let (docs, _) = searcher
-                    .search(&query, &(top.order_by_score(), Count))
-                    .map_err(|e| internal("searching", e))?;
-                docs.into_iter().map(|(_, a)| a).collect()
-            }
+        // The first pages up to this one, ties broken by document (so pages
+        // never overlap), then this page.
+        let top = TopDocs::with_limit(offset + PER_PAGE);
+        let mut ranked: Vec<(f64, tantivy::DocAddress)> = match ask.sort {
+            Sort::Relevance => searcher
+                .search(&*query, &top.order_by_score())
+                .map_err(|e| internal("searching", e))?
+                .into_iter()
+                .map(|(score, a)| (f64::from(score), a))
+                .collect(),
             Sort::Newest => {
-                let (docs, _): (Vec<(Option<i64>, tantivy::DocAddress)>, usize) = searcher
+                let docs: Vec<(Option<i64>, tantivy::DocAddress)> = searcher
                     .search(
-                        &query,
-                        &(
-                            top.order_by_fast_field::<i64>("published", Order::Desc),
-                            Count,
-                        ),
+                        &*query,
+                        &top.order_by_fast_field::<i64>("published", Order::Desc),
                     )
                     .map_err(|e| internal("searching", e))?;
-                docs.into_iter().map(|(_, a)| a).collect()
+                docs.into_iter()
+                    .map(|(t, a)| (t.unwrap_or_default() as f64, a))
+                    .collect()
             }
         };
+        ranked.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
+        let addresses: Vec<tantivy::DocAddress> = ranked
+            .into_iter()
+            .skip(offset)
+            .take(PER_PAGE)
+            .map(|(_, a)| a)
+            .collect();
         let total = searcher
-            .search(&query, &Count)
+            .search(&*query, &Count)
             .map_err(|e| internal("counting", e))?;
         // Snippets only from fields this reader was searched over.
         let mut text_fields = vec![self.fields.free];
@@ -849,8 +862,7 @@ fn highlighted(fragment: &str, ranges: &[std::ops::Range<usize>]) -> String {
         if start < at || end > fragment.len() {
             continue;
         }
-        let (Some(before), Some(mark)) = (fragment.get(at..start), fragment.get(start..end))
-        else {
+        let (Some(before), Some(mark)) = (fragment.get(at..start), fragment.get(start..end)) else {
             continue;
         };
         esc(&mut out, before);

@@ -105,9 +105,9 @@ fn day_start(web: &Web, text: &str, name: &str) -> Result<Option<i64>, String> {
     if t.is_empty() {
         return Ok(None);
     }
-    let date: jiff::civil::Date = t.parse().map_err(|_| {
-        format!("The {name} date {t:?} is not a date: use the form 2026-11-30.")
-    })?;
+    let date: jiff::civil::Date = t
+        .parse()
+        .map_err(|_| format!("The {name} date {t:?} is not a date: use the form 2026-11-30."))?;
     let zoned = date
         .to_zoned_datetime(web.app.config().time_zone.clone())
         .map_err(|_| format!("The {name} date {t:?} is out of range."))?;
@@ -161,18 +161,13 @@ fn ask_of(web: &Web, p: &Params) -> Result<Ask, String> {
             format!("The page number {s:?} is not valid: use a whole number from 1.")
         })?,
     };
-    let section = match p.section.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(path) => Some(
-            web.app
-                .sections()
-                .by_path(path)
-                .map(|s| s.id)
-                .ok_or_else(|| {
-                    "There is no such section: choose one from the list.".to_string()
-                })?,
-        ),
-    };
+    let section =
+        match p.section.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(path) => Some(web.app.sections().by_path(path).map(|s| s.id).ok_or_else(
+                || "There is no such section: choose one from the list.".to_string(),
+            )?),
+        };
     let author = p
         .author
         .as_deref()

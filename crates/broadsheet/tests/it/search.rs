@@ -141,7 +141,10 @@ async fn withdrawn_stories_are_never_found() -> TestResult {
         Access::Free,
     )
     .await?;
-    assert_eq!(result_ids(&p.get("/search?q=vintonbury").await?), vec![s.id]);
+    assert_eq!(
+        result_ids(&p.get("/search?q=vintonbury").await?),
+        vec![s.id]
+    );
     let editor = crate::support::staff_of_role(&p, "editor").await?;
     newsroom::withdraw(&p.app, &editor.actor(), s.id).await?;
     // Out of the index itself (the count comes from it), not only hidden.
@@ -207,20 +210,21 @@ async fn paid_text_is_found_only_by_subscribers() -> TestResult {
         let not_entitled: Vec<Vec<(&str, &str)>> = vec![Vec::new(), vec![("cookie", reg.as_str())]];
         for headers in &not_entitled {
             // Words only in the paid part: nothing, not even a count.
-            let r = p
-                .request(&format!("/search?q={SECRET}"), headers)
-                .await?;
+            let r = p.request(&format!("/search?q={SECRET}"), headers).await?;
             assert_eq!(r.status, StatusCode::OK);
             assert!(result_ids(&r).is_empty(), "{access:?}: {}", r.body);
             assert!(r.body.contains("No stories found"), "{}", r.body);
             assert!(!r.body.contains(&s.headline), "{}", r.body);
             let count = between(&r.body, "class=\"search-count\">", "</p>");
-            assert!(count.starts_with("No stories found"), "a count: {count}");
+            assert!(count.contains(">No stories found"), "a count: {count}");
             // A free word finds the story, and its snippet is free text only.
             let r = p.request("/search?q=dunmarrow+paragraph", headers).await?;
             assert!(result_ids(&r).contains(&s.id), "{}", r.body);
             let results = between(&r.body, "search-results", "</ol>");
-            assert!(!results.contains(SECRET), "paid text in a snippet: {results}");
+            assert!(
+                !results.contains(SECRET),
+                "paid text in a snippet: {results}"
+            );
             assert!(!results.contains("Paid third"), "paid text: {results}");
             // The app's own answer agrees: no count from paid text.
             let found = search::search(
@@ -278,7 +282,11 @@ async fn filters_and_order() -> TestResult {
     let tomorrow = today.tomorrow()?;
     let long_ago = today.checked_sub(jiff::Span::new().days(3))?;
     let r = p
-        .get(&format!("/search?q=wexcombe&from={}&to={}", day(today), day(today)))
+        .get(&format!(
+            "/search?q=wexcombe&from={}&to={}",
+            day(today),
+            day(today)
+        ))
         .await?;
     assert_eq!(result_ids(&r).len(), 2, "{}", r.body);
     let r = p
@@ -345,16 +353,25 @@ async fn pages_of_results_and_bounds() -> TestResult {
     assert_eq!(first.len(), search::PER_PAGE, "{}", r1.body);
     assert!(r1.body.contains("rel=\"next\""), "no next page");
     assert!(!r1.body.contains("rel=\"prev\""));
-    let next = between(&r1.body, "<a href=\"/search?", "\" rel=\"next\"").replace("&amp;", "&");
+    let next = between(&r1.body, "<a href=\"/search?", "\" rel=\"next\"")
+        .trim_start_matches("<a href=\"/search?")
+        .replace("&amp;", "&")
+        .replace("&#38;", "&");
     let r2 = p.get(&format!("/search?{next}")).await?;
     let second = result_ids(&r2);
     assert!(!second.is_empty());
-    assert!(second.iter().all(|id| !first.contains(id)), "pages overlap");
+    assert!(
+        second.iter().all(|id| !first.contains(id)),
+        "pages overlap: {first:?} {second:?} via {next}"
+    );
     assert!(r2.body.contains("rel=\"prev\""));
     // Bounds: each with a message saying what to do.
     for (url, says) in [
         ("/search?q=the&page=0".to_string(), "Pages of results"),
-        (format!("/search?q=the&page={}", search::MAX_PAGE + 1), "Pages of results"),
+        (
+            format!("/search?q=the&page={}", search::MAX_PAGE + 1),
+            "Pages of results",
+        ),
         ("/search?q=the&page=two".to_string(), "not valid"),
         ("/search?q=&page=1".to_string(), "Type a word"),
         (
@@ -403,10 +420,18 @@ async fn reindex_on_the_command_line_rebuilds_the_index() -> TestResult {
         broadsheet(&args)
     };
     let out = run(&["demo", "--stories", "12"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = run(&["reindex"]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(
         text.contains("search index rebuilt: 12 stories in"),
         "{text}"
@@ -455,7 +480,13 @@ async fn a_second_node_follows_within_a_second() -> TestResult {
     };
     assert!(on_b("glenmorvit").await?.is_empty());
     // Published through node A.
-    let s = publish(&p, "Glenmorvit bridge opens", "At Glenmorvit today.", Access::Free).await?;
+    let s = publish(
+        &p,
+        "Glenmorvit bridge opens",
+        "At Glenmorvit today.",
+        Access::Free,
+    )
+    .await?;
     let t0 = Instant::now();
     let mut seen = None;
     while t0.elapsed() < Duration::from_secs(3) {

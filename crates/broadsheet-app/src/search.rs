@@ -905,10 +905,10 @@ mod tests {
 
     #[test]
     fn snippets_escape_everything_but_the_marks() {
-        let html = highlighted("a <script>\"x\" & council's", &[17..24]);
+        let html = highlighted("a <script>\"x\" & council's", &[2..10, 17..24]);
         assert_eq!(
             html,
-            "a &lt;script&gt;&quot;x&quot; &amp; <b>council</b>&#39;s"
+            "a <b>&lt;script&gt;</b>&quot;x&quot; &amp; <b>council</b>&#39;s"
         );
     }
 

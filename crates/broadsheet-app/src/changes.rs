@@ -71,6 +71,8 @@ pub(crate) async fn apply(app: &App) -> Result<usize> {
     if keys_out.iter().any(|k| k.is_everything()) {
         app.reload_sections().await?;
     }
+    // Search (issue 13): re-read the stories named into this node's index.
+    crate::search::follow(app, &keys_out).await;
     app.purge(keys_out);
     app.refresh_rankings().await?;
     Ok(n)

@@ -51,6 +51,9 @@ pub struct PaperConfig {
     /// This is the generated demo paper: reader pages say every story is
     /// fictional. Set by `serve` from the store's mark (`is_demo_paper`).
     pub demo_paper: bool,
+    /// Where this node keeps its search index (issue 13, `search.rs`; the
+    /// binary's `serve` uses `<data-dir>/search-index`); none: in memory.
+    pub search_dir: Option<std::path::PathBuf>,
 }
 
 impl PaperConfig {
@@ -77,6 +80,7 @@ impl PaperConfig {
             footer_links: Vec::new(),
             front_top_slots: 6,
             demo_paper: false,
+            search_dir: None,
         })
     }
 }
@@ -105,6 +109,7 @@ impl Default for PaperConfig {
             footer_links: Vec::new(),
             front_top_slots: 6,
             demo_paper: false,
+            search_dir: None,
         }
     }
 }

@@ -38,6 +38,8 @@ pub mod feeds;
 pub mod comment_extras;
 // Breaking news pushed and live pages (issue 12 items 4 and 5).
 pub mod live_pages;
+// Search (issue 13).
+pub mod search;
 
 use std::sync::{Arc, RwLock};
 
@@ -150,6 +152,8 @@ struct Inner {
     mailer: mail::Mailer,
     gate_cache: gatecache::GateCache,
     comment_guard: comments::Guard,
+    /// This node's search index (issue 13; `search.rs`).
+    search: search::SearchIndex,
 }
 
 impl App {
@@ -164,6 +168,7 @@ impl App {
             ViewCounter::load_signer(&store).await?,
             ClientCaps::new(config.views_per_client_per_minute, config.view_cap_clients),
         );
+        let search = search::SearchIndex::open(config.search_dir.as_deref())?;
         let app = App {
             inner: Arc::new(Inner {
                 store,
@@ -180,6 +185,7 @@ impl App {
                 mailer,
                 gate_cache: gatecache::GateCache::default(),
                 comment_guard: comments::Guard::default(),
+                search,
             }),
         };
         app.refresh_rankings().await?;
@@ -230,6 +236,11 @@ impl App {
         &self.inner.comment_guard
     }
 
+    /// This node's search index (`search.rs`).
+    pub fn search(&self) -> &search::SearchIndex {
+        &self.inner.search
+    }
+
     pub fn views(&self) -> &ViewCounter {
         &self.inner.views
     }
@@ -260,6 +271,8 @@ impl App {
         shutdown: tokio::sync::watch::Receiver<bool>,
     ) -> Vec<tokio::task::JoinHandle<()>> {
         vec![
+            // Search (issue 13): catch up or rebuild the index in the background.
+            tokio::spawn(search::start(self.clone())),
             tokio::spawn(views::flush_loop(self.clone(), shutdown.clone())),
             tokio::spawn(changes::poll_loop(self.clone(), shutdown.clone())),
             tokio::spawn(rankings::refresh_loop(self.clone(), shutdown.clone())),

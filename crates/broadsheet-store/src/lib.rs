@@ -30,6 +30,8 @@ mod tx;
 mod feeds;
 // Live pages (issue 12 item 5).
 mod live_pages;
+// Search (issue 13).
+mod search;
 
 pub use comments::*;
 pub use corrections::*;

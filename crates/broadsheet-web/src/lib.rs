@@ -40,6 +40,8 @@ mod comment_extras;
 // Breaking news pushed and live pages (issue 12 items 4 and 5).
 pub mod live;
 mod nr_live;
+// Search (issue 13).
+mod search;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -326,6 +328,8 @@ impl Web {
             // Breaking news pushed and live pages (issue 12).
             .merge(live::routes())
             .merge(nr_live::routes())
+            // Search (issue 13).
+            .merge(search::routes())
             .fallback(fallback)
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
@@ -377,6 +381,10 @@ pub enum StoryText {
     /// taken from the gate's cut (`broadsheet_app::feeds::items`): free
     /// stories in full, paid stories' preview only.
     Feed,
+    /// Search results (issue 13): cards and snippets of the text the reader
+    /// was searched over; for anyone but a subscriber, only the free part
+    /// (the gate's own split, `broadsheet_app::search`). Never cached.
+    Search,
 }
 
 /// Every route of [`Web::router`] (the fallback as `"*"`), with what it can
@@ -466,6 +474,8 @@ pub const ROUTES: &[(&str, StoryText)] = &[
     ("/live/{story}/updates", StoryText::Feed),
     ("/live/{story}/updates/{id}", StoryText::None),
     ("/newsroom/stories/{id}/live", StoryText::StaffOnly),
+    // Search (issue 13): paid parts searched and shown to subscribers only.
+    ("/search", StoryText::Search),
     // Section fronts (cards) and story pages (through the gate).
     ("*", StoryText::ThroughGate),
 ];

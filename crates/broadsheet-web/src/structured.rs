@@ -52,6 +52,12 @@ pub fn home(app: &App) -> serde_json::Value {
             "name": app.config().name,
             "url": view::absolute(app, "/"),
             "publisher": { "@id": format!("{}#publisher", view::absolute(app, "/")) },
+            // Search (issue 13): the site's own search, for a sitelinks search box.
+            "potentialAction": {
+                "@type": "SearchAction",
+                "target": format!("{}?q={{search_term_string}}", view::absolute(app, "/search")),
+                "query-input": "required name=search_term_string",
+            },
         }
     ])
 }

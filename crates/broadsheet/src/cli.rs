@@ -238,7 +238,7 @@ pub enum Command {
     Migrate,
     /// Create or reset the demo paper (deletes all content first).
     Demo(DemoArgs),
-    /// Rebuild derived data (rankings, caches on every node) and prune expired views.
+    /// Rebuild derived data (rankings, caches and search index on every node) and prune expired views.
     Reindex,
     /// Withdraw or restore a story.
     Story {

@@ -81,6 +81,29 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 .await
                 .map_err(app_err)?;
             println!("{msg}");
+            // Search (issue 13): rebuild this data directory's index (running
+            // servers rebuild their own on the change event just written).
+            let dir = broadsheet_app::search::default_dir(&s.data_dir);
+            let mut paper = s.paper.clone();
+            paper.search_dir = Some(dir.clone());
+            match broadsheet_app::search::SearchIndex::open_at(Some(&dir)) {
+                Err(e) => println!(
+                    "search index at {} not rebuilt here ({e}): a server using it rebuilds it within seconds",
+                    dir.display()
+                ),
+                Ok(index) => {
+                    drop(index);
+                    let app = App::new(store.clone(), paper).await.map_err(app_err)?;
+                    let (n, took) = broadsheet_app::search::rebuild(&app)
+                        .await
+                        .map_err(app_err)?;
+                    println!(
+                        "search index rebuilt: {n} stories in {:.2} s ({})",
+                        took.as_secs_f64(),
+                        dir.display()
+                    );
+                }
+            }
             store.close().await;
             Ok(())
         }

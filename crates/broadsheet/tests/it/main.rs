@@ -35,3 +35,5 @@ mod structured;
 mod comments_extras;
 // Breaking news pushed and live pages (issue 12).
 mod live;
+// Search (issue 13, item 1).
+mod search;

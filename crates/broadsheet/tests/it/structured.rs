@@ -272,6 +272,16 @@ async fn the_home_page_names_the_paper_and_the_site() -> TestResult {
     assert_eq!(site["name"], p.app.config().name.as_str());
     assert_eq!(site["publisher"]["@id"], org["@id"]);
     assert!(org["logo"]["url"].as_str().is_some());
+    // Search (issue 13): the site's search as a SearchAction.
+    let action = &site["potentialAction"];
+    assert_eq!(action["@type"], "SearchAction");
+    assert!(
+        action["target"]
+            .as_str()
+            .is_some_and(|t| t.ends_with("/search?q={search_term_string}")),
+        "SearchAction target: {action}"
+    );
+    assert_eq!(action["query-input"], "required name=search_term_string");
     assert_eq!(meta(&home.body, "og:type"), Some("website"));
     assert_eq!(meta(&home.body, "twitter:card"), Some("summary"));
     // Not a story: no article facts.

@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# Search benchmark (issue 13): bash bench/search.sh [--quick]
+#
+# For two papers:
+#   demo   the demo paper (`broadsheet demo`, 360 stories)
+#   large  the demo paper grown in SQLite by copying its stories (bylines and
+#          tags too, new slugs, publication times spread over the last
+#          BENCH_LARGE_DAYS days) in batches of 100,000, up to
+#          BENCH_LARGE_STORIES (1,000,000) or until BENCH_GEN_SECS (300) of
+#          generation have passed (bench/feeds.sh's way); the size is printed.
+# it measures `broadsheet reindex` (the command's own "N stories in T s"),
+# the index's size on disk (`<data-dir>/search-index`), and the latency of
+# `GET /search?q=…` on `broadsheet serve` over loopback for a fixed set of
+# queries (one word, two words, a typo, a phrase, a section filter, date
+# order, page 3), each asked BENCH_ROUNDS (20) times in turn after one
+# warm-up round: p50 and p99 over all requests, timed by curl (so they
+# include HTTP and rendering the page; nothing is cached: every answer is
+# `private, no-store`). Anonymous reader (free fields).
+# Builds the binary with BENCH_PROFILE (release; `debug` uses the dev build)
+# into $CARGO_TARGET_DIR (default ./target) unless BENCH_NO_BUILD is set.
+# Results are appended to bench/out/search.md. Bounded: rounds × queries
+# requests per paper, one at a time; generation capped in time and count.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+OUT=$ROOT/bench/out
+mkdir -p "$OUT"
+PROFILE=${BENCH_PROFILE:-release}
+LARGE=${BENCH_LARGE_STORIES:-1000000}
+GEN_SECS=${BENCH_GEN_SECS:-300}
+DAYS=${BENCH_LARGE_DAYS:-1500}
+ROUNDS=${BENCH_ROUNDS:-20}
+for a in "$@"; do
+    case $a in
+        --quick) LARGE=50000; GEN_SECS=60; ROUNDS=10 ;;
+        *) echo "unknown option $a" >&2; exit 2 ;;
+    esac
+done
+for tool in curl sqlite3 python3; do
+    command -v "$tool" >/dev/null 2>&1 || {
+        echo "bench/search.sh needs $tool: apt-get install -y curl sqlite3 python3" >&2; exit 1; }
+done
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+if [[ $PROFILE == debug ]]; then
+    [[ -n "${BENCH_NO_BUILD:-}" ]] || cargo build -p broadsheet >/dev/null
+    BIN=$TARGET/debug/broadsheet
+else
+    [[ -n "${BENCH_NO_BUILD:-}" ]] || cargo build --release --locked -p broadsheet >/dev/null
+    BIN=$TARGET/release/broadsheet
+fi
+WORK=$(mktemp -d /tmp/bs-search.XXXXXX)
+SERVER=""
+cleanup() {
+    [[ -n $SERVER ]] && kill "$SERVER" 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+"$BIN" demo --data-dir "$WORK/paper" >/dev/null
+DB=$WORK/paper/broadsheet.db
+DEMO_STORIES=$(sqlite3 "$DB" "SELECT COUNT(*) FROM stories WHERE status='published'")
+
+# measure NAME: reindex, index size, then query latency on a served paper.
+measure() {
+    local name=$1 port stories reindexed size section
+    stories=$(sqlite3 "$DB" "SELECT COUNT(*) FROM stories WHERE status='published'")
+    reindexed=$(BROADSHEET_LOG=warn "$BIN" reindex --data-dir "$WORK/paper" | grep 'search index rebuilt' || true)
+    size=$(du -sh "$WORK/paper/search-index" | cut -f1)
+    section=$(sqlite3 "$DB" "SELECT path FROM sections WHERE parent_id IS NULL ORDER BY position, id LIMIT 1")
+    port=$(free_port)
+    BROADSHEET_LOG=warn "$BIN" serve --no-demo --data-dir "$WORK/paper" --listen "127.0.0.1:$port" \
+        --base-url "http://127.0.0.1:$port" >"$WORK/serve.log" 2>&1 &
+    SERVER=$!
+    for _ in $(seq 1 300); do
+        curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+        sleep 0.2
+    done
+    # The index on disk is current: the server catches up, it does not rebuild.
+    for _ in $(seq 1 100); do
+        curl -s "http://127.0.0.1:$port/search?q=council" | grep -q 'catching up' || break
+        sleep 0.2
+    done
+    local queries=(
+        "q=council"
+        "q=council+budget"
+        "q=councl"
+        "q=%22city+council%22"
+        "q=council&section=$section"
+        "q=council&sort=newest"
+        "q=the&page=3"
+    )
+    : >"$WORK/times"
+    for round in $(seq 0 "$ROUNDS"); do
+        for qs in "${queries[@]}"; do
+            t=$(curl -s -o /dev/null -w '%{time_total} %{http_code}\n' "http://127.0.0.1:$port/search?$qs")
+            read -r secs status <<<"$t"
+            [[ $status == 200 ]] || echo "warning: /search?$qs answered $status" >&2
+            (( round > 0 )) && echo "$secs" >>"$WORK/times"
+        done
+    done
+    read -r n p50 p99 max < <(sort -n "$WORK/times" | awk '{a[NR]=$1} END {
+        i50=int(NR*0.50); if (i50<1) i50=1; i99=int(NR*0.99); if (i99<1) i99=1;
+        printf "%d %.1f %.1f %.1f\n", NR, a[i50]*1000, a[i99]*1000, a[NR]*1000 }')
+    {
+        echo
+        echo "### $name paper: $stories published stories"
+        echo
+        echo "- reindex: ${reindexed:-not reported}"
+        echo "- index on disk: $size"
+        echo "- \`GET /search\` over $n requests (${#queries[@]} queries × $ROUNDS rounds): p50 $p50 ms, p99 $p99 ms, max $max ms"
+        echo "- load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+    } >>"$RESULT"
+    kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=""
+}
+
+RESULT=$OUT/search.md.new
+{
+    echo
+    echo "## $(date -u '+%Y-%m-%d %H:%M UTC'), profile $PROFILE, $(nproc) cores, load average at start $(cut -d' ' -f1-3 /proc/loadavg)"
+} >"$RESULT"
+measure "demo"
+
+# Grow the paper as bench/feeds.sh does.
+now=$(date +%s)
+start=$SECONDS
+have=$DEMO_STORIES
+DEMO_MAX=$(sqlite3 "$DB" "SELECT MAX(id) FROM stories")
+batch=100000
+while (( have < LARGE && SECONDS - start < GEN_SECS )); do
+    n=$(( LARGE - have < batch ? LARGE - have : batch ))
+    before=$(sqlite3 "$DB" "SELECT MAX(id) FROM stories")
+    sqlite3 "$DB" <<SQL
+PRAGMA synchronous=OFF;
+BEGIN;
+CREATE TEMP TABLE src AS SELECT id, ROW_NUMBER() OVER (ORDER BY id) - 1 AS k FROM stories
+    WHERE status = 'published' AND id <= $DEMO_MAX;
+WITH RECURSIVE seq(i) AS (SELECT $have UNION ALL SELECT i + 1 FROM seq WHERE i < $have + $n - 1)
+INSERT INTO stories (section_id, slug, headline, standfirst, body, byline_text, status, access, breaking,
+    published_at, updated_at, lead_picture_id, created_at, modified_at, version, seo_title, seo_description)
+SELECT s.section_id, s.slug || '-q0q' || seq.i, s.headline, s.standfirst, s.body, s.byline_text, 'published', s.access, 0,
+    $now - 120 - (seq.i * 7919) % ($DAYS * 86400), NULL, s.lead_picture_id,
+    $now - 120 - (seq.i * 7919) % ($DAYS * 86400), $now - 120 - (seq.i * 7919) % ($DAYS * 86400), 1, '', ''
+FROM seq JOIN src ON src.k = seq.i % $DEMO_STORIES JOIN stories s ON s.id = src.id;
+CREATE TEMP TABLE copies AS SELECT c.id AS id, src.id AS of FROM stories c
+    JOIN src ON src.k = CAST(substr(c.slug, instr(c.slug, '-q0q') + 4) AS INTEGER) % $DEMO_STORIES
+    WHERE c.id > $before;
+INSERT INTO story_authors (story_id, author_id, position)
+    SELECT copies.id, sa.author_id, sa.position FROM copies JOIN story_authors sa ON sa.story_id = copies.of;
+INSERT INTO story_tags (story_id, tag_id)
+    SELECT copies.id, st.tag_id FROM copies JOIN story_tags st ON st.story_id = copies.of;
+COMMIT;
+SQL
+    have=$(( have + n ))
+done
+GEN=$(( SECONDS - start ))
+echo >>"$RESULT"
+echo "The large paper: $have published stories, made by copying the demo's (with bylines and tags) in ${GEN} s (cap: $LARGE stories or ${GEN_SECS} s)." >>"$RESULT"
+measure "large"
+{
+    echo
+    echo "Command: \`BENCH_PROFILE=$PROFILE bash bench/search.sh $*\`"
+} >>"$RESULT"
+cat "$RESULT" >>"$OUT/search.md"
+cat "$RESULT"
+rm -f "$RESULT"

@@ -273,7 +273,40 @@ async function launchBrowser(javaScriptEnabled, deviceScaleFactor = 1) {
     // axe is injected as an inline script; a strict CSP on the page must not block it.
     bypassCSP: javaScriptEnabled,
   });
+  // Every page's requests are tracked, so `settle` can wait for them
+  // without counting the page's own EventSource (`/events`, open for as
+  // long as the page is: Playwright's 'networkidle' would never come).
+  for (const p of context.pages()) trackRequests(p);
+  context.on('page', trackRequests);
   return { context, profile };
+}
+
+function trackRequests(page) {
+  const inflight = new Set();
+  page.on('request', (r) => {
+    if (r.resourceType() !== 'eventsource') inflight.add(r);
+  });
+  const done = (r) => inflight.delete(r);
+  page.on('requestfinished', done);
+  page.on('requestfailed', done);
+  page.bsInflight = inflight;
+}
+
+// Waits until the page has had no request in flight (other than its
+// EventSource) for half a second, or `timeout` ms have passed.
+async function settle(page, timeout = 15_000) {
+  const inflight = page.bsInflight;
+  if (!inflight) {
+    await page.waitForLoadState('networkidle', { timeout }).catch(() => {});
+    return;
+  }
+  const end = Date.now() + timeout;
+  let quietSince = Date.now();
+  while (Date.now() < end) {
+    if (inflight.size > 0) quietSince = Date.now();
+    else if (Date.now() - quietSince >= 500) return;
+    await page.waitForTimeout(100);
+  }
 }
 
 // Parses HTML in the browser (no scripts run, nothing is fetched) and returns
@@ -504,7 +537,7 @@ async function scrollToEnd(page) {
     });
     if (done) break;
   }
-  await page.waitForLoadState('networkidle', { timeout: 15_000 }).catch(() => {});
+  await settle(page);
 }
 
 // Page weight: bytes transferred (compressed, headers included) for the
@@ -527,15 +560,15 @@ async function measureWeight(targets, ctx) {
           } catch {}
         });
         await page.goto(t.url, { waitUntil: 'load', timeout: 30_000 });
-        await page.waitForLoadState('networkidle', { timeout: 15_000 }).catch(() => {});
+        await settle(page);
         const firstView = sizes.filter((x) => x.type === 'image' && !x.url.includes('/v/')).reduce((a, x) => a + x.bytes, 0);
         await scrollToEnd(page);
         await page.waitForTimeout(300);
         const sum = (f) => sizes.filter(f).reduce((a, x) => a + x.bytes, 0);
-        const text = sum((x) => ['document', 'stylesheet'].includes(x.type) || x.url.endsWith('.svg'));
+        const text = sum((x) => ['document', 'stylesheet', 'script'].includes(x.type) || x.url.endsWith('.svg'));
         const pictures = sum((x) => x.type === 'image' && !x.url.endsWith('.svg') && !x.url.includes('/v/'));
         rows.push({ page: t.type, width, htmlCss: text, picturesFirstView: firstView, picturesScrolled: pictures, total: text + pictures });
-        console.log(`# weight ${t.type} ${width}px: HTML+CSS+SVG ${(text / 1024).toFixed(1)} KB, pictures ${(firstView / 1024).toFixed(1)} KB in view, ${(pictures / 1024).toFixed(1)} KB scrolled to the end`);
+        console.log(`# weight ${t.type} ${width}px: HTML+CSS+JS+SVG ${(text / 1024).toFixed(1)} KB, pictures ${(firstView / 1024).toFixed(1)} KB in view, ${(pictures / 1024).toFixed(1)} KB scrolled to the end`);
       } finally {
         await fresh.context.close().catch(() => {});
         fs.rmSync(fresh.profile, { recursive: true, force: true });

@@ -461,6 +461,7 @@ async fn a_second_node_follows_within_a_second() -> TestResult {
             metrics: None,
             metrics_token: None,
             esi: false,
+            ..WebOptions::default()
         },
     )
     .router();

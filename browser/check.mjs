@@ -764,7 +764,14 @@ async function liveFlow(base, demoLog, ctx) {
     if (m) logins[m[1]] = { user: m[2], password: m[3] };
   }
   if (!check('live: demo logins printed', logins.editor, Object.keys(logins).join(', ') || 'none')) return;
-  const desk = await ctx.js.newPage();
+  // The desk in a browser of its own: the newsroom flow leaves a staff
+  // session in the shared one (its sign-in page would redirect).
+  const own = await launchBrowser(true);
+  ctx.closers.push(async () => {
+    await own.context.close().catch(() => {});
+    fs.rmSync(own.profile, { recursive: true, force: true });
+  });
+  const desk = await own.context.newPage();
   const reader = await ctx.js.newPage();
   const headline = `Storm warning: live updates ${Date.now()}`;
   try {
@@ -1101,7 +1108,7 @@ async function discover(base, parser) {
   // page or else from the top section front (preferring children of `top`).
   let child = null;
   const childOf = (list) => {
-    const cands = local(list).filter((u) => segments(u).length === 2 && !STORY_PATH.test(new URL(u).pathname));
+    const cands = local(list).filter((u) => segments(u).length === 2 && !STORY_PATH.test(new URL(u).pathname) && !/\.[a-z]+$/.test(new URL(u).pathname) && !new URL(u).pathname.startsWith('/feeds/'));
     const topSeg = top ? segments(top)[0] : null;
     return cands.find((u) => segments(u)[0] === topSeg) || cands[0] || null;
   };

@@ -452,6 +452,13 @@ pub const ROUTES: &[(&str, StoryText)] = &[
     ("/account/comments/edit/{id}", StoryText::None),
     ("/account/comments/delete/{id}", StoryText::None),
     ("/account/comments/report/{id}", StoryText::None),
+    // Reactions, ignore lists and the reader's own view of a thread (reader
+    // comments only, never story text).
+    ("/account/comments/read/{story}", StoryText::None),
+    ("/account/comments/react/{id}", StoryText::None),
+    ("/account/comments/ignore/{id}", StoryText::None),
+    ("/account/comments/ignored", StoryText::None),
+    ("/account/comments/unignore/{reader}", StoryText::None),
     ("/newsroom/comments", StoryText::None),
     ("/newsroom/comments/settings", StoryText::None),
     ("/newsroom/comments/policy", StoryText::None),

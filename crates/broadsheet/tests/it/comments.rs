@@ -20,7 +20,7 @@ use crate::support::{Paper, Reply, TestResult, between};
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
-fn enc(s: &str) -> String {
+pub(crate) fn enc(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         match b {
@@ -34,18 +34,23 @@ fn enc(s: &str) -> String {
     out
 }
 
-/// A signed-in reader, speaking from one client address.
-struct Reader<'a> {
-    p: &'a Paper,
-    id: i64,
-    token: String,
-    addr: String,
+/// A signed-in reader, speaking from one client address (also the
+/// comments_extras tests' reader).
+pub(crate) struct Reader<'a> {
+    pub(crate) p: &'a Paper,
+    pub(crate) id: i64,
+    pub(crate) token: String,
+    pub(crate) addr: String,
 }
 
 impl<'a> Reader<'a> {
-    async fn new(p: &'a Paper, name: &str) -> Res<Reader<'a>> {
+    pub(crate) async fn new(p: &'a Paper, name: &str) -> Res<Reader<'a>> {
         let email = format!("{}@example.org", name.to_lowercase().replace(' ', "."));
-        let acct = readers::link_verified_email(&p.app, &email, name).await?;
+        Self::with_email(p, &email, name).await
+    }
+
+    pub(crate) async fn with_email(p: &'a Paper, email: &str, name: &str) -> Res<Reader<'a>> {
+        let acct = readers::link_verified_email(&p.app, email, name).await?;
         let s = readers::start_session(&p.app, acct.id).await?;
         Ok(Reader {
             p,
@@ -55,15 +60,15 @@ impl<'a> Reader<'a> {
         })
     }
 
-    fn cookie(&self) -> String {
+    pub(crate) fn cookie(&self) -> String {
         format!("bs_reader={}", self.token)
     }
 
-    async fn get(&self, path: &str) -> Res<Reply> {
+    pub(crate) async fn get(&self, path: &str) -> Res<Reply> {
         self.p.request(path, &[("cookie", &self.cookie())]).await
     }
 
-    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Res<Reply> {
+    pub(crate) async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Res<Reply> {
         let csrf = readers::csrf_for(&self.token);
         let mut body = format!("csrf={}", enc(&csrf));
         for (k, v) in fields {
@@ -79,7 +84,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Posts a comment (sent as it is, past any warning); the redirect.
-    async fn comment(&self, story: i64, text: &str) -> Res<Reply> {
+    pub(crate) async fn comment(&self, story: i64, text: &str) -> Res<Reply> {
         self.post(
             &format!("/account/comments/{story}"),
             &[("body", text), ("confirmed", "1")],
@@ -89,7 +94,7 @@ impl<'a> Reader<'a> {
 }
 
 /// The id in a redirect to `…#c-ID`.
-fn posted_id(r: &Reply) -> i64 {
+pub(crate) fn posted_id(r: &Reply) -> i64 {
     r.header("location")
         .rsplit_once("#c-")
         .and_then(|(_, id)| id.parse().ok())
@@ -97,7 +102,7 @@ fn posted_id(r: &Reply) -> i64 {
 }
 
 /// A demo paper whose comments never close by age (demo stories are old).
-async fn paper() -> Res<Paper> {
+pub(crate) async fn paper() -> Res<Paper> {
     let p = Paper::demo(4).await?;
     open_forever(&p, |_| {}).await?;
     Ok(p)
@@ -111,7 +116,7 @@ async fn open_forever(p: &Paper, change: impl FnOnce(&mut CommentSettings)) -> R
     Ok(())
 }
 
-async fn a_story(p: &Paper) -> Res<i64> {
+pub(crate) async fn a_story(p: &Paper) -> Res<i64> {
     Ok(p.story_where(|_| true).await?.id)
 }
 

@@ -6,90 +6,22 @@
 //! the shared (cached) thread.
 
 use axum::http::StatusCode;
-use broadsheet_app::comments::{self, CommentSettings};
-use broadsheet_app::readers;
+use broadsheet_domain::EntitlementSource;
 use broadsheet_domain::permissions::{Action, ROLES, allows};
-use broadsheet_domain::{Actor, EntitlementSource};
 
+use crate::comments::{Reader, a_story, paper, posted_id};
 use crate::newsroom::{signed_in, user_of_role};
-use crate::support::{Paper, Reply, TestResult};
+use crate::support::{Reply, TestResult};
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
-fn enc(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(char::from(b))
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
-
-/// A signed-in reader, speaking from one client address.
-struct Reader<'a> {
-    p: &'a Paper,
-    id: i64,
-    token: String,
-    addr: String,
-}
-
-impl<'a> Reader<'a> {
-    async fn with_email(p: &'a Paper, email: &str, name: &str) -> Res<Reader<'a>> {
-        let acct = readers::link_verified_email(&p.app, email, name).await?;
-        let s = readers::start_session(&p.app, acct.id).await?;
-        Ok(Reader {
-            p,
-            id: acct.id,
-            token: s.token,
-            addr: format!("198.51.100.{}", acct.id % 250 + 1),
-        })
-    }
-
-    async fn new(p: &'a Paper, name: &str) -> Res<Reader<'a>> {
-        let email = format!("{}@example.org", name.to_lowercase().replace(' ', "."));
-        Self::with_email(p, &email, name).await
-    }
-
-    async fn get(&self, path: &str) -> Res<Reply> {
-        let cookie = format!("bs_reader={}", self.token);
-        self.p.request(path, &[("cookie", &cookie)]).await
-    }
-
-    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Res<Reply> {
-        let csrf = readers::csrf_for(&self.token);
-        let mut body = format!("csrf={}", enc(&csrf));
-        for (k, v) in fields {
-            body.push_str(&format!("&{}={}", enc(k), enc(v)));
-        }
-        let cookie = format!("bs_reader={}", self.token);
-        self.p
-            .post(
-                path,
-                &body,
-                &[("cookie", &cookie), ("x-forwarded-for", &self.addr)],
-            )
-            .await
-    }
-
-    /// Posts a comment; its id.
-    async fn comment(&self, story: i64, text: &str) -> Res<i64> {
-        let r = self
-            .post(
-                &format!("/account/comments/{story}"),
-                &[("body", text), ("confirmed", "1")],
-            )
-            .await?;
+/// Comment-specific steps of the comments tests' reader.
+impl Reader<'_> {
+    /// Posts a comment (past any warning); its id.
+    async fn comment_id(&self, story: i64, text: &str) -> Res<i64> {
+        let r = self.comment(story, text).await?;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "posting: {}", r.body);
-        let id = r
-            .header("location")
-            .rsplit_once("#c-")
-            .and_then(|(_, id)| id.parse().ok())
-            .unwrap_or(0);
+        let id = posted_id(&r);
         assert!(id > 0, "no comment id in {}", r.header("location"));
         Ok(id)
     }
@@ -98,18 +30,6 @@ impl<'a> Reader<'a> {
         self.post(&format!("/account/comments/react/{id}"), &[])
             .await
     }
-}
-
-async fn paper() -> Res<Paper> {
-    let p = Paper::demo(4).await?;
-    let mut s: CommentSettings = comments::settings_row(&p.app, &Actor::Operator).await?;
-    s.close_after_hours = 0;
-    comments::save_settings(&p.app, &Actor::Operator, &s).await?;
-    Ok(p)
-}
-
-async fn a_story(p: &Paper) -> Res<i64> {
-    Ok(p.story_where(|_| true).await?.id)
 }
 
 /// The article of comment `id` on a page (empty when absent).
@@ -137,8 +57,10 @@ async fn one_recommendation_per_reader_toggled_never_on_ones_own() -> TestResult
     let ann = Reader::new(&p, "Ann Reacts").await?;
     let bob = Reader::new(&p, "Bob Reacts").await?;
     let cat = Reader::new(&p, "Cat Reacts").await?;
-    let id = ann.comment(story, "A comment worth recommending").await?;
-    let other = ann.comment(story, "A second comment by Ann").await?;
+    let id = ann
+        .comment_id(story, "A comment worth recommending")
+        .await?;
+    let other = ann.comment_id(story, "A second comment by Ann").await?;
 
     // Not on one's own comment.
     let r = ann.react(id).await?;
@@ -203,7 +125,7 @@ async fn every_role_may_feature_exactly_as_the_table_says_and_hiding_unfeatures(
     let mut walked = 0;
     for role in ROLES {
         let id = writer
-            .comment(story, &format!("Worth featuring, says the {role} walk"))
+            .comment_id(story, &format!("Worth featuring, says the {role} walk"))
             .await?;
         let mut d = signed_in(&p, role.as_str()).await?;
         let csrf = d.csrf().await?;
@@ -291,10 +213,10 @@ async fn badges_only_when_true_and_a_lapsed_subscriber_has_none() -> TestResult 
     )
     .await?;
     tx.commit().await?;
-    let a = sub.comment(story, "From a subscriber").await?;
-    let b = lapsed.comment(story, "From a lapsed subscriber").await?;
-    let c = plain.comment(story, "From a registered reader").await?;
-    let d = staff.comment(story, "From the newsroom").await?;
+    let a = sub.comment_id(story, "From a subscriber").await?;
+    let b = lapsed.comment_id(story, "From a lapsed subscriber").await?;
+    let c = plain.comment_id(story, "From a registered reader").await?;
+    let d = staff.comment_id(story, "From the newsroom").await?;
     let thread = p.get(&format!("/comments/{story}")).await?;
     let badge = |id: i64, b: &str| {
         article(&thread.body, id).contains(&format!("<span class=\"badge\">{b}</span>"))
@@ -316,7 +238,7 @@ async fn an_ignore_list_collapses_for_its_reader_only_and_can_be_undone() -> Tes
     let ann = Reader::new(&p, "Ann Ignores").await?;
     let bob = Reader::new(&p, "Bob Reads").await?;
     let id = loud
-        .comment(story, "Something Ann would rather not read")
+        .comment_id(story, "Something Ann would rather not read")
         .await?;
 
     // The shared page is cached before anyone ignores anybody.

@@ -36,26 +36,9 @@ for a in "$@"; do
         *) echo "unknown option $a" >&2; exit 2 ;;
     esac
 done
-for tool in curl sqlite3 python3; do
-    command -v "$tool" >/dev/null 2>&1 || {
-        echo "bench/search.sh needs $tool: apt-get install -y curl sqlite3 python3" >&2; exit 1; }
-done
-TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
-if [[ $PROFILE == debug ]]; then
-    [[ -n "${BENCH_NO_BUILD:-}" ]] || cargo build -p broadsheet >/dev/null
-    BIN=$TARGET/debug/broadsheet
-else
-    [[ -n "${BENCH_NO_BUILD:-}" ]] || cargo build --release --locked -p broadsheet >/dev/null
-    BIN=$TARGET/release/broadsheet
-fi
-WORK=$(mktemp -d /tmp/bs-search.XXXXXX)
-SERVER=""
-cleanup() {
-    [[ -n $SERVER ]] && kill "$SERVER" 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=bench/common.sh
+source "$ROOT/bench/common.sh"
+bench_setup search curl sqlite3 python3
 
 "$BIN" demo --data-dir "$WORK/paper" >/dev/null
 DB=$WORK/paper/broadsheet.db
@@ -121,39 +104,7 @@ RESULT=$OUT/search.md.new
 } >"$RESULT"
 measure "demo"
 
-# Grow the paper as bench/feeds.sh does.
-now=$(date +%s)
-start=$SECONDS
-have=$DEMO_STORIES
-DEMO_MAX=$(sqlite3 "$DB" "SELECT MAX(id) FROM stories")
-batch=100000
-while (( have < LARGE && SECONDS - start < GEN_SECS )); do
-    n=$(( LARGE - have < batch ? LARGE - have : batch ))
-    before=$(sqlite3 "$DB" "SELECT MAX(id) FROM stories")
-    sqlite3 "$DB" <<SQL
-PRAGMA synchronous=OFF;
-BEGIN;
-CREATE TEMP TABLE src AS SELECT id, ROW_NUMBER() OVER (ORDER BY id) - 1 AS k FROM stories
-    WHERE status = 'published' AND id <= $DEMO_MAX;
-WITH RECURSIVE seq(i) AS (SELECT $have UNION ALL SELECT i + 1 FROM seq WHERE i < $have + $n - 1)
-INSERT INTO stories (section_id, slug, headline, standfirst, body, byline_text, status, access, breaking,
-    published_at, updated_at, lead_picture_id, created_at, modified_at, version, seo_title, seo_description)
-SELECT s.section_id, s.slug || '-q0q' || seq.i, s.headline, s.standfirst, s.body, s.byline_text, 'published', s.access, 0,
-    $now - 120 - (seq.i * 7919) % ($DAYS * 86400), NULL, s.lead_picture_id,
-    $now - 120 - (seq.i * 7919) % ($DAYS * 86400), $now - 120 - (seq.i * 7919) % ($DAYS * 86400), 1, '', ''
-FROM seq JOIN src ON src.k = seq.i % $DEMO_STORIES JOIN stories s ON s.id = src.id;
-CREATE TEMP TABLE copies AS SELECT c.id AS id, src.id AS of FROM stories c
-    JOIN src ON src.k = CAST(substr(c.slug, instr(c.slug, '-q0q') + 4) AS INTEGER) % $DEMO_STORIES
-    WHERE c.id > $before;
-INSERT INTO story_authors (story_id, author_id, position)
-    SELECT copies.id, sa.author_id, sa.position FROM copies JOIN story_authors sa ON sa.story_id = copies.of;
-INSERT INTO story_tags (story_id, tag_id)
-    SELECT copies.id, st.tag_id FROM copies JOIN story_tags st ON st.story_id = copies.of;
-COMMIT;
-SQL
-    have=$(( have + n ))
-done
-GEN=$(( SECONDS - start ))
+grow_paper
 echo >>"$RESULT"
 echo "The large paper: $have published stories, made by copying the demo's (with bylines and tags) in ${GEN} s (cap: $LARGE stories or ${GEN_SECS} s)." >>"$RESULT"
 measure "large"

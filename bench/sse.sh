@@ -31,32 +31,15 @@ for a in "$@"; do
         *) echo "unknown option $a" >&2; exit 2 ;;
     esac
 done
-for tool in curl sqlite3 python3; do
-    command -v "$tool" >/dev/null 2>&1 || {
-        echo "bench/sse.sh needs $tool: apt-get install -y curl sqlite3 python3" >&2; exit 1; }
-done
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 NOFILE=$(ulimit -n)
 if (( NOFILE < 2 * HOLD + 256 )); then
     echo "the fd limit is $NOFILE: $HOLD connections need about $((2 * HOLD + 256)) (server and client); raise the hard limit (ulimit -Hn) or set BENCH_SSE_HOLD lower" >&2
     exit 1
 fi
-TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
-if [[ $PROFILE == debug ]]; then
-    [[ -n "${BENCH_NO_BUILD:-}" ]] || cargo build -p broadsheet >/dev/null
-    BIN=$TARGET/debug/broadsheet
-else
-    [[ -n "${BENCH_NO_BUILD:-}" ]] || cargo build --release --locked -p broadsheet >/dev/null
-    BIN=$TARGET/release/broadsheet
-fi
-WORK=$(mktemp -d /tmp/bs-sse.XXXXXX)
-SERVER=""
-cleanup() {
-    [[ -n $SERVER ]] && kill "$SERVER" 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=bench/common.sh
+source "$ROOT/bench/common.sh"
+bench_setup sse curl sqlite3 python3
 
 "$BIN" demo --data-dir "$WORK/paper" >/dev/null
 DB=$WORK/paper/broadsheet.db

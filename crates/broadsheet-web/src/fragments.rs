@@ -19,8 +19,8 @@
 use askama::Template;
 use bytes::Bytes;
 
-use broadsheet_app::App;
 use broadsheet_app::keys::Key;
+use broadsheet_app::{App, Rankings, SectionTree};
 
 use crate::error::WebError;
 use crate::view::{self, CardView};
@@ -128,6 +128,22 @@ struct BreakingFragment {
     breaking: Option<CardView>,
 }
 
+/// The breaking banner part as the app's rankings have it now: spliced into
+/// cached pages here, and pushed to open pages by `live.rs` when it changes.
+pub(crate) fn breaking_banner(
+    app: &App,
+    sections: &SectionTree,
+    rankings: &Rankings,
+) -> Result<String, WebError> {
+    Ok(BreakingFragment {
+        breaking: rankings
+            .breaking
+            .as_ref()
+            .map(|c| view::card(app, sections, c, 0)),
+    }
+    .render()?)
+}
+
 /// One rendering of every shared part.
 pub struct Fragments {
     /// Changes whenever the parts are rendered again.
@@ -203,15 +219,7 @@ impl Fragments {
             generation,
             modified_secs: r.computed_at,
             esi,
-            breaking: Bytes::from(
-                BreakingFragment {
-                    breaking: r
-                        .breaking
-                        .as_ref()
-                        .map(|c| view::card(app, &sections, c, 0)),
-                }
-                .render()?,
-            ),
+            breaking: Bytes::from(breaking_banner(app, &sections, &r)?),
             most_read: rail(
                 "most-read",
                 "Most Read",

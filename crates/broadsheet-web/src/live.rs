@@ -49,7 +49,7 @@ use tokio::sync::{Notify, broadcast};
 
 use crate::Web;
 use crate::error::WebError;
-use crate::view::{self, CardView, Chrome};
+use crate::view::{self, Chrome};
 
 /// A comment line this often keeps proxies from closing an idle stream.
 pub const HEARTBEAT: Duration = Duration::from_secs(15);
@@ -183,7 +183,7 @@ impl Hub {
             (std::mem::take(&mut d.0), std::mem::replace(&mut d.1, false))
         };
         if rankings {
-            match banner(app) {
+            match crate::fragments::breaking_banner(app, &app.sections(), &app.rankings()) {
                 Ok(html) => {
                     let html: Arc<str> = Arc::from(html);
                     let changed = {
@@ -279,7 +279,7 @@ impl Drop for Admitted {
 /// runs the task that pushes them. Call inside a Tokio runtime.
 pub(crate) fn start(app: &App, max: usize) -> Arc<Hub> {
     let hub = Arc::new(Hub::new(max));
-    if let Ok(b) = banner(app) {
+    if let Ok(b) = crate::fragments::breaking_banner(app, &app.sections(), &app.rankings()) {
         *lock(&hub.banner) = Arc::from(b);
     }
     let h = hub.clone();
@@ -293,25 +293,6 @@ pub(crate) fn start(app: &App, max: usize) -> Arc<Hub> {
         }
     });
     hub
-}
-
-#[derive(Template)]
-#[template(path = "fragment_breaking.html")]
-struct Banner {
-    breaking: Option<CardView>,
-}
-
-/// The breaking banner as the shared page part shows it.
-fn banner(app: &App) -> Result<String, WebError> {
-    let sections = app.sections();
-    let r = app.rankings();
-    Ok(Banner {
-        breaking: r
-            .breaking
-            .as_ref()
-            .map(|c| view::card(app, &sections, c, 0)),
-    }
-    .render()?)
 }
 
 // ----- one update's markup ----------------------------------------------------------------

@@ -130,6 +130,14 @@ pub fn icons_url() -> &'static str {
 /// Cache life of a fingerprinted file: its address changes with its content.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
+/// Whether the request's `If-None-Match` names `etag` (quoted) or `*`.
+pub(crate) fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+}
+
 fn serve_asset(file: &str, headers: &HeaderMap) -> Response {
     let found = ASSETS.iter().find_map(|a| {
         if a.fingerprinted == file {
@@ -161,10 +169,7 @@ fn serve_asset(file: &str, headers: &HeaderMap) -> Response {
         a.etag,
         coding.map(|c| format!("-{c}")).unwrap_or_default()
     );
-    let fresh = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let fresh = etag_matches(headers, &etag);
     let mut res = if fresh {
         let mut r = Response::new(Body::empty());
         *r.status_mut() = StatusCode::NOT_MODIFIED;

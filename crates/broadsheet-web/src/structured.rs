@@ -11,6 +11,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use broadsheet_app::App;
+use sha2::Digest;
 
 use crate::{Web, view};
 
@@ -117,11 +118,11 @@ pub async fn logo(State(web): State<Web>, headers: HeaderMap) -> Response {
         fit = (name.chars().count() as u32 * 30).clamp(60, LOGO_WIDTH - 40),
         text = quick_xml::escape::escape(name.as_str()),
     );
-    let etag = format!("\"{:x}\"", fxhash(svg.as_bytes()));
-    if headers
-        .get(header::IF_NONE_MATCH)
-        .is_some_and(|v| v.as_bytes() == etag.as_bytes())
-    {
+    let etag = format!(
+        "\"{}\"",
+        hex::encode(&sha2::Sha256::digest(svg.as_bytes())[..8])
+    );
+    if crate::assets::etag_matches(&headers, &etag) {
         return (axum::http::StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
     }
     let mut res = (
@@ -136,11 +137,4 @@ pub async fn logo(State(web): State<Web>, headers: HeaderMap) -> Response {
         res.headers_mut().insert(header::ETAG, v);
     }
     res
-}
-
-/// A small stable hash for the logo's ETag (not a security boundary).
-fn fxhash(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }

@@ -137,6 +137,11 @@ async fn a_story_page_carries_every_recommended_article_property() -> TestResult
         svg.starts_with("<svg") && svg.contains(&p.app.config().name),
         "{svg}"
     );
+    let (_, h, _) = raw(&p, path_of_url(logo), &[]).await?;
+    let etag = header(&h, "etag").to_string();
+    assert!(etag.starts_with('"'), "logo ETag {etag:?}");
+    let (s, _, _) = raw(&p, path_of_url(logo), &[("if-none-match", &etag)]).await?;
+    assert_eq!(s, StatusCode::NOT_MODIFIED, "logo revalidation");
     assert!(publisher["logo"]["width"].as_u64().unwrap_or(0) >= 112);
     assert!(publisher["logo"]["height"].as_u64().unwrap_or(0) >= 112);
 

@@ -327,7 +327,24 @@ pub async fn send_to(
     let res = router.clone().oneshot(req.body(body)?).await?;
     let status = res.status();
     let headers = res.headers().clone();
-    let bytes = res.into_body().collect().await?.to_bytes();
+    let streaming = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/event-stream"));
+    let bytes = if streaming {
+        // An event stream never ends: what it sends in its first moments.
+        let mut body = res.into_body();
+        let mut got = Vec::new();
+        let until = tokio::time::Instant::now() + std::time::Duration::from_secs(2);
+        while let Ok(Some(frame)) = tokio::time::timeout_at(until, body.frame()).await {
+            if let Ok(d) = frame?.into_data() {
+                got.extend_from_slice(&d);
+            }
+        }
+        got.into()
+    } else {
+        res.into_body().collect().await?.to_bytes()
+    };
     Ok(Reply {
         status,
         headers,

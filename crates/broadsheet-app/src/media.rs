@@ -134,7 +134,7 @@ pub fn rendition_widths(original: u32) -> Vec<(u32, u32)> {
 }
 
 /// A made rendition.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Rendition {
     pub width: u32,
     pub format: &'static str,

@@ -45,8 +45,35 @@ pub const DEFAULT_STORIES: usize = 360;
 /// Default seed: the demo paper is the same on every machine.
 pub const DEFAULT_SEED: u64 = 2026;
 
+/// A demo paper's pictures, drawn and with every rendition made: the slow
+/// part of a demo (see [`draw_pictures`]).
+#[derive(Debug, Clone)]
+pub struct DemoPictures {
+    spec: DemoSpec,
+    made: Vec<MadePicture>,
+}
+
+/// Draws the pictures of the demo `spec` describes and makes their
+/// renditions, on every core. Blocking work: call it off the async workers.
+/// The same spec always gives the same pictures, so a caller making many
+/// identical demo papers (the integration tests) may draw them once.
+pub fn draw_pictures(spec: DemoSpec) -> Result<DemoPictures> {
+    let demo = Demo::new(spec);
+    let made = make_pictures(&demo, demo.picture_count())?;
+    Ok(DemoPictures { spec, made })
+}
+
 /// Empties the paper and fills it with a generated demo paper.
 pub async fn load(store: &Store, spec: DemoSpec) -> Result<DemoSummary> {
+    let pictures = tokio::task::spawn_blocking(move || draw_pictures(spec))
+        .await
+        .map_err(|e| AppError::Invalid(format!("picture generation stopped: {e}")))??;
+    load_with_pictures(store, pictures).await
+}
+
+/// [`load`], with the pictures already drawn by [`draw_pictures`].
+pub async fn load_with_pictures(store: &Store, pictures: DemoPictures) -> Result<DemoSummary> {
+    let spec = pictures.spec;
     store.wipe().await?;
     let demo = Demo::new(spec);
 
@@ -99,14 +126,8 @@ pub async fn load(store: &Store, spec: DemoSpec) -> Result<DemoSummary> {
         });
     }
 
-    // Pictures are the slow part: make them on every core.
-    let count = demo.picture_count();
-    let demo_for_pics = demo.clone();
-    let made = tokio::task::spawn_blocking(move || make_pictures(&demo_for_pics, count))
-        .await
-        .map_err(|e| AppError::Invalid(format!("picture generation stopped: {e}")))??;
-    let mut picture_ids = Vec::with_capacity(made.len());
-    for (seed, rends) in made {
+    let mut picture_ids = Vec::with_capacity(pictures.made.len());
+    for (seed, rends) in pictures.made {
         let id = store
             .insert_picture(
                 &NewPicture {

@@ -132,6 +132,41 @@ pub async fn database_url_for(
     }
 }
 
+/// The demo paper (seed 7) as `broadsheet demo` makes it, its pictures
+/// drawn once per test process for each number of stories: nearly every
+/// test makes a paper, and drawing and encoding the same pictures again was
+/// most of a test's time. The demo's clock is fixed for the process to
+/// match (pictures are drawn for their stories, whose dates follow it).
+pub async fn make_demo(
+    store: &Store,
+    stories: usize,
+) -> Result<broadsheet_app::demo::DemoSummary, Box<dyn std::error::Error>> {
+    use broadsheet_app::demo::{self, DemoPictures};
+    type Drawn = std::sync::Arc<OnceLock<Result<DemoPictures, String>>>;
+    static DRAWN: OnceLock<std::sync::Mutex<std::collections::HashMap<usize, Drawn>>> =
+        OnceLock::new();
+    static DEMO_NOW: OnceLock<i64> = OnceLock::new();
+    let spec = broadsheet_demo::DemoSpec {
+        seed: 7,
+        stories,
+        now: *DEMO_NOW.get_or_init(broadsheet_app::now),
+    };
+    let cell: Drawn = DRAWN
+        .get_or_init(Default::default)
+        .lock()
+        .map_err(|e| e.to_string())?
+        .entry(stories)
+        .or_default()
+        .clone();
+    // The first test to ask draws; the others wait for it.
+    let pictures = tokio::task::spawn_blocking(move || {
+        cell.get_or_init(|| demo::draw_pictures(spec).map_err(|e| e.to_string()))
+            .clone()
+    })
+    .await??;
+    Ok(demo::load_with_pictures(store, pictures).await?)
+}
+
 pub async fn store(url: &str) -> Result<Store, Box<dyn std::error::Error>> {
     let store = Store::open(&OpenOptions {
         url: url.to_string(),
@@ -156,7 +191,7 @@ impl Paper {
         let dir = tempfile::tempdir()?;
         let url = database_url(dir.path()).await?;
         let store = store(&url).await?;
-        let summary = broadsheet::make_demo(&store, stories, 7).await?;
+        let summary = make_demo(&store, stories).await?;
         let app = App::new(store, config).await?;
         let web = Web::new(
             app.clone(),

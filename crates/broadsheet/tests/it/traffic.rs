@@ -558,7 +558,7 @@ async fn most_read_cost_at_three_sizes() -> TestResult {
         let dir = tempfile::tempdir()?;
         let url = crate::support::database_url(dir.path()).await?;
         let store = crate::support::store(&url).await?;
-        broadsheet::make_demo(&store, 1_000, 7).await?;
+        crate::support::make_demo(&store, 1_000).await?;
         let ids: Vec<i64> = store
             .cards(broadsheet_store::Listing::All, 1_000, 0)
             .await?

@@ -49,7 +49,9 @@ pub const DEFAULT_SEED: u64 = 2026;
 /// part of a demo (see [`draw_pictures`]).
 #[derive(Debug, Clone)]
 pub struct DemoPictures {
-    spec: DemoSpec,
+    /// The planned paper the pictures were drawn for (planning it is not
+    /// free either: [`load_with_pictures`] reuses it).
+    demo: Demo,
     made: Vec<MadePicture>,
 }
 
@@ -60,7 +62,7 @@ pub struct DemoPictures {
 pub fn draw_pictures(spec: DemoSpec) -> Result<DemoPictures> {
     let demo = Demo::new(spec);
     let made = make_pictures(&demo, demo.picture_count())?;
-    Ok(DemoPictures { spec, made })
+    Ok(DemoPictures { demo, made })
 }
 
 /// Empties the paper and fills it with a generated demo paper.
@@ -73,9 +75,9 @@ pub async fn load(store: &Store, spec: DemoSpec) -> Result<DemoSummary> {
 
 /// [`load`], with the pictures already drawn by [`draw_pictures`].
 pub async fn load_with_pictures(store: &Store, pictures: DemoPictures) -> Result<DemoSummary> {
-    let spec = pictures.spec;
+    let DemoPictures { demo, made } = pictures;
+    let spec = demo.spec;
     store.wipe().await?;
-    let demo = Demo::new(spec);
 
     let mut section_ids: HashMap<String, (i64, String)> = HashMap::new();
     for s in broadsheet_demo::sections() {
@@ -126,8 +128,8 @@ pub async fn load_with_pictures(store: &Store, pictures: DemoPictures) -> Result
         });
     }
 
-    let mut picture_ids = Vec::with_capacity(pictures.made.len());
-    for (seed, rends) in pictures.made {
+    let mut picture_ids = Vec::with_capacity(made.len());
+    for (seed, rends) in made {
         let id = store
             .insert_picture(
                 &NewPicture {

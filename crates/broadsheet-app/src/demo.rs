@@ -55,19 +55,35 @@ pub struct DemoPictures {
     made: Vec<MadePicture>,
 }
 
+/// Which of a picture's renditions the demo makes while it loads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Renditions {
+    /// Every width, format and crop: the paper is whole when loading returns
+    /// (`broadsheet demo`, the tests).
+    All,
+    /// The JPEG widths only, which every browser can show; the WebP
+    /// renditions and the crops are left to [`media::backfill`], the job
+    /// every node starts with (pages name them from the start, and a JPEG
+    /// stands in until each is made). Most of a demo's making is encoding
+    /// WebP and crops, so a first `broadsheet serve` opens its doors about
+    /// four times sooner.
+    JpegFirst,
+}
+
 /// Draws the pictures of the demo `spec` describes and makes their
-/// renditions, on every core. Blocking work: call it off the async workers.
-/// The same spec always gives the same pictures, so a caller making many
-/// identical demo papers (the integration tests) may draw them once.
-pub fn draw_pictures(spec: DemoSpec) -> Result<DemoPictures> {
+/// renditions (all, or the JPEG ones first), on every core. Blocking work:
+/// call it off the async workers. The same spec always gives the same
+/// pictures, so a caller making many identical demo papers (the integration
+/// tests) may draw them once.
+pub fn draw_pictures(spec: DemoSpec, renditions: Renditions) -> Result<DemoPictures> {
     let demo = Demo::new(spec);
-    let made = make_pictures(&demo, demo.picture_count())?;
+    let made = make_pictures(&demo, demo.picture_count(), renditions)?;
     Ok(DemoPictures { demo, made })
 }
 
 /// Empties the paper and fills it with a generated demo paper.
-pub async fn load(store: &Store, spec: DemoSpec) -> Result<DemoSummary> {
-    let pictures = tokio::task::spawn_blocking(move || draw_pictures(spec))
+pub async fn load(store: &Store, spec: DemoSpec, renditions: Renditions) -> Result<DemoSummary> {
+    let pictures = tokio::task::spawn_blocking(move || draw_pictures(spec, renditions))
         .await
         .map_err(|e| AppError::Invalid(format!("picture generation stopped: {e}")))??;
     load_with_pictures(store, pictures).await
@@ -291,7 +307,7 @@ fn replace_picture_keys(body: &str, pic: &dyn Fn(usize) -> Option<i64>) -> Strin
 
 type MadePicture = (PictureSeed, Vec<media::Rendition>);
 
-fn make_pictures(demo: &Demo, count: usize) -> Result<Vec<MadePicture>> {
+fn make_pictures(demo: &Demo, count: usize, renditions: Renditions) -> Result<Vec<MadePicture>> {
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2)
@@ -303,7 +319,11 @@ fn make_pictures(demo: &Demo, count: usize) -> Result<Vec<MadePicture>> {
                     let mut mine = Vec::new();
                     for key in (t..count).step_by(threads) {
                         let seed = demo.picture(key);
-                        let rends = media::renditions(&seed.jpeg).map_err(AppError::Invalid)?;
+                        let rends = match renditions {
+                            Renditions::All => media::renditions(&seed.jpeg),
+                            Renditions::JpegFirst => media::jpeg_renditions(&seed.jpeg),
+                        }
+                        .map_err(AppError::Invalid)?;
                         mine.push((key, (seed, rends)));
                     }
                     Ok(mine)

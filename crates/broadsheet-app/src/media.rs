@@ -149,6 +149,14 @@ pub fn renditions(original: &[u8]) -> std::result::Result<Vec<Rendition>, String
     renditions_of(&img)
 }
 
+/// Decodes a stored JPEG and makes its JPEG renditions only (every width of
+/// [`rendition_widths`]): what every browser can show. The WebP renditions
+/// and the crops are then made by [`backfill`]. Blocking work.
+pub fn jpeg_renditions(original: &[u8]) -> std::result::Result<Vec<Rendition>, String> {
+    let img = decode(original, ImageFormat::Jpeg, "JPEG")?;
+    renditions_wanted(&img, &|_, format| format == "jpeg")
+}
+
 /// The renditions of an already decoded picture.
 fn renditions_of(img: &RgbImage) -> std::result::Result<Vec<Rendition>, String> {
     let mut out = renditions_wanted(img, &|_, _| true)?;

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 mod serve;
 
+use broadsheet_app::demo::Renditions;
 use broadsheet_app::{App, AppError};
 use broadsheet_domain::permissions::Role;
 use broadsheet_domain::{Actor, StoryStatus};
@@ -61,7 +62,9 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             let s = Settings::resolve(&cli.common, None)?;
             let store = open(&s, true).await?;
             let started = std::time::Instant::now();
-            let summary = make_demo(&store, d.stories, d.seed).await?;
+            // The command leaves a whole paper (every rendition made): it is
+            // what benchmarks and a later `serve` start from.
+            let summary = make_demo(&store, d.stories, d.seed, Renditions::All).await?;
             println!(
                 "demo paper ready in {:.1} s: {} stories, {} pictures, {} comments, {} views",
                 started.elapsed().as_secs_f64(),
@@ -278,6 +281,7 @@ pub async fn make_demo(
     store: &Store,
     stories: usize,
     seed: u64,
+    renditions: Renditions,
 ) -> Result<broadsheet_app::demo::DemoSummary, String> {
     if stories > 1_000_000 {
         return Err(format!(
@@ -289,7 +293,7 @@ pub async fn make_demo(
         stories,
         now: broadsheet_app::now(),
     };
-    broadsheet_app::demo::load(store, spec)
+    broadsheet_app::demo::load(store, spec, renditions)
         .await
         .map_err(app_err)
 }

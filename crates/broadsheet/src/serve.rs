@@ -89,6 +89,9 @@ pub async fn serve(s: Settings, demo: DemoPolicy) -> Result<(), String> {
             &store,
             broadsheet_app::demo::DEFAULT_STORIES,
             broadsheet_app::demo::DEFAULT_SEED,
+            // WebP and crops come from the start-up backfill job, after the
+            // doors open.
+            broadsheet_app::demo::Renditions::JpegFirst,
         )
         .await?;
         println!(

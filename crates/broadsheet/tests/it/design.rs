@@ -424,3 +424,70 @@ async fn webp_renditions_missing_from_older_pictures_are_made_by_the_job() -> Te
     );
     Ok(())
 }
+
+/// A first `broadsheet serve` makes the demo with the JPEG renditions only
+/// (`Renditions::JpegFirst`): every picture can be shown at every width at
+/// once, and the start-up job makes the WebP renditions and the crops.
+#[tokio::test]
+async fn a_first_start_demo_leaves_webp_and_crops_to_the_job() -> TestResult {
+    use broadsheet_app::demo::{self, Renditions};
+    use broadsheet_app::media::{CROP_WIDTH, CROPS, rendition_widths};
+    let dir = tempfile::tempdir()?;
+    let url = crate::support::database_url(dir.path()).await?;
+    let store = crate::support::store(&url).await?;
+    let spec = broadsheet_demo::DemoSpec {
+        seed: 11,
+        stories: 3,
+        now: broadsheet_app::now(),
+    };
+    demo::load(&store, spec, Renditions::JpegFirst).await?;
+    let ids = store.picture_ids().await?;
+    assert!(!ids.is_empty(), "the demo has pictures");
+    let mut widths = std::collections::HashMap::new();
+    for id in &ids {
+        let original = store.picture_width(*id).await?.ok_or("no width")?;
+        let nominal: Vec<i64> = rendition_widths(u32::try_from(original)?)
+            .into_iter()
+            .map(|(n, _)| i64::from(n))
+            .collect();
+        widths.insert(*id, nominal);
+    }
+    for id in &ids {
+        let jpeg_widths = &widths[id];
+        let have = store.rendition_keys(*id).await?;
+        assert!(
+            have.iter().all(|(_, f)| f == "jpeg"),
+            "picture {id}: only JPEG before the job, got {have:?}"
+        );
+        for w in jpeg_widths {
+            assert!(
+                have.contains(&(*w, "jpeg".to_string())),
+                "picture {id}: JPEG {w} missing from {have:?}"
+            );
+        }
+    }
+    let app = broadsheet_app::App::new(store.clone(), PaperConfig::default()).await?;
+    let (_tx, stop) = tokio::sync::watch::channel(false);
+    assert!(broadsheet_app::media::backfill(&app, &stop).await? > 0);
+    for id in &ids {
+        let have = store.rendition_keys(*id).await?;
+        for w in &widths[id] {
+            assert!(
+                have.contains(&(*w, "webp".to_string())),
+                "picture {id}: WebP {w}"
+            );
+        }
+        for (format, ..) in CROPS {
+            assert!(
+                have.contains(&(i64::from(CROP_WIDTH), format.to_string())),
+                "picture {id}: {format}"
+            );
+        }
+    }
+    assert_eq!(
+        broadsheet_app::media::backfill(&app, &stop).await?,
+        0,
+        "nothing left to make"
+    );
+    Ok(())
+}

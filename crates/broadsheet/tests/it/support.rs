@@ -160,8 +160,10 @@ pub async fn make_demo(
         .clone();
     // The first test to ask draws; the others wait for it.
     let pictures = tokio::task::spawn_blocking(move || {
-        cell.get_or_init(|| demo::draw_pictures(spec).map_err(|e| e.to_string()))
-            .clone()
+        cell.get_or_init(|| {
+            demo::draw_pictures(spec, demo::Renditions::All).map_err(|e| e.to_string())
+        })
+        .clone()
     })
     .await??;
     Ok(demo::load_with_pictures(store, pictures).await?)

@@ -4,7 +4,10 @@
 //! `FeatureComments`, audited; a comment that stops being public stops
 //! being featured, see `comments::moderate`, `delete`, `edit`, `sanction`),
 //! the "Subscriber" and "Staff" badges (derived when a thread page is
-//! rendered: an active entitlement through `readers::is_subscriber`; staff =
+//! rendered: an active entitlement through `readers::is_subscriber`, the
+//! page carrying each commenter's `commenter-N` key, which every
+//! entitlement write purges, and kept only until the next entitlement start
+//! or end of its commenters by the clock; staff =
 //! a reader whose verified address is that of a newsroom account that can
 //! sign in), and each reader's ignore list with their private view of a
 //! thread, where ignored commenters' comments are collapsed.
@@ -31,13 +34,24 @@ pub const FEATURED_SHOWN: i64 = 5;
 
 type CResult<T> = std::result::Result<T, CommentError>;
 
+/// The readers behind a thread page's comments, and until when their
+/// badges hold by the clock (see [`badges`]).
+#[derive(Debug, Clone, Default)]
+pub struct Badged {
+    /// Every reader with a comment (or reply) on the page, once each.
+    pub readers: Vec<i64>,
+    /// The soonest time one of them gains or loses an entitlement by the
+    /// clock alone (a subscription running out), if any.
+    pub until: Option<i64>,
+}
+
 /// Sets the badges of every comment (and reply) on a thread page.
 pub async fn badges(
     app: &App,
     featured: &mut [Shown],
     comments: &mut [Shown],
     t: i64,
-) -> crate::Result<()> {
+) -> crate::Result<Badged> {
     let mut readers: Vec<i64> = Vec::new();
     for c in featured.iter().chain(comments.iter()) {
         readers.extend(c.row.reader_id);
@@ -75,7 +89,8 @@ pub async fn badges(
         set(c);
         c.replies.iter_mut().for_each(set);
     }
-    Ok(())
+    let until = app.store().next_entitlement_change(&readers, t).await?;
+    Ok(Badged { readers, until })
 }
 
 // ----- reactions ------------------------------------------------------------------------

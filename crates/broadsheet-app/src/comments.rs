@@ -170,13 +170,24 @@ impl Openness {
 /// story's policy, else the nearest section's, else the paper's; closed a
 /// configured time after publication unless the story is set open.
 pub async fn openness(app: &App, s: &Settings, story: &Story, t: i64) -> crate::Result<Openness> {
+    Ok(openness_until(app, s, story, t).await?.0)
+}
+
+/// [`openness`], and when it closes by the clock (comments open now that
+/// close automatically a set time after publication).
+async fn openness_until(
+    app: &App,
+    s: &Settings,
+    story: &Story,
+    t: i64,
+) -> crate::Result<(Openness, Option<i64>)> {
     if !s.enabled {
         let m = if s.off_message.trim().is_empty() {
             "Comments are turned off on this site for now.".to_string()
         } else {
             s.off_message.clone()
         };
-        return Ok(Openness::Off(m));
+        return Ok((Openness::Off(m), None));
     }
     let store = app.store();
     let own = store.comment_policy("story", story.id).await?;
@@ -198,17 +209,23 @@ pub async fn openness(app: &App, s: &Settings, story: &Story, t: i64) -> crate::
         })
         .unwrap_or("open");
     if open_setting == "closed" {
-        return Ok(Openness::Closed(
-            "Comments are closed on this story.".to_string(),
+        return Ok((
+            Openness::Closed("Comments are closed on this story.".to_string()),
+            None,
         ));
     }
     let explicitly_open = own.as_ref().is_some_and(|p| p.open == "open");
     let published = story.published_at.unwrap_or(t);
-    if !explicitly_open && s.close_after_hours > 0 && t >= published + s.close_after_hours * 3600 {
-        return Ok(Openness::Closed(format!(
-            "Comments closed {} after publication.",
-            rules::words_for(s.close_after_hours * 3600)
-        )));
+    let closes_at = (!explicitly_open && s.close_after_hours > 0)
+        .then(|| published + s.close_after_hours * 3600);
+    if closes_at.is_some_and(|c| t >= c) {
+        return Ok((
+            Openness::Closed(format!(
+                "Comments closed {} after publication.",
+                rules::words_for(s.close_after_hours * 3600)
+            )),
+            None,
+        ));
     }
     let pre = if own.as_ref().is_some_and(|p| p.legal != 0) {
         Some("this story is marked legal")
@@ -228,7 +245,7 @@ pub async fn openness(app: &App, s: &Settings, story: &Story, t: i64) -> crate::
             },
         }
     };
-    Ok(Openness::Open { pre })
+    Ok((Openness::Open { pre }, closes_at))
 }
 
 async fn published(app: &App, story_id: i64) -> CResult<Story> {
@@ -277,6 +294,13 @@ pub struct Thread {
     /// The cursor of the next page, if there is one (a comment id; for the
     /// most reacted order, the next page's number).
     pub next: Option<i64>,
+    /// The readers whose comments the page shows (their entitlements decide
+    /// their badges: the page's `commenter-N` keys).
+    pub commenters: Vec<i64>,
+    /// Until when the page is right by the clock: the soonest of the
+    /// automatic closing of comments and a commenter's entitlement starting
+    /// or ending. A cache must not keep it longer.
+    pub fresh_until: Option<i64>,
 }
 
 /// The orders of a thread.
@@ -353,15 +377,18 @@ pub async fn thread(app: &App, story_id: i64, sort: Sort, cursor: Option<i64>) -
     } else {
         Vec::new()
     };
-    crate::comment_extras::badges(app, &mut featured, &mut comments, t).await?;
+    let badged = crate::comment_extras::badges(app, &mut featured, &mut comments, t).await?;
+    let (openness, closes_at) = openness_until(app, &s, &story, t).await?;
     Ok(Thread {
         count: store.public_comment_count(story_id).await?,
-        openness: openness(app, &s, &story, t).await?,
+        openness,
         story,
         sort,
         featured,
         comments,
         next,
+        commenters: badged.readers,
+        fresh_until: [badged.until, closes_at].into_iter().flatten().min(),
     })
 }
 

@@ -48,6 +48,11 @@ pub enum Key {
     /// home page, else the section front of that id. Carried by the pages
     /// that show the arrangement (the home page shows each top section's).
     Arrangement(i64),
+    /// A reader as a commenter: the comment thread pages showing their
+    /// comments, whose "Subscriber" badge follows their entitlements. Written
+    /// by the store with every entitlement change
+    /// (`broadsheet_store::COMMENTER_KEY_PREFIX`).
+    Commenter(i64),
 }
 
 impl Key {
@@ -72,6 +77,7 @@ impl fmt::Display for Key {
             Key::All => f.write_str("all"),
             Key::Readers => f.write_str(broadsheet_store::READERS_KEY),
             Key::Arrangement(id) => write!(f, "arrangement-{id}"),
+            Key::Commenter(id) => write!(f, "{}{id}", broadsheet_store::COMMENTER_KEY_PREFIX),
         }
     }
 }
@@ -79,7 +85,7 @@ impl fmt::Display for Key {
 /// A key that is not in the vocabulary.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "{0:?} is not a surrogate key: use story-N, section-N, tag-N, author-N, picture-N, arrangement-N, front, rankings, sections, corrections, all or readers"
+    "{0:?} is not a surrogate key: use story-N, section-N, tag-N, author-N, picture-N, arrangement-N, commenter-N, front, rankings, sections, corrections, all or readers"
 )]
 pub struct UnknownKey(pub String);
 
@@ -107,6 +113,7 @@ impl FromStr for Key {
                     "author" => Key::Author(id),
                     "picture" => Key::Picture(id),
                     "arrangement" => Key::Arrangement(id),
+                    "commenter" => Key::Commenter(id),
                     _ => return Err(bad()),
                 }
             }
@@ -178,6 +185,7 @@ mod tests {
             Key::Readers,
             Key::Arrangement(0),
             Key::Arrangement(4),
+            Key::Commenter(12),
         ];
         for k in all {
             assert_eq!(k.to_string().parse::<Key>(), Ok(k));

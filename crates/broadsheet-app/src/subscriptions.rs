@@ -23,9 +23,11 @@
 //! never comes back to life from an event; unknown types are recorded as
 //! `ignored`. The event row, the subscription, its entitlement and the
 //! audit row are one transaction. Changing a reader's entitlement changes
-//! no shared page (cached pages are the same for every reader); the store
-//! appends a `readers` change event to such a transaction by itself, so
-//! every node forgets what it remembered of readers (`gatecache.rs`).
+//! no shared page but the comment threads showing their "Subscriber" badge
+//! (cached pages are otherwise the same for every reader); the store
+//! appends a `readers commenter-N` change event to such a transaction by
+//! itself, so every node forgets what it remembered of readers
+//! (`gatecache.rs`) and purges those threads.
 
 use broadsheet_domain::permissions::Action;
 use broadsheet_domain::readers as rules;

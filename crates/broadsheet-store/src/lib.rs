@@ -37,7 +37,7 @@ pub use comments::*;
 pub use corrections::*;
 pub use curation::FrontSlot;
 pub use error::StoreError;
-pub use live::READERS_KEY;
+pub use live::{COMMENTER_KEY_PREFIX, READERS_KEY};
 pub use newsroom::*;
 pub use paywall::*;
 pub use queries::*;

@@ -20,6 +20,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// names no page; nodes forget what they remember of readers.
 pub const READERS_KEY: &str = "readers";
 
+/// The change-event key of a reader whose entitlements changed is this
+/// prefix and their id (`commenter-42`): the comment thread pages showing
+/// their comments (and "Subscriber" badge) carry it.
+pub const COMMENTER_KEY_PREFIX: &str = "commenter-";
+
 #[derive(Debug, Default)]
 pub(crate) struct Live {
     acquires: AtomicU64,

@@ -148,6 +148,34 @@ impl Store {
         Ok(n > 0)
     }
 
+    /// The soonest time after `now` at which one of `readers` gains or loses
+    /// an entitlement by the clock alone (a start or an end already
+    /// recorded), if any: until then, whether each is entitled stays as it
+    /// is unless a write changes it.
+    pub async fn next_entitlement_change(&self, readers: &[i64], now: i64) -> Result<Option<i64>> {
+        if readers.is_empty() {
+            return Ok(None);
+        }
+        let at: Option<i64> = with_pool!(&self.db, p => {
+            let mut qb = sqlx::QueryBuilder::new(
+                "SELECT MIN(CASE WHEN starts_at > ",
+            );
+            qb.push_bind(now);
+            qb.push(" THEN starts_at ELSE ends_at END) FROM reader_entitlements WHERE (starts_at > ");
+            qb.push_bind(now);
+            qb.push(" OR ends_at > ");
+            qb.push_bind(now);
+            qb.push(") AND reader_id IN (");
+            let mut sep = qb.separated(", ");
+            for id in readers {
+                sep.push_bind(*id);
+            }
+            qb.push(")");
+            qb.build_query_scalar().fetch_one(p).await
+        })?;
+        Ok(at)
+    }
+
     /// Every entitlement of a reader, oldest first.
     pub async fn reader_entitlements(&self, reader_id: i64) -> Result<Vec<EntitlementRow>> {
         let rows = with_pool!(&self.db, p => sqlx::query_as(
@@ -389,7 +417,7 @@ impl Tx {
         starts_at: i64,
         ends_at: Option<i64>,
     ) -> Result<i64> {
-        self.touch_readers();
+        self.touch_entitlements(reader_id);
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
@@ -404,10 +432,16 @@ impl Tx {
     /// Ends an entitlement at `at` (never later than an end it has already);
     /// false if there is no such entitlement or it ended before `at`.
     pub async fn end_entitlement(&mut self, id: i64, at: i64) -> Result<bool> {
-        self.touch_readers();
-        let n = on_tx!(self, c => sqlx::query(
-            "UPDATE reader_entitlements SET ends_at = $2 WHERE id = $1 AND (ends_at IS NULL OR ends_at > $2)"
-        ).bind(id).bind(at).execute(&mut *c).await.map(|r| r.rows_affected()))?;
-        Ok(n == 1)
+        let reader: Option<i64> = on_tx!(self, c => sqlx::query_scalar(
+            "UPDATE reader_entitlements SET ends_at = $2 WHERE id = $1 AND (ends_at IS NULL OR ends_at > $2) \
+             RETURNING reader_id"
+        ).bind(id).bind(at).fetch_optional(&mut *c).await)?;
+        match reader {
+            Some(r) => {
+                self.touch_entitlements(r);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 }

@@ -335,10 +335,16 @@ impl Tx {
     /// Sets when an entitlement ends (`None`: open), later or earlier;
     /// false if there is no such entitlement.
     pub async fn set_entitlement_end(&mut self, id: i64, ends_at: Option<i64>) -> Result<bool> {
-        self.touch_readers();
-        let n = on_tx!(self, c => sqlx::query("UPDATE reader_entitlements SET ends_at = $2 WHERE id = $1")
-            .bind(id).bind(ends_at).execute(&mut *c).await.map(|r| r.rows_affected()))?;
-        Ok(n == 1)
+        let reader: Option<i64> = on_tx!(self, c => sqlx::query_scalar(
+            "UPDATE reader_entitlements SET ends_at = $2 WHERE id = $1 RETURNING reader_id"
+        ).bind(id).bind(ends_at).fetch_optional(&mut *c).await)?;
+        match reader {
+            Some(r) => {
+                self.touch_entitlements(r);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 
     /// An entitlement's (reader, start, end).
@@ -397,7 +403,7 @@ impl Tx {
         entitlement_id: i64,
         now: i64,
     ) -> Result<bool> {
-        self.touch_readers();
+        self.touch_entitlements(reader_id);
         let n = on_tx!(self, c => sqlx::query(
             "INSERT INTO organisation_seats (organisation_id, reader_id, entitlement_id, created_at) \
              VALUES ($1, $2, $3, $4) ON CONFLICT (organisation_id, reader_id) DO NOTHING"
@@ -407,7 +413,7 @@ impl Tx {
 
     /// Takes a seat away; its entitlement id, if there was a seat.
     pub async fn delete_seat(&mut self, org: i64, reader_id: i64) -> Result<Option<Option<i64>>> {
-        self.touch_readers();
+        self.touch_entitlements(reader_id);
         let row: Option<Option<i64>> = on_tx!(self, c => sqlx::query_scalar(
             "DELETE FROM organisation_seats WHERE organisation_id = $1 AND reader_id = $2 RETURNING entitlement_id"
         ).bind(org).bind(reader_id).fetch_optional(&mut *c).await)?;

@@ -19,10 +19,13 @@ pub struct Tx(pub(crate) TxInner, pub(crate) ReaderMark);
 
 /// Whether a transaction wrote reader sessions or entitlements (see
 /// `live.rs`): then its commit appends a `readers` change event and moves
-/// the reader generation once committed.
+/// the reader generation once committed. The readers whose entitlements it
+/// changed are named in that event too (`commenter-N`), since a thread page
+/// shows whether each commenter subscribes.
 pub(crate) struct ReaderMark {
     live: crate::live::SharedLive,
     touched: bool,
+    entitled: Vec<i64>,
 }
 
 pub(crate) enum TxInner {
@@ -59,6 +62,7 @@ impl Store {
             ReaderMark {
                 live: self.live.clone(),
                 touched: false,
+                entitled: Vec::new(),
             },
         ))
     }
@@ -82,7 +86,16 @@ impl Tx {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_secs() as i64)
                 .unwrap_or_default();
-            self.change(crate::READERS_KEY, at).await?;
+            let mut keys = crate::READERS_KEY.to_string();
+            let mut entitled = std::mem::take(&mut self.1.entitled);
+            entitled.sort_unstable();
+            entitled.dedup();
+            for r in entitled {
+                keys.push(' ');
+                keys.push_str(crate::live::COMMENTER_KEY_PREFIX);
+                keys.push_str(&r.to_string());
+            }
+            self.change(&keys, at).await?;
         }
         let Tx(inner, mark) = self;
         match inner {
@@ -93,6 +106,13 @@ impl Tx {
             mark.live.bump_readers();
         }
         Ok(())
+    }
+
+    /// Marks this transaction as changing `reader`'s entitlements (and so
+    /// what their sessions are worth, and their "Subscriber" badge).
+    pub(crate) fn touch_entitlements(&mut self, reader: i64) {
+        self.1.touched = true;
+        self.1.entitled.push(reader);
     }
 
     /// Marks this transaction as changing what reader sessions are worth.

@@ -131,6 +131,9 @@ pub struct CachedPage {
     /// Set on a paid story's pages: never served without the gate's
     /// decision for the reader asking (`paywall.rs`).
     pub gate: Option<broadsheet_app::entitlement::GateInfo>,
+    /// When the page stops being right by the clock (unix seconds): the
+    /// cache answers a miss from then on (see [`PageCache::get`]).
+    fresh_until: Option<i64>,
     parts: Vec<Part>,
     has_slots: bool,
     base_etag: String,
@@ -196,6 +199,7 @@ impl CachedPage {
                 .unwrap_or(HeaderValue::from_static("")),
             cache_control: HeaderValue::from_static(cache_control),
             gate: None,
+            fresh_until: None,
             parts,
             has_slots,
             base_etag,
@@ -219,6 +223,12 @@ impl CachedPage {
     /// Marks the page as a paid story's (see [`CachedPage::gate`]).
     pub fn gated(mut self, gate: Option<broadsheet_app::entitlement::GateInfo>) -> CachedPage {
         self.gate = gate;
+        self
+    }
+
+    /// Bounds how long the page may be kept (see [`CachedPage::fresh_until`]).
+    pub fn fresh_until(mut self, until: Option<i64>) -> CachedPage {
+        self.fresh_until = until;
         self
     }
 
@@ -345,8 +355,17 @@ impl PageCache {
         }
     }
 
+    /// The page under `key`, unless it is not there or no longer right by
+    /// the clock (then it is dropped, and the caller renders it again).
     pub fn get(&self, key: &CacheKey) -> Option<Arc<CachedPage>> {
-        self.pages.get(key)
+        let page = self.pages.get(key)?;
+        if let Some(until) = page.fresh_until
+            && broadsheet_app::now() >= until
+        {
+            self.pages.invalidate(key);
+            return None;
+        }
+        Some(page)
     }
 
     /// Call before rendering; pass to [`PageCache::insert`].

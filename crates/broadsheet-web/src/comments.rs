@@ -222,12 +222,18 @@ async fn thread_at(
         let t = comments::thread(&w.app, story, order, cursor)
             .await
             .map_err(comment_error)?;
+        // The thread shows each commenter's badges: their entitlement
+        // changes purge it, and it is kept no longer than the clock keeps
+        // them (or the thread open).
+        let mut keys = vec![Key::Story(story)];
+        keys.extend(t.commenters.iter().map(|r| Key::Commenter(*r)));
         Ok(pages::Outcome::Page(pages::Rendered {
             status: StatusCode::OK,
             html: thread_html(&w, &path, &t)?,
-            keys: vec![Key::Story(story)],
+            keys,
             cache_control: pages::CACHE_PAGE,
             gate: None,
+            fresh_until: t.fresh_until,
         }))
     })
     .await

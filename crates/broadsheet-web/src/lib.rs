@@ -537,7 +537,8 @@ where
                     broadsheet_app::now(),
                     &web.fragments(),
                 )
-                .gated(r.gate),
+                .gated(r.gate)
+                .fresh_until(r.fresh_until),
             );
             web.cache
                 .insert(key.clone(), &r.keys, cached.clone(), epoch);

@@ -28,6 +28,10 @@ pub struct Rendered {
     pub cache_control: &'static str,
     /// A paid story's page: served only through the gate (`paywall.rs`).
     pub gate: Option<entitlement::GateInfo>,
+    /// When the page stops being right by the clock alone (no change event
+    /// will say so): the page cache drops it then. `None`: only a change
+    /// makes it wrong.
+    pub fresh_until: Option<i64>,
 }
 
 pub enum Outcome {
@@ -169,6 +173,7 @@ pub async fn home(app: &App) -> Result<Rendered, WebError> {
         keys: finish(keys_out),
         cache_control: CACHE_PAGE,
         gate: None,
+        fresh_until: None,
     })
 }
 
@@ -253,6 +258,7 @@ async fn front(app: &App, spec: FrontSpec<'_>, page: i64) -> Result<Rendered, We
         keys: finish(keys_out),
         cache_control: CACHE_PAGE,
         gate: None,
+        fresh_until: None,
     })
 }
 
@@ -609,6 +615,7 @@ pub async fn story(
             CACHE_PAGE
         },
         gate: paid_story.then_some(read.gate),
+        fresh_until: None,
     }))
 }
 
@@ -682,6 +689,7 @@ fn gone(app: &App, id: i64) -> Result<Rendered, WebError> {
         keys: vec![Key::Story(id)],
         cache_control: CACHE_GONE,
         gate: None,
+        fresh_until: None,
     })
 }
 
@@ -778,5 +786,6 @@ pub async fn corrections(app: &App) -> Result<Rendered, WebError> {
         keys: finish(keys_out),
         cache_control: CACHE_PAGE,
         gate: None,
+        fresh_until: None,
     })
 }

@@ -230,6 +230,109 @@ async fn badges_only_when_true_and_a_lapsed_subscriber_has_none() -> TestResult 
     Ok(())
 }
 
+/// On a node with a page cache (a second node on the same database, which
+/// learns of changes only through change events): the thread is cached,
+/// a subscription ended by a write drops its "Subscriber" badge within
+/// seconds (the `commenter-N` purge), and one that runs out by the clock
+/// drops it when it runs out (the page is kept no longer).
+#[tokio::test]
+async fn a_cached_thread_drops_a_badge_when_the_subscription_ends() -> TestResult {
+    use std::time::{Duration, Instant};
+
+    use axum::body::Body;
+    use broadsheet_app::{App, PaperConfig};
+    use broadsheet_web::{Web, WebOptions};
+
+    use crate::support::send_to;
+
+    let p = paper().await?;
+    let story = a_story(&p).await?;
+    let ended = Reader::new(&p, "Ellen Ended").await?;
+    let runs_out = Reader::new(&p, "Rory Runsout").await?;
+    let t = broadsheet_app::now();
+    let mut tx = p.app.store().begin().await?;
+    let ended_id = tx
+        .grant_entitlement(
+            ended.id,
+            EntitlementSource::Subscription,
+            "sub_e",
+            t - 60,
+            None,
+        )
+        .await?;
+    tx.grant_entitlement(
+        runs_out.id,
+        EntitlementSource::Subscription,
+        "sub_r",
+        t - 60,
+        Some(t + 3),
+    )
+    .await?;
+    tx.commit().await?;
+    let a = ended.comment_id(story, "Subscribed until today").await?;
+    let b = runs_out
+        .comment_id(story, "Subscribed for three more seconds")
+        .await?;
+
+    let b_app = App::new(crate::support::store(&p.url).await?, PaperConfig::default()).await?;
+    let b_web = Web::new(
+        b_app.clone(),
+        WebOptions {
+            cache_bytes: 16 << 20,
+            metrics: None,
+            metrics_token: None,
+            esi: false,
+            sse_max_connections: 0,
+        },
+    );
+    let node = b_web.router();
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let jobs = b_app.spawn_jobs(stop_rx);
+    let path = format!("/comments/{story}");
+    let thread = || send_to(&node, "GET", &path, Body::empty(), &[]);
+    let badge =
+        |body: &str, id: i64| article(body, id).contains("<span class=\"badge\">Subscriber</span>");
+    let first = thread().await?;
+    assert!(
+        badge(&first.body, a) && badge(&first.body, b),
+        "both subscribe now"
+    );
+    let again = thread().await?;
+    assert_eq!(again.header("x-cache"), "hit", "the thread is cached");
+
+    let mut tx = p.app.store().begin().await?;
+    assert!(tx.end_entitlement(ended_id, broadsheet_app::now()).await?);
+    tx.commit().await?;
+    let t0 = Instant::now();
+    let mut gone = false;
+    while t0.elapsed() < Duration::from_secs(3) && !gone {
+        gone = !badge(&thread().await?.body, a);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        gone,
+        "the ended subscription's badge stayed on the cached thread"
+    );
+    let now = thread().await?;
+    assert!(badge(&now.body, b), "the other commenter still subscribes");
+    assert_eq!(thread().await?.header("x-cache"), "hit", "cached again");
+
+    // No write marks the end of the other one: the clock does.
+    while broadsheet_app::now() < t + 3 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let later = thread().await?;
+    assert!(
+        !badge(&later.body, b),
+        "a subscription that ran out still shows on the cached thread"
+    );
+    let _ = stop.send(true);
+    for j in jobs {
+        let _ = j.await;
+    }
+    Ok(())
+}
+
 #[tokio::test]
 async fn an_ignore_list_collapses_for_its_reader_only_and_can_be_undone() -> TestResult {
     let p = paper().await?;

@@ -14,7 +14,7 @@
 #            alternating) of that story with comments open against a story
 #            whose comments are closed, side by side.
 # Uses the debug binary unless BENCH_RELEASE=1 (then builds the release one
-# into $CARGO_TARGET_DIR). Prints a Markdown block and appends it to
+# into $CARGO_TARGET_DIR) or BENCH_BIN=PATH (that binary, no build). Prints a Markdown block and appends it to
 # bench/out/comments.md, with the load average before and after.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -37,7 +37,9 @@ for tool in wrk curl sqlite3 python3; do
         echo "bench/comments.sh needs $tool: apt-get install -y wrk curl sqlite3 python3" >&2; exit 1; }
 done
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
-if [[ -n "${BENCH_RELEASE:-}" ]]; then
+if [[ -n "${BENCH_BIN:-}" ]]; then
+    BIN=$BENCH_BIN; BUILD="given ($BENCH_BIN)"
+elif [[ -n "${BENCH_RELEASE:-}" ]]; then
     cargo build --release --locked -p broadsheet >/dev/null
     BIN=$TARGET/release/broadsheet; BUILD=release
 else

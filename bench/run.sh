@@ -111,7 +111,11 @@ echo "story: $STORY"
 
 mkdir -p "$WORK/www"
 curl -fs "$BS$STORY" -o "$WORK/www/story.html"
+curl -fs "$BS/" -o "$WORK/www/home.html"
+curl -fs "$BS$SECTION" -o "$WORK/www/section.html"
 BYTES=$(stat -c %s "$WORK/www/story.html")
+HOME_BYTES=$(stat -c %s "$WORK/www/home.html")
+SECTION_BYTES=$(stat -c %s "$WORK/www/section.html")
 NGPORT=$(free_port)
 cat >"$WORK/nginx.conf" <<NGINX
 worker_processes auto;
@@ -148,14 +152,15 @@ declare -A SUM_RPS SUM_P50 SUM_P99
 add() { SUM_RPS[$1]=$(awk -v a="${SUM_RPS[$1]:-0}" -v b="$2" 'BEGIN{print a+b}'); SUM_P50[$1]=$(awk -v a="${SUM_P50[$1]:-0}" -v b="$3" 'BEGIN{print a+b}'); SUM_P99[$1]=$(awk -v a="${SUM_P99[$1]:-0}" -v b="$4" 'BEGIN{print a+b}'); }
 for round in $(seq 1 "$ROUNDS"); do
     for target in story home section beacon; do
+        static=$STATIC
         case $target in
             story) url=$BS$STORY ;;
-            home) url=$BS/ ;;
-            section) url=$BS$SECTION ;;
+            home) url=$BS/; static=http://127.0.0.1:$NGPORT/home.html ;;
+            section) url=$BS$SECTION; static=http://127.0.0.1:$NGPORT/section.html ;;
             beacon) url=$BS/v/$STORY_ID.gif ;;
         esac
-        # Alternate: static, then ours, back to back.
-        read -r r a b < <(load "$STATIC"); add "static-$target" "$r" "$a" "$b"
+        # Alternate: static (the same page's bytes), then ours, back to back.
+        read -r r a b < <(load "$static"); add "static-$target" "$r" "$a" "$b"
         read -r r a b < <(load "$url"); add "$target" "$r" "$a" "$b"
         echo "round $round $target: static ${SUM_RPS[static-$target]} / ours ${SUM_RPS[$target]} (cumulative)"
     done
@@ -186,7 +191,7 @@ fi
 {
     echo "## Run of $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores ($(uname -m)), binary $BIN"
     echo
-    echo "wrk -t1 -c$CONNS -d${DURATION}s, $ROUNDS round(s) alternating static/ours; story page $BYTES bytes; nginx $("$NGINX" -v 2>&1 | cut -d/ -f2), wrk on loopback."
+    echo "wrk -t1 -c$CONNS -d${DURATION}s, $ROUNDS round(s) alternating static/ours, each page against nginx serving its own bytes (the beacon against the story page's); story page $BYTES bytes, home $HOME_BYTES, section $SECTION_BYTES; nginx $("$NGINX" -v 2>&1 | cut -d/ -f2), wrk on loopback."
     echo
     echo "| page | ours req/s | static req/s | ratio | ours p50 ms | static p50 ms | ours p99 ms | static p99 ms |"
     echo "|---|---|---|---|---|---|---|---|"

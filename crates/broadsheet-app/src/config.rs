@@ -54,6 +54,9 @@ pub struct PaperConfig {
     /// Where this node keeps its search index (issue 13, `search.rs`; the
     /// binary's `serve` uses `<data-dir>/search-index`); none: in memory.
     pub search_dir: Option<std::path::PathBuf>,
+    /// Origins (`https://app.example.com`) whose browser pages may read the
+    /// Content API (`/api/v1`, CORS); none: same-site only.
+    pub api_cors_origins: Vec<String>,
 }
 
 impl PaperConfig {
@@ -81,6 +84,7 @@ impl PaperConfig {
             front_top_slots: 6,
             demo_paper: false,
             search_dir: None,
+            api_cors_origins: Vec::new(),
         })
     }
 }
@@ -110,6 +114,30 @@ impl Default for PaperConfig {
             front_top_slots: 6,
             demo_paper: false,
             search_dir: None,
+            api_cors_origins: Vec::new(),
         }
     }
+}
+
+/// Checks the Content API's CORS origins: each a scheme and host (and
+/// port), nothing more, as browsers send them in `Origin`.
+pub fn cors_origins(list: &[String]) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    for o in list.iter().map(|o| o.trim()).filter(|o| !o.is_empty()) {
+        let rest = o
+            .strip_prefix("https://")
+            .or_else(|| o.strip_prefix("http://"));
+        let ok = rest.is_some_and(|r| {
+            !r.is_empty()
+                && r.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b':')
+        });
+        if !ok {
+            return Err(format!(
+                "API CORS origin {o:?} is not an origin: give the scheme and host only, like https://app.example.com"
+            ));
+        }
+        out.push(o.to_ascii_lowercase());
+    }
+    Ok(out)
 }

@@ -8,6 +8,7 @@ pub mod accounts;
 mod changes;
 pub mod comments;
 pub mod config;
+pub mod content_api;
 pub mod curation;
 pub mod demo;
 pub mod desk;

@@ -26,6 +26,11 @@ impl SectionTree {
         }
     }
 
+    /// Every section, in the order they are kept (by position).
+    pub fn all(&self) -> &[Section] {
+        &self.all
+    }
+
     pub fn get(&self, id: i64) -> Option<&Section> {
         self.by_id.get(&id).map(|&i| &self.all[i])
     }

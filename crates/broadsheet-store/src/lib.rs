@@ -32,6 +32,9 @@ mod feeds;
 mod live_pages;
 // Search (issue 13).
 mod search;
+// The Content API's reads (issue 13).
+mod content_api;
+pub use content_api::{PublicAuthor, PublicTag, StoryFilters};
 
 pub use comments::*;
 pub use corrections::*;

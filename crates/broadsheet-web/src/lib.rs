@@ -8,6 +8,7 @@
 //! Last-Modified, Cache-Control, Surrogate-Key and the negotiated encoding.
 
 pub mod access;
+pub mod api;
 mod assets;
 pub mod cache;
 pub mod client;
@@ -330,6 +331,7 @@ impl Web {
             .merge(nr_live::routes())
             // Search (issue 13).
             .merge(search::routes())
+            .nest("/api/v1", api::routes())
             .fallback(fallback)
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
@@ -472,6 +474,18 @@ pub const ROUTES: &[(&str, StoryText)] = &[
     ("/feeds/tags/{slug}/{file}", StoryText::Feed),
     ("/feeds/authors/{slug}/{file}", StoryText::Feed),
     ("/sitemap.xml", StoryText::None),
+    // The Content API (issue 13): cards, and one story's text through the
+    // gate's cut as feeds (`broadsheet_app::content_api::story`).
+    ("/api/v1/stories", StoryText::Cards),
+    ("/api/v1/stories/{id}", StoryText::Feed),
+    ("/api/v1/sections", StoryText::None),
+    ("/api/v1/tags", StoryText::None),
+    ("/api/v1/authors", StoryText::None),
+    ("/api/v1/most-read", StoryText::Cards),
+    ("/api/v1/most-commented", StoryText::Cards),
+    ("/api/v1/picks", StoryText::Cards),
+    ("/api/v1/search", StoryText::Search),
+    ("/api/v1/openapi.json", StoryText::None),
     ("/sitemaps/{file}", StoryText::None),
     // The paper's word-mark (structured data's publisher logo).
     ("/logo.svg", StoryText::None),

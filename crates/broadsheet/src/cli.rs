@@ -18,7 +18,8 @@ use clap::{Args, Parser, Subcommand};
         page_cache_mb, max_connections, trusted_proxy_hops, metrics_listen, metrics_token, \
         rankings_every_secs, views_per_client, esi, smtp_url, mail_from, meter_free, \
         meter_registered, meter_period_days, meter_new_per_address, stripe_secret_key, \
-        stripe_webhook_secret, stripe_api_base, grace_days, retention_offer, sse_max_connections. \
+        stripe_webhook_secret, stripe_api_base, grace_days, retention_offer, sse_max_connections, \
+        api_cors_origins (a list). \
         Unknown keys are refused.\n\n\
         Logging: BROADSHEET_LOG (or RUST_LOG) sets the filter, e.g. `info` or `warn`; \
         BROADSHEET_LOG_FORMAT=json writes JSON lines."
@@ -228,6 +229,16 @@ pub struct Common {
         value_name = "N"
     )]
     pub sse_max_connections: Option<u32>,
+    /// Origins whose web pages may read the Content API (/api/v1) from the
+    /// browser (CORS), comma-separated: https://app.example.com,https://partner.example
+    /// [default: none].
+    #[arg(
+        long,
+        global = true,
+        env = "BROADSHEET_API_CORS_ORIGINS",
+        value_name = "ORIGINS"
+    )]
+    pub api_cors_origins: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -57,6 +57,8 @@ pub struct FileConfig {
     pub footer_links: Option<Vec<FooterLinkFile>>,
     /// Server-Sent Events connections per node (`--sse-max-connections`).
     pub sse_max_connections: Option<u32>,
+    /// Origins that may read the Content API from the browser (`--api-cors-origins`).
+    pub api_cors_origins: Option<Vec<String>>,
 }
 
 /// One `[[footer_links]]` entry of the TOML file.
@@ -242,6 +244,11 @@ impl Settings {
             .or(file.smtp_url)
             .filter(|u| !u.trim().is_empty());
         paper.mail_from = c.mail_from.clone().or(file.mail_from);
+        let origins: Vec<String> = match &c.api_cors_origins {
+            Some(list) => list.split(',').map(str::to_string).collect(),
+            None => file.api_cors_origins.clone().unwrap_or_default(),
+        };
+        paper.api_cors_origins = broadsheet_app::config::cors_origins(&origins)?;
         // Refuse a bad URL or sender now, with words, not at the first mail.
         broadsheet_app::mail::Mailer::check_config(&paper)?;
         let meter_free = c.meter_free.or(file.meter_free).unwrap_or(8);

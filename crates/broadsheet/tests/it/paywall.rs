@@ -724,14 +724,37 @@ fn routed_paths() -> Result<BTreeSet<String>, Box<dyn std::error::Error>> {
         let to = from + m[from..].find("\n}").ok_or("routes() does not end")?;
         sources.push(m[from..to].to_string());
     }
-    for src in sources {
+    let mut sources: Vec<(String, String)> =
+        sources.into_iter().map(|s| (String::new(), s)).collect();
+    // Routers nested under a prefix (`.nest("/api/v1", module::routes())`).
+    for part in src[start..end].split(".nest(").skip(1) {
+        let prefix = part
+            .trim_start()
+            .strip_prefix('"')
+            .and_then(|r| r.split('"').next())
+            .ok_or("a nest prefix that is not a literal")?;
+        let module = part
+            .split(',')
+            .nth(1)
+            .and_then(|m| m.split("::").next())
+            .ok_or("a nest that is not module::routes()")?;
+        let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("../broadsheet-web/src/{}.rs", module.trim()));
+        let m = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+        let from = m
+            .find("pub fn routes()")
+            .ok_or("a nested module without routes()")?;
+        let to = from + m[from..].find("\n}").ok_or("routes() does not end")?;
+        sources.push((prefix.to_string(), m[from..to].to_string()));
+    }
+    for (prefix, src) in sources {
         for part in src.split(".route(").skip(1) {
             let path = part
                 .trim_start()
                 .strip_prefix('"')
                 .and_then(|r| r.split('"').next())
                 .ok_or("a route path that is not a literal")?;
-            out.insert(path.to_string());
+            out.insert(format!("{prefix}{path}"));
         }
     }
     out.insert("*".into());

@@ -608,10 +608,8 @@ async fn story(State(web): State<Web>, headers: HeaderMap, Path(id): Path<String
             ),
         );
     };
-    let base = crate::view::base_url(&web.app).to_string();
-    let figure = move |p: &PictureRef| {
-        crate::pages::figure_html(p).replace("src=\"/media/", &format!("src=\"{base}/media/"))
-    };
+    // Pictures placed in the body as feeds give them: absolute, no classes.
+    let figure = crate::feeds::feed_figure(crate::view::base_url(&web.app));
     match content_api::story(&web.app, id, figure).await {
         Ok(Some(s)) => {
             let st = &s.story;

@@ -362,9 +362,9 @@ fn story_id_uri(authority: &str, published_at: i64, id: i64) -> String {
     format!("tag:{host},{date}:story-{id}")
 }
 
-/// A picture placed in a body, as feed readers get it: absolute address,
-/// no classes or icons.
-fn feed_figure(base: &str) -> impl Fn(&PictureRef) -> String + Clone + use<> {
+/// A picture placed in a body, as feed readers (and API clients) get it:
+/// absolute address, no classes or icons.
+pub(crate) fn feed_figure(base: &str) -> impl Fn(&PictureRef) -> String + Clone + use<> {
     let base = base.to_string();
     move |p: &PictureRef| {
         let v = view::picture(p);

@@ -356,3 +356,20 @@ async fn the_openapi_document_is_generated_from_the_code_and_locked() -> TestRes
     assert_eq!(served, doc);
     Ok(())
 }
+
+/// A picture placed in a story's body comes as feeds give it: an absolute
+/// address, no site classes, icons or relative `srcset`.
+#[tokio::test]
+async fn placed_pictures_in_a_body_are_absolute() -> TestResult {
+    let p = Paper::demo(40).await?;
+    let s = p
+        .story_where(|s| s.access == Access::Free && s.body.contains("[picture:"))
+        .await?;
+    let v = json(&p.get(&format!("/api/v1/stories/{}", s.id)).await?)?;
+    let body = v["body_html"].as_str().ok_or("body")?;
+    assert!(body.contains("<img src=\"http://"), "{body}");
+    for site_only in ["src=\"/", "srcset=\"/", "/static/", "class=\"inline\""] {
+        assert!(!body.contains(site_only), "{site_only} in {body}");
+    }
+    Ok(())
+}

@@ -10,9 +10,14 @@
 //!   internal reaches the client.
 //! - **Unknown query parameters are refused** (a typo in a filter must not
 //!   silently list everything).
-//! - **Caching**: every answer carries a strong `ETag` (SHA-256 of the
-//!   body) and answers `If-None-Match` with 304; `Cache-Control` is short
-//!   and public (the same answer for everyone).
+//! - **Caching**: every answer carries an `ETag` (SHA-256 of the body) and
+//!   answers `If-None-Match` with 304; `Cache-Control` is short and public
+//!   (the same answer for everyone). The newest stories (the list without
+//!   a query) and each story are kept in the page cache under their path
+//!   and purged by surrogate keys like pages (`front`; the story, its
+//!   authors, tags and lead picture), so the two most asked answers are not
+//!   read from the database each time; cursor pages, filters and search
+//!   are not kept (their addresses are the asker's to vary).
 //! - **CORS** for the origins the operator lists (`--api-cors-origins`):
 //!   `GET` only, no credentials; any other origin gets no CORS headers.
 //! - **OpenAPI 3.1** at `/api/v1/openapi.json`, generated from these
@@ -27,6 +32,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use broadsheet_app::Ranked;
 use broadsheet_app::content_api::{self, Cursor, Filter, Unknown};
+use broadsheet_app::keys::Key;
 use broadsheet_app::search::{self, Ask, Entitled};
 use broadsheet_domain::{PictureRef, StoryCard};
 use serde::{Deserialize, Serialize};
@@ -35,6 +41,9 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::Web;
 use crate::view::{absolute, media_url};
+
+/// The path of the story list, as kept in the page cache.
+const LIST_PATH: &str = "/api/v1/stories";
 
 /// How long clients and shared caches may keep an answer.
 const CACHE: &str = "public, max-age=30, s-maxage=30";
@@ -223,7 +232,13 @@ fn json<T: Serialize>(headers: &HeaderMap, value: &T) -> Response {
 /// The CORS headers for `origin` when the paper lists it.
 fn cors(web: &Web, headers: &HeaderMap, res: &mut Response) {
     let h = res.headers_mut();
-    h.append(header::VARY, HeaderValue::from_static("Origin"));
+    let vary = match h.get(header::VARY).and_then(|v| v.to_str().ok()) {
+        Some(v) if !v.is_empty() => format!("{v}, Origin"),
+        _ => "Origin".to_string(),
+    };
+    if let Ok(v) = HeaderValue::from_str(&vary) {
+        h.insert(header::VARY, v);
+    }
     let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
         return;
     };
@@ -273,6 +288,51 @@ fn answer<T: Serialize>(web: &Web, headers: &HeaderMap, value: &T) -> Response {
 }
 
 fn answer_err(web: &Web, headers: &HeaderMap, mut r: Response) -> Response {
+    cors(web, headers, &mut r);
+    r
+}
+
+/// A kept answer for `path`, if the page cache has it.
+fn from_cache(web: &Web, headers: &HeaderMap, path: &str) -> Option<Response> {
+    let hit = web.cache.get(&crate::cache_key(path, 1))?;
+    web.count_hit(true);
+    let body = hit.assembled(&web.fragments());
+    let mut r = crate::respond::page(&hit, &body, headers, true);
+    cors(web, headers, &mut r);
+    Some(r)
+}
+
+/// Answers with `value`, keeping it in the page cache under `path` until a
+/// purge names one of `keys` (unless a purge ran since `epoch`).
+fn keep_and_answer<T: Serialize>(
+    web: &Web,
+    headers: &HeaderMap,
+    path: &str,
+    keys: &[Key],
+    epoch: u64,
+    value: &T,
+) -> Response {
+    let body = match serde_json::to_string(value) {
+        Ok(b) => b,
+        Err(e) => return internal(broadsheet_app::AppError::Internal(e.to_string())),
+    };
+    web.count_hit(false);
+    web.renders
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let frags = web.fragments();
+    let page = std::sync::Arc::new(crate::cache::CachedPage::with_type(
+        StatusCode::OK,
+        HeaderValue::from_static("application/json"),
+        body,
+        keys,
+        CACHE,
+        broadsheet_app::now(),
+        &frags,
+    ));
+    web.cache
+        .insert(crate::cache_key(path, 1), keys, page.clone(), epoch);
+    let assembled = page.assembled(&frags);
+    let mut r = crate::respond::page(&page, &assembled, headers, false);
     cors(web, headers, &mut r);
     r
 }
@@ -516,12 +576,19 @@ pub struct StoriesQuery {
 async fn stories(
     State(web): State<Web>,
     headers: HeaderMap,
+    uri: axum::http::Uri,
     q: Result<Query<StoriesQuery>, QueryRejection>,
 ) -> Response {
     let q = match q {
         Ok(Query(q)) => q,
         Err(e) => return answer_err(&web, &headers, bad_query(e)),
     };
+    // The newest stories, asked plainly: kept until a story changes.
+    let plain = uri.query().is_none();
+    if plain && let Some(r) = from_cache(&web, &headers, LIST_PATH) {
+        return r;
+    }
+    let epoch = web.cache.epoch();
     let limit = q.limit.unwrap_or(content_api::DEFAULT_LIMIT);
     if !(1..=content_api::MAX_LIMIT).contains(&limit) {
         return answer_err(
@@ -558,14 +625,17 @@ async fn stories(
         author: q.author,
     };
     match content_api::stories(&web.app, &filter, after, limit).await {
-        Ok(Ok(list)) => answer(
-            &web,
-            &headers,
-            &StoryList {
+        Ok(Ok(list)) => {
+            let out = StoryList {
                 data: list.cards.iter().map(|c| story_out(&web, c)).collect(),
                 next_cursor: list.next.map(Cursor::encode),
-            },
-        ),
+            };
+            if plain {
+                keep_and_answer(&web, &headers, LIST_PATH, &[Key::Front], epoch, &out)
+            } else {
+                answer(&web, &headers, &out)
+            }
+        }
         Ok(Err(unknown)) => {
             let what = match unknown {
                 Unknown::Section => "section",
@@ -608,6 +678,11 @@ async fn story(State(web): State<Web>, headers: HeaderMap, Path(id): Path<String
             ),
         );
     };
+    let path = format!("/api/v1/stories/{id}");
+    if let Some(r) = from_cache(&web, &headers, &path) {
+        return r;
+    }
+    let epoch = web.cache.epoch();
     // Pictures placed in the body as feeds give them: absolute, no classes.
     let figure = crate::feeds::feed_figure(crate::view::base_url(&web.app));
     match content_api::story(&web.app, id, figure).await {
@@ -641,7 +716,12 @@ async fn story(State(web): State<Web>, headers: HeaderMap, Path(id): Path<String
                 body_html: s.text.html.clone(),
                 text_withheld: s.text.withheld,
             };
-            answer(&web, &headers, &detail)
+            // Kept until the story, its bylines, tags or lead picture change.
+            let mut keys = vec![Key::Story(st.id)];
+            keys.extend(st.authors.iter().map(|a| Key::Author(a.id)));
+            keys.extend(st.tags.iter().map(|t| Key::Tag(t.id)));
+            keys.extend(st.lead_picture.iter().map(|p| Key::Picture(p.id)));
+            keep_and_answer(&web, &headers, &path, &keys, epoch, &detail)
         }
         Ok(None) => answer_err(
             &web,

@@ -30,7 +30,7 @@
 //! of a morning's requests.
 //!
 //! Everything else (a miss, another method, a query other than `page=N`, a
-//! percent-encoded or trailing-slash path, the newsroom) goes to the router
+//! percent-encoded or trailing-slash path, the newsroom, the Content API) goes to the router
 //! unchanged. The cache key is made by [`crate::cache_key`], the function the
 //! page handlers use, so a page is only ever served here under the key its
 //! handler stored it under.
@@ -94,7 +94,13 @@ pub(crate) fn hit(web: &Web, req: &Request) -> Option<Response> {
     }
     let uri = req.uri();
     let path = uri.path();
-    if path.contains('%') || (path.len() > 1 && path.ends_with('/')) || layers::is_newsroom(path) {
+    // The Content API keeps some answers in the page cache too, but answers
+    // them itself: CORS depends on the asking origin.
+    if path.contains('%')
+        || (path.len() > 1 && path.ends_with('/'))
+        || layers::is_newsroom(path)
+        || path.starts_with("/api/")
+    {
         return None;
     }
     if let Some(file) = path.strip_prefix("/v/") {

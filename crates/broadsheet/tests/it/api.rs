@@ -373,3 +373,84 @@ async fn placed_pictures_in_a_body_are_absolute() -> TestResult {
     }
     Ok(())
 }
+
+/// With a page cache, the newest-stories list and a story are kept and
+/// answered from it (`x-cache: hit`), with CORS still decided per asker;
+/// publishing, editing or withdrawing purges them at once.
+#[tokio::test]
+async fn kept_answers_are_purged_when_stories_change() -> TestResult {
+    use axum::body::Body;
+    use broadsheet_web::{Web, WebOptions};
+
+    use crate::support::send_to;
+
+    let cfg = PaperConfig {
+        api_cors_origins: vec!["https://app.example.com".to_string()],
+        ..PaperConfig::default()
+    };
+    let p = Paper::demo_with(6, cfg).await?;
+    let web = Web::new(
+        p.app.clone(),
+        WebOptions {
+            cache_bytes: 16 << 20,
+            metrics: None,
+            metrics_token: None,
+            esi: false,
+            sse_max_connections: 0,
+        },
+    );
+    let node = web.router();
+    let get = |path: &str, origin: &'static str| {
+        let path = path.to_string();
+        let node = node.clone();
+        async move {
+            let h: Vec<(&str, &str)> = if origin.is_empty() {
+                Vec::new()
+            } else {
+                vec![("origin", origin)]
+            };
+            send_to(&node, "GET", &path, Body::empty(), &h).await
+        }
+    };
+    let free = publish(&p, "Kept in the cache", Access::Free).await?;
+    let story = format!("/api/v1/stories/{}", free.id);
+    for path in ["/api/v1/stories", story.as_str()] {
+        let first = get(path, "").await?;
+        assert_eq!(first.header("x-cache"), "miss", "{path}");
+        let again = get(path, "https://app.example.com").await?;
+        assert_eq!(again.header("x-cache"), "hit", "{path}");
+        assert_eq!(again.body, first.body, "{path}");
+        assert_eq!(again.header("content-type"), "application/json");
+        assert_eq!(
+            again.header("access-control-allow-origin"),
+            "https://app.example.com",
+            "{path}: CORS on a kept answer"
+        );
+        let other = get(path, "https://evil.example").await?;
+        assert_eq!(other.header("access-control-allow-origin"), "", "{path}");
+        let etag = again.header("etag").to_string();
+        let h = [("if-none-match", etag.as_str())];
+        let not_modified = send_to(&node, "GET", path, Body::empty(), &h).await?;
+        assert_eq!(not_modified.status, StatusCode::NOT_MODIFIED, "{path}");
+    }
+    // A new story leads the kept list at once.
+    let newer = publish(&p, "Published after the list was kept", Access::Free).await?;
+    let list = json(&get("/api/v1/stories", "").await?)?;
+    assert_eq!(
+        list["data"][0]["id"], newer.id,
+        "the kept list was not purged"
+    );
+    // Withdrawn: the kept story and list forget it at once.
+    let editor = crate::support::staff_of_role(&p, "editor").await?;
+    newsroom::withdraw(&p.app, &editor.actor(), free.id).await?;
+    assert_eq!(get(&story, "").await?.status, StatusCode::NOT_FOUND);
+    let list = json(&get("/api/v1/stories", "").await?)?;
+    assert!(
+        list["data"]
+            .as_array()
+            .ok_or("data")?
+            .iter()
+            .all(|s| s["id"] != free.id)
+    );
+    Ok(())
+}

@@ -294,10 +294,7 @@ fn answer_err(web: &Web, headers: &HeaderMap, mut r: Response) -> Response {
 
 /// A kept answer for `path`, if the page cache has it.
 fn from_cache(web: &Web, headers: &HeaderMap, path: &str) -> Option<Response> {
-    let hit = web.cache.get(&crate::cache_key(path, 1))?;
-    web.count_hit(true);
-    let body = hit.assembled(&web.fragments());
-    let mut r = crate::respond::page(&hit, &body, headers, true);
+    let mut r = web.hit_answer(&crate::cache_key(path, 1), headers)?;
     cors(web, headers, &mut r);
     Some(r)
 }
@@ -316,23 +313,14 @@ fn keep_and_answer<T: Serialize>(
         Ok(b) => b,
         Err(e) => return internal(broadsheet_app::AppError::Internal(e.to_string())),
     };
-    web.count_hit(false);
-    web.renders
-        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let frags = web.fragments();
-    let page = std::sync::Arc::new(crate::cache::CachedPage::with_type(
-        StatusCode::OK,
-        HeaderValue::from_static("application/json"),
+    web.count_render();
+    let doc = crate::feeds::Doc {
         body,
-        keys,
-        CACHE,
-        broadsheet_app::now(),
-        &frags,
-    ));
-    web.cache
-        .insert(crate::cache_key(path, 1), keys, page.clone(), epoch);
-    let assembled = page.assembled(&frags);
-    let mut r = crate::respond::page(&page, &assembled, headers, false);
+        content_type: "application/json",
+        keys: keys.to_vec(),
+        keep: true,
+    };
+    let mut r = web.keep_answer(crate::cache_key(path, 1), headers, doc, CACHE, epoch);
     cors(web, headers, &mut r);
     r
 }

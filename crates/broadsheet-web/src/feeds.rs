@@ -27,11 +27,10 @@
 use std::borrow::Cow;
 use std::future::Future;
 use std::io;
-use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use broadsheet_app::App;
@@ -42,10 +41,9 @@ use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 use serde::Serialize;
 
-use crate::cache::CachedPage;
 use crate::error::WebError;
 use crate::pages::CACHE_PAGE;
-use crate::{Web, respond, view};
+use crate::{Web, view};
 
 pub fn routes() -> Router<Web> {
     Router::new()
@@ -160,35 +158,16 @@ where
     F: Future<Output = Result<Option<Doc>, WebError>>,
 {
     let key = crate::cache_key(path, 1);
-    if let Some(hit) = web.cache.get(&key) {
-        web.count_hit(true);
-        let body = hit.assembled(&web.fragments());
-        return respond::page(&hit, &body, headers, true);
+    if let Some(hit) = web.hit_answer(&key, headers) {
+        return hit;
     }
-    web.count_hit(false);
+    web.count_render();
     let epoch = web.cache.epoch();
-    web.renders
-        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let doc = match render.await {
-        Ok(Some(d)) => d,
-        Ok(None) => return WebError::NotFound.into_response(),
-        Err(e) => return e.into_response(),
-    };
-    let frags = web.fragments();
-    let page = Arc::new(CachedPage::with_type(
-        StatusCode::OK,
-        HeaderValue::from_static(doc.content_type),
-        doc.body,
-        &doc.keys,
-        CACHE_PAGE,
-        broadsheet_app::now(),
-        &frags,
-    ));
-    if doc.keep {
-        web.cache.insert(key, &doc.keys, page.clone(), epoch);
+    match render.await {
+        Ok(Some(doc)) => web.keep_answer(key, headers, doc, CACHE_PAGE, epoch),
+        Ok(None) => WebError::NotFound.into_response(),
+        Err(e) => e.into_response(),
     }
-    let body = page.assembled(&frags);
-    respond::page(&page, &body, headers, false)
 }
 
 async fn paper_feed(

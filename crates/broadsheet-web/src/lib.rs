@@ -340,6 +340,51 @@ impl Web {
             .with_state(self.clone())
     }
 
+    /// The answer to a request for a page (or any kept document) the page
+    /// cache holds under `key`: a hit.
+    pub(crate) fn hit_answer(&self, key: &CacheKey, headers: &HeaderMap) -> Option<Response> {
+        let hit = self.cache.get(key)?;
+        self.count_hit(true);
+        let body = hit.assembled(&self.fragments());
+        Some(respond::page(&hit, &body, headers, true))
+    }
+
+    /// Counts a miss and a render (before or after rendering; see
+    /// [`Web::keep_answer`]).
+    pub(crate) fn count_render(&self) {
+        self.count_hit(false);
+        self.renders.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The answer with `doc`, made after a miss of `key` (read the cache
+    /// epoch before making it, and count the render with
+    /// [`Web::count_render`]): kept in the page cache when `doc.keep` and
+    /// no purge ran since `epoch`.
+    pub(crate) fn keep_answer(
+        &self,
+        key: CacheKey,
+        headers: &HeaderMap,
+        doc: feeds::Doc,
+        cache_control: &'static str,
+        epoch: u64,
+    ) -> Response {
+        let frags = self.fragments();
+        let page = Arc::new(cache::CachedPage::with_type(
+            StatusCode::OK,
+            axum::http::HeaderValue::from_static(doc.content_type),
+            doc.body,
+            &doc.keys,
+            cache_control,
+            broadsheet_app::now(),
+            &frags,
+        ));
+        if doc.keep {
+            self.cache.insert(key, &doc.keys, page.clone(), epoch);
+        }
+        let body = page.assembled(&frags);
+        respond::page(&page, &body, headers, false)
+    }
+
     fn count_hit(&self, hit: bool) {
         // Atomics only here; /metrics turns them into counters and a ratio.
         if hit {
@@ -569,10 +614,8 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<pages::Outcome, WebError>>,
 {
-    if let Some(hit) = web.cache.get(&key) {
-        web.count_hit(true);
-        let body = hit.assembled(&web.fragments());
-        return respond::page(&hit, &body, headers, true);
+    if let Some(hit) = web.hit_answer(&key, headers) {
+        return hit;
     }
     match fetch_missed(web, key, render).await {
         Ok(p) => {

@@ -57,6 +57,8 @@ pub struct PaperConfig {
     /// Origins (`https://app.example.com`) whose browser pages may read the
     /// Content API (`/api/v1`, CORS); none: same-site only.
     pub api_cors_origins: Vec<String>,
+    /// Outgoing webhooks: retries and give-up (`webhooks.rs`).
+    pub webhooks: crate::webhooks::WebhookConfig,
 }
 
 impl PaperConfig {
@@ -85,6 +87,7 @@ impl PaperConfig {
             demo_paper: false,
             search_dir: None,
             api_cors_origins: Vec::new(),
+            webhooks: Default::default(),
         })
     }
 }
@@ -115,6 +118,7 @@ impl Default for PaperConfig {
             demo_paper: false,
             search_dir: None,
             api_cors_origins: Vec::new(),
+            webhooks: Default::default(),
         }
     }
 }

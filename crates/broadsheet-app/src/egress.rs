@@ -96,6 +96,24 @@ fn v4_allowed(v4: Ipv4Addr, allow_loopback: bool) -> bool {
         || o[0] >= 240)
 }
 
+/// A name resolved only to addresses the rules refuse: a refusal (never
+/// worth trying again), told apart from a network failure by its type.
+#[derive(Debug, thiserror::Error)]
+#[error("{0} has no address we may connect to")]
+struct NoAllowedAddress(String);
+
+/// The egress error for a failed send: a refusal if the resolver refused.
+fn send_error(e: &reqwest::Error) -> EgressError {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cur {
+        if let Some(n) = c.downcast_ref::<NoAllowedAddress>() {
+            return EgressError::Refused(n.to_string());
+        }
+        cur = c.source();
+    }
+    EgressError::Unreachable(error_chain(e))
+}
+
 /// Resolves names for reqwest and keeps only allowed addresses, so the
 /// connection goes to an address that was checked.
 struct CheckedResolver {
@@ -112,7 +130,9 @@ impl reqwest::dns::Resolve for CheckedResolver {
                 .filter(|a| address_allowed(a.ip(), allow))
                 .collect();
             if addrs.is_empty() {
-                return Err(format!("{host} has no address we may connect to").into());
+                return Err(
+                    Box::new(NoAllowedAddress(host)) as Box<dyn std::error::Error + Send + Sync>
+                );
             }
             let it: reqwest::dns::Addrs = Box::new(addrs.into_iter());
             Ok(it)
@@ -181,7 +201,7 @@ impl Egress {
             .body(body)
             .send()
             .await
-            .map_err(|e| EgressError::Unreachable(error_chain(&e)))?;
+            .map_err(|e| send_error(&e))?;
         let mut out = openidconnect::http::Response::builder().status(r.status());
         for (k, v) in r.headers() {
             out = out.header(k, v);

@@ -5,6 +5,7 @@
 //! call into it; it never knows about requests or templates.
 
 pub mod accounts;
+pub mod admin_api;
 mod changes;
 pub mod comments;
 pub mod config;
@@ -33,6 +34,7 @@ pub mod social;
 pub mod subscriptions;
 pub mod throttle;
 mod views;
+pub mod webhooks;
 // Feeds and sitemaps (issue 13).
 pub mod feeds;
 // Comment reactions, featured comments, badges, ignore lists (issue 12).
@@ -280,6 +282,7 @@ impl App {
             tokio::spawn(meter::prune_loop(self.clone(), shutdown.clone())),
             tokio::spawn(scheduler_loop(self.clone(), shutdown.clone())),
             tokio::spawn(media::backfill_job(self.clone(), shutdown.clone())),
+            tokio::spawn(webhooks::delivery_loop(self.clone(), shutdown.clone())),
             tokio::spawn(curation::expiry_loop(self.clone(), shutdown)),
         ]
     }

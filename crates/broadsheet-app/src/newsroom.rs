@@ -261,6 +261,10 @@ pub async fn save(
             let mut k = keys::for_story(&story, &app.sections());
             k.extend(tags.iter().map(|t| Key::Tag(*t)));
             tx.change(&keys::join(&k), t).await?;
+            let mut after = story.clone();
+            after.headline = e.headline.clone();
+            after.section_id = e.section_id;
+            crate::webhooks::queue(app, &mut tx, "story.updated", &after, t).await?;
         }
         Saved::Ok(current)
     } else {
@@ -347,6 +351,9 @@ async fn try_move(
     tx.audit(actor, mv.as_str(), Some(story.id), detail, t)
         .await?;
     tx.change(&k, t).await?;
+    if let Some(event) = crate::webhooks::move_event(story.status, to) {
+        crate::webhooks::queue(app, &mut tx, event, story, t).await?;
+    }
     tx.commit().await?;
     Ok(Some(mv))
 }
@@ -592,6 +599,7 @@ pub async fn correct(app: &App, actor: &Actor, id: i64, text: &str) -> Result<()
     tx.mark_updated(id, t).await?;
     tx.audit(actor, "correct", Some(id), text, t).await?;
     tx.change(&keys::join(&k), t).await?;
+    crate::webhooks::queue(app, &mut tx, "story.corrected", &story, t).await?;
     tx.commit().await?;
     app.apply_changes().await?;
     Ok(())
@@ -667,16 +675,14 @@ pub async fn restore(
 /// decoded at once on a node; another waits briefly, then is told to try again.
 pub async fn upload_picture(
     app: &App,
-    staff: &Staff,
+    actor: &Actor,
     bytes: Vec<u8>,
     declared: &str,
     alt: &str,
     caption: &str,
     credit: &str,
 ) -> Result<i64> {
-    if !permissions::allows(staff.role, Action::UploadPicture) {
-        return Err(denied("upload pictures"));
-    }
+    require(actor, Action::UploadPicture, "upload pictures")?;
     use crate::media::{self, MAX_ALT_CHARS, MAX_CAPTION_CHARS, MAX_CREDIT_CHARS};
     let alt = alt.trim();
     if alt.is_empty() {

@@ -10,6 +10,8 @@
 //! Writes that belong together are composed by the app on one [`Tx`]
 //! (`Store::begin`), where the audit row and change event are written once.
 
+mod admin_api;
+pub use admin_api::{ApiTokenRow, DeliveryRow, TokenHolder, WebhookRow};
 mod comments;
 mod corrections;
 mod curation;

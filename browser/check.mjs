@@ -1004,6 +1004,21 @@ async function readerJourney(base, fx, stories, demoLog, ctx) {
     await page.fill('#trial_days', '0');
     await page.fill('#price_id', STRIPE_PLAN);
     await go(page.click('button[value=add]'));
+    // The Admin API: a token issued in the newsroom, shown once, works as a
+    // Bearer token; the tokens and webhooks pages pass axe.
+    await page.goto(`${base}/newsroom/api-tokens`, { waitUntil: 'load' });
+    await axeOn(page, 'newsroom: API tokens page');
+    await page.fill('#name', 'Browser check');
+    await page.check('#scope_stories\\:read');
+    await go(page.click('button[value=issue]'));
+    const token = await page.inputValue('#fresh').catch(() => '');
+    const who = await fetch(`${base}/api/v1/admin/token`, { headers: { authorization: `Bearer ${token}` } });
+    const whoJson = who.ok ? await who.json() : {};
+    check('admin API: a token issued in the newsroom works', who.status === 200 && whoJson.role === 'admin', `${who.status} ${JSON.stringify(whoJson)}`);
+    await page.goto(`${base}/newsroom/api-tokens`, { waitUntil: 'load' });
+    check('admin API: the token is shown once', !(await page.content()).includes(token) && token.startsWith('bsk_'), 'token still on the page');
+    await page.goto(`${base}/newsroom/webhooks`, { waitUntil: 'load' });
+    await axeOn(page, 'newsroom: webhooks page');
     await go(page.click('form.signout button:not([name])'));
     const plans = await get(`${base}/subscribe`);
     if (!check('journey: admin adds a plan', plans.text.includes('Digital monthly'), `${base}/subscribe`)) return;

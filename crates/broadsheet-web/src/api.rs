@@ -119,11 +119,18 @@ pub fn openapi_json() -> String {
 
 /// Stable error codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Code {
+pub(crate) enum Code {
     NotFound,
     BadParameter,
     BadCursor,
     Internal,
+    // The Admin API's (`api_admin.rs`).
+    Unauthorized,
+    Forbidden,
+    Invalid,
+    Conflict,
+    BadBody,
+    Busy,
 }
 
 impl Code {
@@ -133,14 +140,25 @@ impl Code {
             Code::BadParameter => "bad_parameter",
             Code::BadCursor => "bad_cursor",
             Code::Internal => "internal",
+            Code::Unauthorized => "unauthorized",
+            Code::Forbidden => "forbidden",
+            Code::Invalid => "invalid",
+            Code::Conflict => "conflict",
+            Code::BadBody => "bad_body",
+            Code::Busy => "busy",
         }
     }
 
     fn status(self) -> StatusCode {
         match self {
             Code::NotFound => StatusCode::NOT_FOUND,
-            Code::BadParameter | Code::BadCursor => StatusCode::BAD_REQUEST,
+            Code::BadParameter | Code::BadCursor | Code::BadBody => StatusCode::BAD_REQUEST,
             Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Code::Unauthorized => StatusCode::UNAUTHORIZED,
+            Code::Forbidden => StatusCode::FORBIDDEN,
+            Code::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+            Code::Conflict => StatusCode::CONFLICT,
+            Code::Busy => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }
@@ -159,7 +177,7 @@ pub struct ErrorBody {
     message: String,
 }
 
-fn error(code: Code, message: impl Into<String>) -> Response {
+pub(crate) fn error(code: Code, message: impl Into<String>) -> Response {
     let body = ApiError {
         error: ErrorBody {
             code: code.as_str().to_string(),
@@ -193,7 +211,7 @@ fn bad_query(e: QueryRejection) -> Response {
     )
 }
 
-async fn not_found() -> Response {
+pub(crate) async fn not_found() -> Response {
     error(
         Code::NotFound,
         "There is no such address in the API: see /api/v1/openapi.json for the ones there are.",

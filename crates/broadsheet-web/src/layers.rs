@@ -182,7 +182,7 @@ pub fn is_newsroom(path: &str) -> bool {
 /// everything else is small.
 pub fn limits(method: &Method, path: &str) -> Limits {
     let writes = !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
-    if writes && path == "/newsroom/pictures" {
+    if writes && (path == "/newsroom/pictures" || path == "/api/v1/admin/pictures") {
         Limits {
             body: broadsheet_app::media::MAX_UPLOAD_BYTES + (1 << 20),
             time: UPLOAD_TIME,
@@ -192,7 +192,7 @@ pub fn limits(method: &Method, path: &str) -> Limits {
             body: crate::webhooks::MAX_WEBHOOK_BYTES,
             time: REQUEST_TIME,
         }
-    } else if writes && is_newsroom(path) {
+    } else if writes && (is_newsroom(path) || path.starts_with("/api/v1/admin/")) {
         Limits {
             body: NEWSROOM_FORM_BYTES,
             time: REQUEST_TIME,

@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod api;
+mod api_admin;
 mod assets;
 pub mod cache;
 pub mod client;
@@ -22,6 +23,7 @@ mod layers;
 mod newsroom;
 mod newsroom_comments;
 mod newsroom_readers;
+mod nr_api;
 mod nr_fronts;
 mod nr_next;
 mod pages;
@@ -321,6 +323,8 @@ impl Web {
             .merge(comments::routes())
             .merge(newsroom_comments::routes())
             .merge(nr_fronts::routes())
+            // Admin API tokens and webhooks (issue 13).
+            .merge(nr_api::routes())
             // Feeds and sitemaps (issue 13).
             .merge(feeds::routes())
             .merge(sitemaps::routes())
@@ -331,6 +335,8 @@ impl Web {
             .merge(nr_live::routes())
             // Search (issue 13).
             .merge(search::routes())
+            // The Admin API (issue 13): token-authenticated writes.
+            .nest("/api/v1/admin", api_admin::routes())
             .nest("/api/v1", api::routes())
             .fallback(fallback)
             .layer(axum::middleware::from_fn_with_state(
@@ -531,6 +537,23 @@ pub const ROUTES: &[(&str, StoryText)] = &[
     ("/api/v1/picks", StoryText::Cards),
     ("/api/v1/search", StoryText::Search),
     ("/api/v1/openapi.json", StoryText::None),
+    // The Admin API (issue 13): a story's Markdown for a token holder who
+    // may open it (the newsroom's rule, `newsroom::open`); nothing without
+    // a valid token.
+    ("/api/v1/admin/token", StoryText::None),
+    ("/api/v1/admin/stories", StoryText::StaffOnly),
+    ("/api/v1/admin/stories/{id}", StoryText::StaffOnly),
+    ("/api/v1/admin/stories/{id}/submit", StoryText::StaffOnly),
+    ("/api/v1/admin/stories/{id}/publish", StoryText::StaffOnly),
+    ("/api/v1/admin/stories/{id}/withdraw", StoryText::StaffOnly),
+    ("/api/v1/admin/stories/{id}/reinstate", StoryText::StaffOnly),
+    (
+        "/api/v1/admin/stories/{id}/corrections",
+        StoryText::StaffOnly,
+    ),
+    ("/api/v1/admin/pictures", StoryText::None),
+    ("/newsroom/api-tokens", StoryText::None),
+    ("/newsroom/webhooks", StoryText::None),
     ("/sitemaps/{file}", StoryText::None),
     // The paper's word-mark (structured data's publisher logo).
     ("/logo.svg", StoryText::None),

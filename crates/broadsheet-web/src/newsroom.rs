@@ -1392,7 +1392,7 @@ pub async fn upload_picture(
     let get = |k: &str| fields.get(k).map(String::as_str).unwrap_or("");
     match newsroom::upload_picture(
         &web.app,
-        &staff,
+        &staff.actor(),
         bytes,
         &declared,
         get("alt"),

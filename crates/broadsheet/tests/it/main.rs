@@ -4,6 +4,7 @@
 //! file; `=postgres` with `BROADSHEET_TEST_DATABASE_URL=postgres://…/postgres`
 //! gives each test its own PostgreSQL database on that server.
 
+mod admin_api;
 mod api;
 mod cli;
 mod comments;

@@ -1019,6 +1019,8 @@ async function readerJourney(base, fx, stories, demoLog, ctx) {
     check('admin API: the token is shown once', !(await page.content()).includes(token) && token.startsWith('bsk_'), 'token still on the page');
     await page.goto(`${base}/newsroom/webhooks`, { waitUntil: 'load' });
     await axeOn(page, 'newsroom: webhooks page');
+    await page.goto(`${base}/newsroom/search?q=council`, { waitUntil: 'load' });
+    await axeOn(page, 'newsroom: search results');
     await go(page.click('form.signout button:not([name])'));
     const plans = await get(`${base}/subscribe`);
     if (!check('journey: admin adds a plan', plans.text.includes('Digital monthly'), `${base}/subscribe`)) return;

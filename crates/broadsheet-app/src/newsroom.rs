@@ -168,6 +168,8 @@ pub async fn create(app: &App, actor: &Actor, e: &StoryEdit) -> Result<i64> {
     tx.revision(id, 1, actor.staff_id(), &e, "created", t)
         .await?;
     tx.audit(actor, "create", Some(id), "", t).await?;
+    // No page shows a draft; the newsroom's search follows it on every node.
+    tx.change(&keys::join(&[Key::Story(id)]), t).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -265,6 +267,9 @@ pub async fn save(
             after.headline = e.headline.clone();
             after.section_id = e.section_id;
             crate::webhooks::queue(app, &mut tx, "story.updated", &after, t).await?;
+        } else {
+            // The newsroom's search follows drafts on every node.
+            tx.change(&keys::join(&[Key::Story(id)]), t).await?;
         }
         Saved::Ok(current)
     } else {
@@ -338,7 +343,8 @@ async fn try_move(
     let k = if visible {
         keys::join(&keys::for_story(story, &app.sections()))
     } else {
-        String::new()
+        // Only the newsroom's search shows it: it follows on every node.
+        keys::join(&[Key::Story(story.id)])
     };
     let t = now();
     let mut tx = app.store().begin().await?;

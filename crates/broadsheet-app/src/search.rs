@@ -1,5 +1,9 @@
-//! Reader search (issue 13): an embedded tantivy index of published stories,
-//! derived from the database and never the only copy of anything.
+//! Search (issue 13): an embedded tantivy index of every story that is not
+//! withdrawn, derived from the database and never the only copy of
+//! anything. Readers search published stories only ([`search`]: the query
+//! requires `status = published`, and results are read back from the
+//! database's published cards); the newsroom searches the drafts the
+//! permission table lets each member of staff see ([`desk_search`]).
 //!
 //! - **What is indexed**: headline, standfirst, the body's *free part* and
 //!   *paid part* as two fields, byline names, tags (English stemming on all
@@ -13,7 +17,8 @@
 //!   searched over the free fields only, so words only in a paid part find
 //!   nothing (results, snippets, counts). Snippets come only from the fields
 //!   that reader was searched over.
-//! - **Kept in step**: every change event naming `story-<id>` re-reads that
+//! - **Kept in step**: every change event naming `story-<id>` (drafts'
+//!   saves and moves write one too, for this) re-reads that
 //!   story from the database on each node (`changes.rs` calls
 //!   [`follow`]) and re-indexes or deletes it, so every node follows within
 //!   the change poll (500 ms); an event naming everything (sections,
@@ -50,7 +55,7 @@ use crate::{App, AppError, Result};
 
 /// Bumped whenever the fields or how they are filled change: an index of
 /// another version is rebuilt at start.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 /// Longest query accepted, in characters.
 pub const MAX_QUERY_CHARS: usize = 200;
 /// Words of a query that are used (the rest are ignored, and the reader told).
@@ -83,6 +88,10 @@ struct Fields {
     author: Field,
     published: Field,
     access: Field,
+    /// The story's status (`published` for readers; the newsroom sees drafts).
+    status: Field,
+    /// Who may see it unpublished as their own: its creator and bylines.
+    owner: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -106,6 +115,8 @@ fn schema() -> (Schema, Fields) {
         author: b.add_text_field("author", STRING),
         published: b.add_i64_field("published", INDEXED | STORED | FAST),
         access: b.add_text_field("access", STRING | STORED),
+        status: b.add_text_field("status", STRING | STORED),
+        owner: b.add_i64_field("owner", INDEXED),
     };
     (b.build(), fields)
 }
@@ -306,6 +317,14 @@ fn document(f: &Fields, story: &Story, sections: &[i64], preview: usize) -> Tant
     }
     d.add_i64(f.published, story.published_at.unwrap_or(story.modified_at));
     d.add_text(f.access, story.access.as_str());
+    d.add_text(f.status, story.status.as_str());
+    for o in story
+        .created_by
+        .iter()
+        .chain(story.authors.iter().map(|a| &a.id))
+    {
+        d.add_i64(f.owner, *o);
+    }
     d
 }
 
@@ -553,6 +572,30 @@ impl Entitled {
     }
 }
 
+/// Whose search, and so which stories it may find.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// A reader: published stories only, over the fields `Entitled` allows.
+    Readers(Entitled),
+    /// The newsroom: every field, of the stories (not withdrawn) the
+    /// permission table lets this member of staff see (`can_view_story`):
+    /// everyone's (`any`), their own (`own`), published ones (`published`).
+    Desk {
+        any: bool,
+        own: Option<i64>,
+        published: bool,
+    },
+}
+
+impl Reach {
+    fn entitled(self) -> Entitled {
+        match self {
+            Reach::Readers(e) => e,
+            Reach::Desk { .. } => Entitled::All,
+        }
+    }
+}
+
 /// Order of results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Sort {
@@ -667,8 +710,8 @@ impl SearchIndex {
         v
     }
 
-    fn query(&self, ask: &Ask, entitled: Entitled) -> (Box<dyn Query>, bool) {
-        let fields = self.fields_for(entitled);
+    fn query(&self, ask: &Ask, reach: Reach) -> (Box<dyn Query>, bool) {
+        let fields = self.fields_for(reach.entitled());
         let (mut words, phrases) = parse(ask.q.trim());
         let dropped = words.len() + phrases.len() > MAX_WORDS;
         words.truncate(MAX_WORDS.saturating_sub(phrases.len().min(MAX_WORDS)));
@@ -725,6 +768,36 @@ impl SearchIndex {
             }
         }
         let f = &self.fields;
+        let status_is = |st: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(f.status, st),
+                IndexRecordOption::Basic,
+            ))
+        };
+        match reach {
+            Reach::Readers(_) => must.push((Occur::Must, status_is("published"))),
+            Reach::Desk { any: true, .. } => {}
+            Reach::Desk {
+                any: false,
+                own,
+                published,
+            } => {
+                let mut may: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                if let Some(me) = own {
+                    may.push((
+                        Occur::Should,
+                        Box::new(TermQuery::new(
+                            Term::from_field_i64(f.owner, me),
+                            IndexRecordOption::Basic,
+                        )),
+                    ));
+                }
+                if published {
+                    may.push((Occur::Should, status_is("published")));
+                }
+                must.push((Occur::Must, Box::new(BooleanQuery::new(may))));
+            }
+        }
         if let Some(s) = ask.section {
             must.push((
                 Occur::Must,
@@ -758,8 +831,9 @@ impl SearchIndex {
         (Box::new(BooleanQuery::new(must)), dropped)
     }
 
-    fn run(&self, ask: &Ask, entitled: Entitled) -> Result<Results> {
-        let (query, words_dropped) = self.query(ask, entitled);
+    fn run(&self, ask: &Ask, reach: Reach) -> Result<Results> {
+        let entitled = reach.entitled();
+        let (query, words_dropped) = self.query(ask, reach);
         let searcher = self.reader.searcher();
         let offset = (ask.page.max(1) - 1) * PER_PAGE;
         // The first pages up to this one, ties broken by document (so pages
@@ -881,7 +955,10 @@ pub async fn search(app: &App, ask: &Ask, entitled: Entitled) -> Result<Results>
     check(ask).map_err(AppError::Invalid)?;
     let app2 = app.clone();
     let ask = ask.clone();
-    let mut found = blocking("searching", move || app2.search().run(&ask, entitled)).await?;
+    let mut found = blocking("searching", move || {
+        app2.search().run(&ask, Reach::Readers(entitled))
+    })
+    .await?;
     let ids: Vec<i64> = found.hits.iter().map(|h| h.id).collect();
     let mut cards: std::collections::HashMap<i64, StoryCard> = app
         .store()
@@ -938,4 +1015,83 @@ mod tests {
         ask.page = MAX_PAGE + 1;
         assert!(check(&ask).is_err());
     }
+}
+
+/// One newsroom search result: the story as the database has it now (the
+/// actor may open it) and its snippet.
+#[derive(Debug, Clone)]
+pub struct DeskHit {
+    pub story: Story,
+    pub snippet_html: String,
+}
+
+/// What a newsroom search found.
+#[derive(Debug, Clone, Default)]
+pub struct DeskResults {
+    pub hits: Vec<DeskHit>,
+    pub total: usize,
+    pub catching_up: bool,
+    pub words_dropped: bool,
+}
+
+/// The newsroom's search: the same engine and query as readers', over every
+/// field (paid parts included) of the stories, drafts too, that the
+/// permission table lets `actor` see. The index narrows by the table's
+/// rule (`Reach::Desk`); each hit is then opened as the newsroom opens a
+/// story (`newsroom::open`), so the database and the table have the last
+/// word. Withdrawn stories are not searched.
+pub async fn desk_search(
+    app: &App,
+    actor: &broadsheet_domain::Actor,
+    ask: &Ask,
+) -> Result<DeskResults> {
+    use broadsheet_domain::permissions::Action;
+    crate::newsroom::require(actor, Action::UseNewsroom, "use the newsroom")?;
+    let reach = match actor {
+        broadsheet_domain::Actor::Operator => Reach::Desk {
+            any: true,
+            own: None,
+            published: true,
+        },
+        _ => Reach::Desk {
+            any: actor.allows(Action::EditAnyStory),
+            own: actor
+                .staff_id()
+                .filter(|_| actor.allows(Action::EditOwnDraft)),
+            published: actor.allows(Action::CreateStory),
+        },
+    };
+    if let Reach::Desk {
+        any: false,
+        own: None,
+        published: false,
+    } = reach
+    {
+        return Err(AppError::Forbidden(
+            "Your role does not allow you to search stories.".into(),
+        ));
+    }
+    check(ask).map_err(AppError::Invalid)?;
+    let app2 = app.clone();
+    let ask = ask.clone();
+    let found = blocking("searching", move || app2.search().run(&ask, reach)).await?;
+    let mut hits = Vec::with_capacity(found.hits.len());
+    for h in found.hits {
+        match crate::newsroom::open(app, actor, h.id).await {
+            Ok(story) if story.status != broadsheet_domain::StoryStatus::Withdrawn => {
+                hits.push(DeskHit {
+                    story,
+                    snippet_html: h.snippet_html,
+                })
+            }
+            Ok(_) | Err(AppError::NotFound(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(DeskResults {
+        hits,
+        total: found.total,
+        catching_up: found.catching_up,
+        words_dropped: found.words_dropped,
+    })
 }

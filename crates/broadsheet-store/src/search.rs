@@ -1,8 +1,9 @@
-//! Reads for the search index (issue 13): published stories in batches by
-//! id (for a rebuild) or by the ids a change event names (to keep the index
-//! in step), each with its byline and tags; and the newsroom's story search
-//! over titles and bodies (`LIKE`). The index itself lives in the app
-//! (`broadsheet-app/src/search.rs`) and is derived from these rows only.
+//! Reads for the search index (issue 13): stories that are not withdrawn
+//! (published ones for readers, the others for the newsroom's search) in
+//! batches by id (for a rebuild) or by the ids a change event names (to
+//! keep the index in step), each with its byline and tags. The index itself
+//! lives in the app (`broadsheet-app/src/search.rs`) and is derived from
+//! these rows only.
 
 use std::collections::HashMap;
 
@@ -28,6 +29,8 @@ struct SearchRow {
     updated_at: Option<i64>,
     modified_at: i64,
     version: i64,
+    status: String,
+    created_by: Option<i64>,
 }
 
 #[derive(FromRow)]
@@ -39,14 +42,15 @@ struct LinkRow {
 }
 
 const COLUMNS: &str = "s.id, s.slug, s.section_id, s.headline, s.standfirst, s.body, s.byline_text, \
-    s.access, s.breaking, s.published_at, s.updated_at, s.modified_at, s.version";
+    s.access, s.breaking, s.published_at, s.updated_at, s.modified_at, s.version, s.status, s.created_by";
 
 impl Store {
-    /// Up to `limit` published stories with an id above `after`, by id, with
-    /// their authors and tags (not their pictures: `lead_picture` is `None`).
+    /// Up to `limit` stories that are not withdrawn, with an id above
+    /// `after`, by id, with their authors and tags (not their pictures:
+    /// `lead_picture` is `None`).
     pub async fn search_stories_after(&self, after: i64, limit: i64) -> Result<Vec<Story>> {
         let sql = format!(
-            "SELECT {COLUMNS} FROM stories s WHERE s.status = 'published' AND s.id > $1 \
+            "SELECT {COLUMNS} FROM stories s WHERE s.status <> 'withdrawn' AND s.id > $1 \
              ORDER BY s.id LIMIT $2"
         );
         let rows: Vec<SearchRow> = with_pool!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -54,15 +58,15 @@ impl Store {
         self.search_complete(rows).await
     }
 
-    /// Those of `ids` that are published, as [`Store::search_stories_after`]
-    /// gives them; an id not returned is not (or no longer) published.
+    /// Those of `ids` that are not withdrawn, as [`Store::search_stories_after`]
+    /// gives them; an id not returned is withdrawn or gone.
     pub async fn search_stories(&self, ids: &[i64]) -> Result<Vec<Story>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
         let rows: Vec<SearchRow> = with_pool!(&self.db, p => {
             let mut qb = QueryBuilder::new(format!(
-                "SELECT {COLUMNS} FROM stories s WHERE s.status = 'published' AND s.id IN ("
+                "SELECT {COLUMNS} FROM stories s WHERE s.status <> 'withdrawn' AND s.id IN ("
             ));
             let mut sep = qb.separated(", ");
             for id in ids {
@@ -138,7 +142,7 @@ impl Store {
                 standfirst: r.standfirst,
                 body: r.body,
                 byline_text: r.byline_text,
-                status: StoryStatus::Published,
+                status: StoryStatus::parse(&r.status),
                 access: r.access.parse().unwrap_or(Access::Subscribers),
                 breaking: r.breaking != 0,
                 published_at: r.published_at,
@@ -146,7 +150,7 @@ impl Store {
                 lead_picture: None,
                 modified_at: r.modified_at,
                 version: r.version,
-                created_by: None,
+                created_by: r.created_by,
                 scheduled_at: None,
                 seo_title: String::new(),
                 seo_description: String::new(),

@@ -26,6 +26,7 @@ mod newsroom_readers;
 mod nr_api;
 mod nr_fronts;
 mod nr_next;
+mod nr_search;
 mod pages;
 mod paywall;
 mod readers;
@@ -325,6 +326,7 @@ impl Web {
             .merge(nr_fronts::routes())
             // Admin API tokens and webhooks (issue 13).
             .merge(nr_api::routes())
+            .merge(nr_search::routes())
             // Feeds and sitemaps (issue 13).
             .merge(feeds::routes())
             .merge(sitemaps::routes())
@@ -554,6 +556,8 @@ pub const ROUTES: &[(&str, StoryText)] = &[
     ("/api/v1/admin/pictures", StoryText::None),
     ("/newsroom/api-tokens", StoryText::None),
     ("/newsroom/webhooks", StoryText::None),
+    // The newsroom's search: snippets of any field, for staff only.
+    ("/newsroom/search", StoryText::StaffOnly),
     ("/sitemaps/{file}", StoryText::None),
     // The paper's word-mark (structured data's publisher logo).
     ("/logo.svg", StoryText::None),

@@ -33,14 +33,14 @@ pub fn routes() -> Router<Web> {
 
 /// The form's fields, as typed (all optional; each checked below).
 #[derive(Default)]
-struct Params {
-    q: Option<String>,
-    section: Option<String>,
-    author: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    sort: Option<String>,
-    page: Option<String>,
+pub(crate) struct Params {
+    pub(crate) q: Option<String>,
+    pub(crate) section: Option<String>,
+    pub(crate) author: Option<String>,
+    pub(crate) from: Option<String>,
+    pub(crate) to: Option<String>,
+    pub(crate) sort: Option<String>,
+    pub(crate) page: Option<String>,
 }
 
 struct ResultView {
@@ -116,7 +116,7 @@ fn day_start(web: &Web, text: &str, name: &str) -> Result<Option<i64>, String> {
 
 /// The form's fields from the query string (the last of a repeated name
 /// counts; unknown names are ignored).
-fn params(raw: &str) -> Params {
+pub(crate) fn params(raw: &str) -> Params {
     let mut p = Params::default();
     for (k, v) in url::form_urlencoded::parse(raw.as_bytes()) {
         let v = Some(v.into_owned());
@@ -154,7 +154,7 @@ fn link(p: &Params, page: usize) -> String {
 }
 
 /// Reads the form into an [`Ask`], or says what is wrong with it.
-fn ask_of(web: &Web, p: &Params) -> Result<Ask, String> {
+pub(crate) fn ask_of(web: &Web, p: &Params) -> Result<Ask, String> {
     let page = match p.page.as_deref().map(str::trim) {
         None | Some("") => 1,
         Some(s) => s.parse::<usize>().map_err(|_| {

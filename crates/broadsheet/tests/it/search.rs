@@ -524,3 +524,122 @@ async fn a_second_node_follows_within_a_second() -> TestResult {
     assert!(gone < Duration::from_secs(1), "gone after {gone:?}");
     Ok(())
 }
+
+/// The newsroom's search (issue 13 item 1): drafts are found by those the
+/// permission table lets see them, counted only for them, never by readers;
+/// an edit is followed; withdrawn stories are not found.
+#[tokio::test]
+async fn the_newsroom_searches_the_drafts_the_table_lets_it_see() -> TestResult {
+    use broadsheet_domain::Actor;
+    let p = paper(3).await?;
+    let section = p.story_where(|_| true).await?.section_id;
+    let role = |r: &'static str| {
+        let p = &p;
+        async move { R::Ok(crate::support::staff_of_role(p, r).await?.actor()) }
+    };
+    let contributor = role("contributor").await?;
+    let word = "zqxdeskdraft";
+    let own = newsroom::create(
+        &p.app,
+        &contributor,
+        &edit(
+            section,
+            "Council budget draft",
+            &format!("Notes on the {word} figures."),
+            Access::Free,
+        ),
+    )
+    .await?;
+    let others = newsroom::create(
+        &p.app,
+        &Actor::Operator,
+        &edit(
+            section,
+            "Harbour plans draft",
+            &format!("The {word} harbour."),
+            Access::Subscribers,
+        ),
+    )
+    .await?;
+    p.app.apply_changes().await?;
+    let ask = |q: &str| Ask {
+        q: q.into(),
+        page: 1,
+        ..Ask::default()
+    };
+    let found = |actor: Actor, q: String| {
+        let p = &p;
+        async move {
+            let r = search::desk_search(&p.app, &actor, &ask(&q)).await?;
+            let mut ids: Vec<i64> = r.hits.iter().map(|h| h.story.id).collect();
+            ids.sort();
+            R::Ok((ids, r.total))
+        }
+    };
+    let mut both = vec![own, others];
+    both.sort();
+    assert_eq!(
+        found(contributor, word.into()).await?,
+        (vec![own], 1),
+        "a contributor finds their own draft only"
+    );
+    assert_eq!(
+        found(role("reporter").await?, word.into()).await?,
+        (vec![], 0),
+        "another's drafts are not counted either"
+    );
+    assert_eq!(
+        found(role("editor").await?, word.into()).await?,
+        (both.clone(), 2)
+    );
+    assert_eq!(
+        found(role("admin").await?, word.into()).await?,
+        (both.clone(), 2)
+    );
+    assert!(matches!(
+        search::desk_search(&p.app, &role("moderator").await?, &ask(word)).await,
+        Err(broadsheet_app::AppError::Forbidden(_))
+    ));
+    // Readers: nothing, in results or counts, through the API and the page.
+    let r = search::search(&p.app, &ask(word), Entitled::All).await?;
+    assert_eq!((r.hits.len(), r.total), (0, 0), "a reader found a draft");
+    let page = p.get(&format!("/search?q={word}")).await?;
+    assert!(result_ids(&page).is_empty());
+    assert!(
+        !page.body.contains("Harbour plans draft") && !page.body.contains("Council budget draft")
+    );
+    let api = p.get(&format!("/api/v1/search?q={word}")).await?;
+    assert!(!api.body.contains("draft"), "{}", api.body);
+    // An edit is followed: the old word goes, the new one is found.
+    newsroom::save(
+        &p.app,
+        &contributor,
+        own,
+        1,
+        &edit(
+            section,
+            "Council budget draft",
+            "Notes on the zqxdeskrevised figures.",
+            Access::Free,
+        ),
+    )
+    .await?;
+    p.app.apply_changes().await?;
+    assert_eq!(found(contributor, word.into()).await?, (vec![], 0));
+    assert_eq!(
+        found(contributor, "zqxdeskrevised".into()).await?,
+        (vec![own], 1)
+    );
+    // Published then withdrawn: found while published, then never.
+    let editor = role("editor").await?;
+    newsroom::publish(&p.app, &editor, others, 1, None).await?;
+    assert_eq!(
+        found(role("reporter").await?, word.into()).await?,
+        (vec![others], 1),
+        "a published story is anyone's to find"
+    );
+    newsroom::withdraw(&p.app, &editor, others).await?;
+    p.app.apply_changes().await?;
+    assert_eq!(found(editor, word.into()).await?, (vec![], 0));
+    Ok(())
+}

@@ -10,6 +10,10 @@
 # Builds with BENCH_PROFILE (release; `debug` uses the dev build) unless
 # BENCH_NO_BUILD is set. Results: a Markdown block, also appended to
 # bench/out/api.md. Bounded: 3 URLs × rounds × 2 × duration.
+# BENCH_API_LARGE=N first grows the demo paper to N published stories
+# (bench/common.sh's grow_paper: copies of the demo's, bylines and tags
+# too, spread over BENCH_LARGE_DAYS (1,500) days; at most BENCH_GEN_SECS
+# (300) s of generating).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
@@ -23,6 +27,19 @@ bench_setup api wrk curl nginx python3
 mkdir -p "$ROOT/bench/out"
 
 "$BIN" demo --data-dir "$WORK/demo" >/dev/null
+PAPER="demo paper"
+if [[ "${BENCH_API_LARGE:-0}" -gt 0 ]]; then
+    DB=$WORK/demo/broadsheet.db
+    LARGE=$BENCH_API_LARGE
+    GEN_SECS=${BENCH_GEN_SECS:-300}
+    DAYS=${BENCH_LARGE_DAYS:-1500}
+    DEMO_STORIES=$(sqlite3 "$DB" "SELECT COUNT(*) FROM stories WHERE status='published'")
+    grow_paper
+    # Build the search index now, so the server does not rebuild it in the
+    # background while it is measured.
+    REINDEX=$("$BIN" reindex --data-dir "$WORK/demo" 2>&1 | tail -n 1)
+    PAPER="$have published stories (grown from the demo in ${GEN} s, $(du -h "$DB" | cut -f1) database; index built first: $REINDEX)"
+fi
 PORT=$(free_port)
 BROADSHEET_LOG=warn "$BIN" serve --no-demo --data-dir "$WORK/demo" --listen "127.0.0.1:$PORT" >"$WORK/serve.log" 2>&1 &
 SERVER=$!
@@ -90,7 +107,7 @@ done
 {
     echo "### bench/api.sh, $(date -u +%Y-%m-%dT%H:%MZ), $PROFILE build, SQLite, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
     echo
-    echo "wrk -t1 -c$CONNS -d${DURATION}s, $ROUNDS round(s), nginx serving the same JSON bytes before ours in each round."
+    echo "$PAPER; wrk -t1 -c$CONNS -d${DURATION}s, $ROUNDS round(s), nginx serving the same JSON bytes before ours in each round."
     echo
     echo "| answer | bytes | ours req/s (rounds) | nginx req/s (rounds) | ratio per round | ours p99 ms | nginx p99 ms |"
     echo "|---|---|---|---|---|---|---|"

@@ -851,21 +851,16 @@ async fn try_notify_reply(app: &App, reply_id: i64) -> crate::Result<()> {
     if !first {
         return Ok(());
     }
-    let base = app
-        .config()
-        .base_url
-        .clone()
-        .unwrap_or_default()
-        .trim_end_matches('/')
-        .to_string();
+    let link =
+        crate::readers::site_link(app, &format!("/comments/{}#c-{}", reply.story_id, reply.id));
     let story = store.story(reply.story_id).await?;
     let headline = story.map(|s| s.headline).unwrap_or_default();
     app.mailer().send_later(Mail {
         to: reader.email,
         subject: format!("{} replied to your comment", reply.author_name),
         text: format!(
-            "{} replied to your comment on \"{headline}\":\n\n{}\n\nRead the conversation: {base}/comments/{}#c-{}\n",
-            reply.author_name, reply.body, reply.story_id, reply.id
+            "{} replied to your comment on \"{headline}\":\n\n{}\n\nRead the conversation: {link}\n",
+            reply.author_name, reply.body
         ),
     });
     Ok(())

@@ -17,6 +17,7 @@ use broadsheet_store::{DeliveryRow, Tx, WebhookRow};
 
 use crate::egress::{Egress, EgressError};
 use crate::newsroom::require;
+use crate::readers::site_link;
 use crate::signin::random_token;
 use crate::{App, AppError, Result, now};
 
@@ -197,13 +198,6 @@ pub(crate) async fn queue(
     story: &Story,
     t: i64,
 ) -> Result<()> {
-    let base = app
-        .config()
-        .base_url
-        .clone()
-        .unwrap_or_default()
-        .trim_end_matches('/')
-        .to_string();
     let path = permalink::story_path(app.sections().path(story.section_id), &story.slug, story.id);
     let body = serde_json::json!({
         "event": event,
@@ -211,8 +205,8 @@ pub(crate) async fn queue(
         "story": {
             "id": story.id,
             "headline": story.headline,
-            "url": format!("{base}{path}"),
-            "api_url": format!("{base}/api/v1/stories/{}", story.id),
+            "url": site_link(app, &path),
+            "api_url": site_link(app, &format!("/api/v1/stories/{}", story.id)),
         }
     });
     tx.queue_webhook_event(event, Some(story.id), &body.to_string(), t)

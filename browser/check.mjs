@@ -1016,7 +1016,7 @@ async function readerJourney(base, fx, stories, demoLog, ctx) {
     const whoJson = who.ok ? await who.json() : {};
     check('admin API: a token issued in the newsroom works', who.status === 200 && whoJson.role === 'admin', `${who.status} ${JSON.stringify(whoJson)}`);
     await page.goto(`${base}/newsroom/api-tokens`, { waitUntil: 'load' });
-    check('admin API: the token is shown once', !(await page.content()).includes(token) && token.startsWith('bsk_'), 'token still on the page');
+    check('admin API: the token is shown once', !(await page.content()).includes(token) && token.startsWith('bsk_'), 'a fresh load of the page must not show the token');
     await page.goto(`${base}/newsroom/webhooks`, { waitUntil: 'load' });
     await axeOn(page, 'newsroom: webhooks page');
     await page.goto(`${base}/newsroom/search?q=council`, { waitUntil: 'load' });

@@ -710,7 +710,12 @@ impl SearchIndex {
         v
     }
 
-    fn query(&self, ask: &Ask, reach: Reach) -> (Box<dyn Query>, bool) {
+    fn query(
+        &self,
+        searcher: &tantivy::Searcher,
+        ask: &Ask,
+        reach: Reach,
+    ) -> (Box<dyn Query>, bool) {
         let fields = self.fields_for(reach.entitled());
         let (mut words, phrases) = parse(ask.q.trim());
         let dropped = words.len() + phrases.len() > MAX_WORDS;
@@ -719,6 +724,15 @@ impl SearchIndex {
         for w in &words {
             for token in self.tokens(w) {
                 let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                // A word the searched fields hold is taken as written; only
+                // one they do not hold is looked for with a letter wrong
+                // (a fuzzy match of a common word would visit every story
+                // holding any word one letter from it).
+                let known = fields.iter().any(|(field, _)| {
+                    searcher
+                        .doc_freq(&Term::from_field_text(*field, &token))
+                        .is_ok_and(|n| n > 0)
+                });
                 for (field, boost) in &fields {
                     let term = Term::from_field_text(*field, &token);
                     any.push((
@@ -728,7 +742,7 @@ impl SearchIndex {
                             *boost,
                         )),
                     ));
-                    if token.chars().count() >= FUZZY_MIN_CHARS {
+                    if !known && token.chars().count() >= FUZZY_MIN_CHARS {
                         // A typo: one letter wrong, weighed well below a match.
                         any.push((
                             Occur::Should,
@@ -833,29 +847,39 @@ impl SearchIndex {
 
     fn run(&self, ask: &Ask, reach: Reach) -> Result<Results> {
         let entitled = reach.entitled();
-        let (query, words_dropped) = self.query(ask, reach);
         let searcher = self.reader.searcher();
+        let (query, words_dropped) = self.query(&searcher, ask, reach);
         let offset = (ask.page.max(1) - 1) * PER_PAGE;
         // The first pages up to this one, ties broken by document (so pages
         // never overlap), then this page.
         let top = TopDocs::with_limit(offset + PER_PAGE);
-        let mut ranked: Vec<(f64, tantivy::DocAddress)> = match ask.sort {
-            Sort::Relevance => searcher
-                .search(&*query, &top.order_by_score())
-                .map_err(|e| internal("searching", e))?
-                .into_iter()
-                .map(|(score, a)| (f64::from(score), a))
-                .collect(),
+        // One pass over the matches: the page and the count together.
+        let (mut ranked, total): (Vec<(f64, tantivy::DocAddress)>, usize) = match ask.sort {
+            Sort::Relevance => {
+                let (docs, total) = searcher
+                    .search(&*query, &(top.order_by_score(), Count))
+                    .map_err(|e| internal("searching", e))?;
+                let docs = docs
+                    .into_iter()
+                    .map(|(score, a)| (f64::from(score), a))
+                    .collect();
+                (docs, total)
+            }
             Sort::Newest => {
-                let docs: Vec<(Option<i64>, tantivy::DocAddress)> = searcher
+                let (docs, total): (Vec<(Option<i64>, tantivy::DocAddress)>, usize) = searcher
                     .search(
                         &*query,
-                        &top.order_by_fast_field::<i64>("published", Order::Desc),
+                        &(
+                            top.order_by_fast_field::<i64>("published", Order::Desc),
+                            Count,
+                        ),
                     )
                     .map_err(|e| internal("searching", e))?;
-                docs.into_iter()
+                let docs = docs
+                    .into_iter()
                     .map(|(t, a)| (t.unwrap_or_default() as f64, a))
-                    .collect()
+                    .collect();
+                (docs, total)
             }
         };
         ranked.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
@@ -865,9 +889,6 @@ impl SearchIndex {
             .take(PER_PAGE)
             .map(|(_, a)| a)
             .collect();
-        let total = searcher
-            .search(&*query, &Count)
-            .map_err(|e| internal("counting", e))?;
         // Snippets only from fields this reader was searched over.
         let mut text_fields = vec![self.fields.free];
         if entitled == Entitled::All {

@@ -455,10 +455,13 @@ impl Store {
         if limit == 0 {
             return Ok(Vec::new());
         }
+        // `status || ''`: SQLite walks the window's view counts and looks
+        // each story up, rather than every published story by the status
+        // index (1.2 s a refresh at 1,000,000 stories, 0.35 s alone).
         let candidates: Vec<(i64, i64)> = with_pool!(&self.db, p => sqlx::query_as(
             "SELECT c.story_id, CAST(SUM(c.n) AS BIGINT) AS n FROM view_counts c \
              JOIN stories s ON s.id = c.story_id \
-             WHERE c.bucket >= $1 AND s.status = 'published' AND c.n > 0 \
+             WHERE c.bucket >= $1 AND s.status || '' = 'published' AND c.n > 0 \
              GROUP BY c.story_id ORDER BY n DESC, c.story_id ASC"
         ).bind(since).fetch_all(p).await)?;
         let mut found: Vec<(i64, i64)> = Vec::new();
@@ -531,7 +534,9 @@ impl Store {
         let mut out = HashSet::new();
         for chunk in ids.chunks(CHUNK) {
             let rows: Vec<i64> = with_pool!(&self.db, p => {
-                let mut qb = QueryBuilder::new("SELECT id FROM stories WHERE status = 'published' AND id IN (");
+                // `status || ''`: look the ids up by primary key (see
+                // `Store::cards_by_ids`), not every published story by status.
+                let mut qb = QueryBuilder::new("SELECT id FROM stories WHERE status || '' = 'published' AND id IN (");
                 let mut sep = qb.separated(", ");
                 for id in chunk {
                     sep.push_bind(*id);

@@ -120,6 +120,34 @@ fn bad_path(_: PathRejection) -> Response {
     )
 }
 
+/// A story's number from the path; anything else is the API's 404.
+struct StoryId(i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for StoryId {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<i64>::from_request_parts(parts, state)
+            .await
+            .map(|Path(id)| StoryId(id))
+            .map_err(bad_path)
+    }
+}
+
+/// A JSON body; a malformed one is the API's `bad_body`, in words.
+struct Body<T>(T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for Body<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        Json::<T>::from_request(req, state)
+            .await
+            .map(|Json(v)| Body(v))
+            .map_err(bad_json)
+    }
+}
+
 fn answer<T: Serialize>(status: StatusCode, value: &T) -> Response {
     let mut r = (status, Json(value)).into_response();
     r.headers_mut()
@@ -266,30 +294,14 @@ async fn whoami(Caller(c): Caller) -> Response {
     )
 }
 
-async fn read(
-    State(web): State<Web>,
-    Caller(c): Caller,
-    id: Result<Path<i64>, PathRejection>,
-) -> Response {
-    let id = match id {
-        Ok(Path(id)) => id,
-        Err(e) => return bad_path(e),
-    };
+async fn read(State(web): State<Web>, Caller(c): Caller, StoryId(id): StoryId) -> Response {
     if let Err(e) = c.require(Scope::StoriesRead) {
         return app_error(e);
     }
     current(&web, &c, id, StatusCode::OK).await
 }
 
-async fn create(
-    State(web): State<Web>,
-    Caller(c): Caller,
-    body: Result<Json<StoryIn>, JsonRejection>,
-) -> Response {
-    let Json(body) = match body {
-        Ok(b) => b,
-        Err(e) => return bad_json(e),
-    };
+async fn create(State(web): State<Web>, Caller(c): Caller, Body(body): Body<StoryIn>) -> Response {
     if let Err(e) = c.require(Scope::StoriesWrite) {
         return app_error(e);
     }
@@ -312,17 +324,9 @@ async fn create(
 async fn update(
     State(web): State<Web>,
     Caller(c): Caller,
-    id: Result<Path<i64>, PathRejection>,
-    body: Result<Json<StoryIn>, JsonRejection>,
+    StoryId(id): StoryId,
+    Body(body): Body<StoryIn>,
 ) -> Response {
-    let id = match id {
-        Ok(Path(id)) => id,
-        Err(e) => return bad_path(e),
-    };
-    let Json(body) = match body {
-        Ok(b) => b,
-        Err(e) => return bad_json(e),
-    };
     if let Err(e) = c.require(Scope::StoriesWrite) {
         return app_error(e);
     }
@@ -358,17 +362,7 @@ type MoveFn = for<'a> fn(
 >;
 
 /// A move that takes nothing but the story.
-async fn simple_move(
-    web: Web,
-    c: ApiCaller,
-    id: Result<Path<i64>, PathRejection>,
-    scope: Scope,
-    f: MoveFn,
-) -> Response {
-    let id = match id {
-        Ok(Path(id)) => id,
-        Err(e) => return bad_path(e),
-    };
+async fn simple_move(web: Web, c: ApiCaller, id: i64, scope: Scope, f: MoveFn) -> Response {
     if let Err(e) = c.require(scope) {
         return app_error(e);
     }
@@ -378,33 +372,21 @@ async fn simple_move(
     }
 }
 
-async fn submit(
-    State(web): State<Web>,
-    Caller(c): Caller,
-    id: Result<Path<i64>, PathRejection>,
-) -> Response {
+async fn submit(State(web): State<Web>, Caller(c): Caller, StoryId(id): StoryId) -> Response {
     simple_move(web, c, id, Scope::StoriesWrite, |a, b, i| {
         Box::pin(newsroom::submit(a, b, i))
     })
     .await
 }
 
-async fn withdraw(
-    State(web): State<Web>,
-    Caller(c): Caller,
-    id: Result<Path<i64>, PathRejection>,
-) -> Response {
+async fn withdraw(State(web): State<Web>, Caller(c): Caller, StoryId(id): StoryId) -> Response {
     simple_move(web, c, id, Scope::StoriesPublish, |a, b, i| {
         Box::pin(newsroom::withdraw(a, b, i))
     })
     .await
 }
 
-async fn reinstate(
-    State(web): State<Web>,
-    Caller(c): Caller,
-    id: Result<Path<i64>, PathRejection>,
-) -> Response {
+async fn reinstate(State(web): State<Web>, Caller(c): Caller, StoryId(id): StoryId) -> Response {
     simple_move(web, c, id, Scope::StoriesPublish, |a, b, i| {
         Box::pin(newsroom::reinstate(a, b, i))
     })
@@ -425,17 +407,9 @@ struct PublishIn {
 async fn publish(
     State(web): State<Web>,
     Caller(c): Caller,
-    id: Result<Path<i64>, PathRejection>,
-    body: Result<Json<PublishIn>, JsonRejection>,
+    StoryId(id): StoryId,
+    Body(body): Body<PublishIn>,
 ) -> Response {
-    let id = match id {
-        Ok(Path(id)) => id,
-        Err(e) => return bad_path(e),
-    };
-    let Json(body) = match body {
-        Ok(b) => b,
-        Err(e) => return bad_json(e),
-    };
     if let Err(e) = c.require(Scope::StoriesPublish) {
         return app_error(e);
     }
@@ -454,17 +428,9 @@ struct CorrectionIn {
 async fn correct(
     State(web): State<Web>,
     Caller(c): Caller,
-    id: Result<Path<i64>, PathRejection>,
-    body: Result<Json<CorrectionIn>, JsonRejection>,
+    StoryId(id): StoryId,
+    Body(body): Body<CorrectionIn>,
 ) -> Response {
-    let id = match id {
-        Ok(Path(id)) => id,
-        Err(e) => return bad_path(e),
-    };
-    let Json(body) = match body {
-        Ok(b) => b,
-        Err(e) => return bad_json(e),
-    };
     if let Err(e) = c.require(Scope::StoriesPublish) {
         return app_error(e);
     }

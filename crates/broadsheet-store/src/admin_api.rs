@@ -137,26 +137,25 @@ impl Store {
         until: i64,
         limit: i64,
     ) -> Result<Vec<DeliveryRow>> {
-        let due: Vec<(i64,)> = with_pool!(&self.db, p => sqlx::query_as(
-            "SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_at <= $1 \
-             AND (claimed_until IS NULL OR claimed_until < $1) ORDER BY next_at, id LIMIT $2"
-        ).bind(now).bind(limit).fetch_all(p).await)?;
+        let sql = format!(
+            "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
+             WHERE d.status = 'pending' AND d.next_at <= $1 \
+             AND (d.claimed_until IS NULL OR d.claimed_until < $1) ORDER BY d.next_at, d.id LIMIT $2"
+        );
+        let due: Vec<DeliveryRow> = with_pool!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(now).bind(limit).fetch_all(p).await)?;
         let mut out = Vec::new();
-        for (id,) in due {
+        for row in due {
+            // Guarded by the attempts read and still being due: a row
+            // another node claimed and tried meanwhile is not taken (and
+            // the row read above is the one claimed).
             let n = with_pool!(&self.db, p => sqlx::query(
                 "UPDATE webhook_deliveries SET claimed_until = $2 WHERE id = $1 AND status = 'pending' \
-                 AND (claimed_until IS NULL OR claimed_until < $3)"
-            ).bind(id).bind(until).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
-            if n != 1 {
-                continue;
+                 AND attempts = $4 AND next_at <= $3 AND (claimed_until IS NULL OR claimed_until < $3)"
+            ).bind(row.id).bind(until).bind(now).bind(row.attempts).execute(p).await.map(|r| r.rows_affected()))?;
+            if n == 1 {
+                out.push(row);
             }
-            let sql = format!(
-                "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
-                 WHERE d.id = $1"
-            );
-            let row: Option<DeliveryRow> = with_pool!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-                .bind(id).fetch_optional(p).await)?;
-            out.extend(row);
         }
         Ok(out)
     }

@@ -7,6 +7,7 @@ pub mod actor;
 pub mod comments;
 pub mod markup;
 pub mod model;
+pub mod newsletters;
 pub mod permalink;
 pub mod permissions;
 pub mod ranking;

@@ -116,9 +116,12 @@ pub enum Action {
     RunLivePage,
     /// Post, edit, pin and remove a live story's updates.
     PostLiveUpdate,
+    /// Add and pause newsletters, preview their issues, see their figures
+    /// and keep the suppression list (issue 13).
+    ManageNewsletters,
 }
 
-pub const ACTIONS: [Action; 24] = [
+pub const ACTIONS: [Action; 25] = [
     Action::UseNewsroom,
     Action::CreateStory,
     Action::EditOwnDraft,
@@ -143,10 +146,11 @@ pub const ACTIONS: [Action; 24] = [
     Action::FeatureComments,
     Action::RunLivePage,
     Action::PostLiveUpdate,
+    Action::ManageNewsletters,
 ];
 
 /// The table. Columns: contributor, reporter, editor, moderator, admin.
-const TABLE: [(Action, [bool; 5]); 24] = [
+const TABLE: [(Action, [bool; 5]); 25] = [
     //                            contrib reporter editor moderator admin
     (Action::UseNewsroom, [true, true, true, true, true]),
     (Action::CreateStory, [true, true, true, false, true]),
@@ -172,6 +176,7 @@ const TABLE: [(Action, [bool; 5]); 24] = [
     (Action::FeatureComments, [false, false, true, true, true]),
     (Action::RunLivePage, [false, false, true, false, true]),
     (Action::PostLiveUpdate, [false, true, true, false, true]),
+    (Action::ManageNewsletters, [false, false, true, false, true]),
 ];
 
 fn column(role: Role) -> usize {
@@ -323,6 +328,7 @@ mod tests {
                     FeatureComments,
                     RunLivePage,
                     PostLiveUpdate,
+                    ManageNewsletters,
                 ],
             ),
             (

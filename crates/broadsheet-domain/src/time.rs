@@ -31,6 +31,13 @@ pub fn show(unix_secs: i64, tz: &TimeZone) -> ShownTime {
     }
 }
 
+/// The paper's local date (`YYYY-MM-DD`) and hour at `unix_secs`.
+pub fn local_date_hour(unix_secs: i64, tz: &TimeZone) -> (String, i64) {
+    let ts = Timestamp::from_second(unix_secs).unwrap_or(Timestamp::UNIX_EPOCH);
+    let z = ts.to_zoned_datetime(tz.clone());
+    (z.strftime("%Y-%m-%d").to_string(), i64::from(z.hour()))
+}
+
 /// RFC 7231 HTTP date, for Last-Modified.
 pub fn http_date(unix_secs: i64) -> String {
     let ts = Timestamp::from_second(unix_secs).unwrap_or(Timestamp::UNIX_EPOCH);

@@ -56,6 +56,7 @@ const SQLITE_UNIQUE: &[(&str, &str)] = &[
     ("story_authors.story_id", "story_authors_pkey"),
     ("story_tags.story_id", "story_tags_pkey"),
     ("tag_redirects.slug", "tag_redirects_pkey"),
+    ("newsletters.slug", "newsletters_slug_key"),
 ];
 
 impl From<sqlx::Error> for StoreError {

@@ -12,6 +12,11 @@
 
 mod admin_api;
 pub use admin_api::{ApiTokenRow, DeliveryRow, TokenHolder, WebhookRow};
+// Newsletters (issue 13 item 5).
+mod newsletters;
+pub use newsletters::{
+    IssueRow, NewsletterRow, NewsletterSubscriptionRow, SendJob, SuppressionRow,
+};
 mod comments;
 mod corrections;
 mod curation;

@@ -266,6 +266,7 @@ async fn probe(
         Action::ManageStaff => d.get("/newsroom/staff").await?,
         Action::ManageReaders => d.get("/newsroom/readers").await?,
         Action::ManagePlans => d.get("/newsroom/plans").await?,
+        Action::ManageNewsletters => d.get("/newsroom/newsletters").await?,
         Action::ViewAuditLog => {
             let id = setup.story("Walk: history", Some(me), "published").await?;
             d.get(&format!("/newsroom/stories/{id}/history")).await?

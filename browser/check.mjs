@@ -890,8 +890,8 @@ function mailTo(maildir, to) {
     .filter((m) => m.toLowerCase().includes(`to: ${to.toLowerCase()}`));
 }
 
-async function waitLink(maildir, to, pathPrefix, ms = 15_000) {
-  const re = new RegExp(`https?://[^\\s"<>]+${pathPrefix.replace(/[/?]/g, '\\$&')}\\?t=[0-9a-f]+`);
+async function waitLink(maildir, to, pathPrefix, ms = 15_000, tokenChars = '0-9a-f') {
+  const re = new RegExp(`https?://[^\\s"<>]+${pathPrefix.replace(/[/?]/g, '\\$&')}\\?t=[${tokenChars}]+`);
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     for (const m of mailTo(maildir, to)) {
@@ -1021,6 +1021,12 @@ async function readerJourney(base, fx, stories, demoLog, ctx) {
     await axeOn(page, 'newsroom: webhooks page');
     await page.goto(`${base}/newsroom/search?q=council`, { waitUntil: 'load' });
     await axeOn(page, 'newsroom: search results');
+    // Newsletters: the newsroom's page and an issue's preview pass axe.
+    await page.goto(`${base}/newsroom/newsletters`, { waitUntil: 'load' });
+    await axeOn(page, 'newsroom: newsletters page');
+    await go(page.click('a[href$="/preview"]'));
+    check('newsletters: the preview opens', (await page.content()).includes('Preview:'), page.url());
+    await axeOn(page, 'newsroom: newsletter preview');
     await go(page.click('form.signout button:not([name])'));
     const plans = await get(`${base}/subscribe`);
     if (!check('journey: admin adds a plan', plans.text.includes('Digital monthly'), `${base}/subscribe`)) return;
@@ -1040,6 +1046,21 @@ async function readerJourney(base, fx, stories, demoLog, ctx) {
     const acct = await page.content();
     check('journey: the link confirms and signs in', new URL(page.url()).pathname === '/account' && acct.includes('Your email address is confirmed') && acct.includes(email), page.url());
     await axeOn(page, 'journey: account page');
+
+    // Newsletters: choose one in the preference centre, confirm it by the
+    // mailed link (double opt-in), pressing the button on its page.
+    await page.goto(`${base}/account/newsletters`, { waitUntil: 'load' });
+    await axeOn(page, 'journey: newsletter preference centre');
+    await page.locator('input[type=checkbox][name^="nl-"]').first().check();
+    await go(page.click('button[value=save]'));
+    check('journey: choosing a newsletter mails a link', (await page.content()).includes('we emailed a link'), page.url());
+    const nlLink = await waitLink(fx.maildir, email, '/newsletters/confirm', 15_000, '0-9a-z.');
+    if (check('journey: newsletter confirming mail received', !!nlLink, nlLink || `no mail to ${email} with a /newsletters/confirm link within 15 s`)) {
+      await page.goto(nlLink, { waitUntil: 'load' });
+      await axeOn(page, 'journey: newsletter confirm page');
+      await go(page.click('form[action="/newsletters/confirm"] button[type=submit]'));
+      check('journey: the newsletter is confirmed', (await page.content()).includes('You are subscribed'), page.url());
+    }
 
     // Read metered stories until the prompt.
     let reads = 0;

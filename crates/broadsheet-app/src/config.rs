@@ -59,6 +59,8 @@ pub struct PaperConfig {
     pub api_cors_origins: Vec<String>,
     /// Outgoing webhooks: retries and give-up (`webhooks.rs`).
     pub webhooks: crate::webhooks::WebhookConfig,
+    /// Newsletters: sending rate, batches, retries (`newsletters.rs`).
+    pub newsletters: crate::newsletters::NewsletterConfig,
 }
 
 impl PaperConfig {
@@ -88,6 +90,7 @@ impl PaperConfig {
             search_dir: None,
             api_cors_origins: Vec::new(),
             webhooks: Default::default(),
+            newsletters: Default::default(),
         })
     }
 }
@@ -119,6 +122,7 @@ impl Default for PaperConfig {
             search_dir: None,
             api_cors_origins: Vec::new(),
             webhooks: Default::default(),
+            newsletters: Default::default(),
         }
     }
 }

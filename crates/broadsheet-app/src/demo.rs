@@ -268,6 +268,48 @@ pub async fn load_with_pictures(store: &Store, pictures: DemoPictures) -> Result
     store.mark_demo_paper(spec.now).await?;
     let mut tx = store.begin().await?;
     tx.set_editors_picks(&picks).await?;
+    // Newsletters readers can choose besides the morning briefing (made by
+    // the migration): three sections' digests and two places'.
+    for (slug, name, hour) in [
+        ("news", "News", 8),
+        ("sport", "Sport", 18),
+        ("business", "Business", 7),
+    ] {
+        if let Some((id, _)) = section_ids.get(slug) {
+            tx.insert_newsletter(
+                &format!("{slug}-digest"),
+                &format!("{name} digest"),
+                &format!(
+                    "The day's {} stories, every day at {hour}:00 when there are new ones.",
+                    name.to_lowercase()
+                ),
+                "section",
+                Some(*id),
+                None,
+                hour,
+                spec.now,
+            )
+            .await?;
+        }
+    }
+    for place in ["kelderby", "saltby"] {
+        if let Some(tag) = store.tag_by_slug(place).await? {
+            tx.insert_newsletter(
+                &format!("{place}-digest"),
+                &format!("{} digest", tag.name),
+                &format!(
+                    "Stories from {} (tagged {}), every day at 17:00 when there are new ones.",
+                    tag.name, tag.slug
+                ),
+                "place",
+                None,
+                Some(tag.id),
+                17,
+                spec.now,
+            )
+            .await?;
+        }
+    }
     tx.change(&crate::keys::join(&[crate::keys::Key::All]), spec.now)
         .await?;
     tx.commit().await?;

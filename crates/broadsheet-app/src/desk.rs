@@ -29,6 +29,8 @@ pub struct StaffCaps {
     pub plans: bool,
     /// The home page and section fronts (`ArrangeFronts`).
     pub fronts: bool,
+    /// Newsletters, their issues and the suppression list (`ManageNewsletters`).
+    pub newsletters: bool,
 }
 
 impl StaffCaps {
@@ -44,6 +46,7 @@ impl StaffCaps {
             readers: permissions::allows(role, Action::ManageReaders),
             plans: permissions::allows(role, Action::ManagePlans),
             fronts: permissions::allows(role, Action::ArrangeFronts),
+            newsletters: permissions::allows(role, Action::ManageNewsletters),
         }
     }
 }

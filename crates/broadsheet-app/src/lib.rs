@@ -22,6 +22,7 @@ pub mod keys;
 pub mod mail;
 pub mod media;
 pub mod meter;
+pub mod newsletters;
 pub mod newsroom;
 pub mod payments;
 mod rankings;
@@ -283,6 +284,7 @@ impl App {
             tokio::spawn(scheduler_loop(self.clone(), shutdown.clone())),
             tokio::spawn(media::backfill_job(self.clone(), shutdown.clone())),
             tokio::spawn(webhooks::delivery_loop(self.clone(), shutdown.clone())),
+            tokio::spawn(newsletters::send_loop(self.clone(), shutdown.clone())),
             tokio::spawn(curation::expiry_loop(self.clone(), shutdown)),
         ]
     }

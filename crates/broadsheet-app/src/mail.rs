@@ -1,5 +1,5 @@
-//! The one door for mail the paper sends (reader links now; newsletters and
-//! comment notices later): [`Mailer`]. With `--smtp-url` it delivers over
+//! The one door for mail the paper sends (reader links, and newsletters through
+//! [`Mailer::send_list`]): [`Mailer`]. With `--smtp-url` it delivers over
 //! SMTP through `lettre` (rustls): `smtp://host:port` (plain, or STARTTLS
 //! with `?tls=required`), `smtps://user:pass@host:465` (implicit TLS).
 //! Without one (the embedded default) nothing leaves the machine: each
@@ -14,8 +14,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use lettre::message::header::ContentType;
-use lettre::message::{Mailbox, Message};
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, Message, MultiPart};
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
 use crate::PaperConfig;
@@ -31,12 +31,33 @@ pub struct Mail {
     pub text: String,
 }
 
+/// A newsletter message: plain text and HTML, with the list headers a mail
+/// client shows its unsubscribe button from (RFC 2369, RFC 2919, RFC 8058).
+#[derive(Debug, Clone)]
+pub struct ListMail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// `List-Id` (RFC 2919), such as `<morning-briefing.news.example.com>`.
+    pub list_id: String,
+    /// The one-click unsubscribe address (RFC 8058: a POST of
+    /// `List-Unsubscribe=One-Click` to it unsubscribes).
+    pub unsubscribe: String,
+    /// A stable `Message-ID` (the same message sent again would carry the
+    /// same one, so a receiving system can drop it).
+    pub message_id: String,
+}
+
 /// A message that could not be sent (the detail is for the log).
 #[derive(Debug, thiserror::Error)]
 #[error("mail to {to} not sent: {detail}")]
 pub struct MailError {
     pub to: String,
     pub detail: String,
+    /// The server refused for good (an SMTP 5xx, such as an address that
+    /// does not exist): sending again will not help.
+    pub permanent: bool,
 }
 
 enum Transport {
@@ -109,6 +130,7 @@ impl Mailer {
         let fail = |detail: String| MailError {
             to: mail.to.clone(),
             detail,
+            permanent: false,
         };
         match &*self.transport {
             Transport::Log => {
@@ -135,6 +157,63 @@ impl Mailer {
                     .map_err(|e| fail(format!("cannot build the message: {e}")))?;
                 transport.send(msg).await.map_err(|e| fail(e.to_string()))?;
                 metrics::counter!("broadsheet_mail_sent_total").increment(1);
+                Ok(())
+            }
+        }
+    }
+
+    /// Sends one newsletter message and waits for the server's answer; a
+    /// refusal for good says so (`MailError::permanent`).
+    pub async fn send_list(&self, mail: &ListMail) -> Result<(), MailError> {
+        let fail = |detail: String, permanent: bool| MailError {
+            to: mail.to.clone(),
+            detail,
+            permanent,
+        };
+        match &*self.transport {
+            Transport::Log => {
+                tracing::warn!(
+                    target: "broadsheet::mail",
+                    to = %mail.to,
+                    subject = %mail.subject,
+                    list = %mail.list_id,
+                    "no --smtp-url: this newsletter was not sent:\n{}",
+                    mail.text
+                );
+                Ok(())
+            }
+            Transport::Smtp { transport, .. } => {
+                let to: Mailbox = mail
+                    .to
+                    .parse()
+                    .map_err(|e| fail(format!("bad recipient: {e}"), true))?;
+                let header = |name: &'static str, value: String| {
+                    HeaderValue::new(HeaderName::new_from_ascii_str(name), value)
+                };
+                let msg = Message::builder()
+                    .from(self.from.clone())
+                    .to(to)
+                    .subject(mail.subject.clone())
+                    .message_id(Some(mail.message_id.clone()))
+                    .raw_header(header("List-Id", mail.list_id.clone()))
+                    .raw_header(header(
+                        "List-Unsubscribe",
+                        format!("<{}>", mail.unsubscribe),
+                    ))
+                    .raw_header(header(
+                        "List-Unsubscribe-Post",
+                        broadsheet_domain::newsletters::ONE_CLICK_BODY.to_string(),
+                    ))
+                    .multipart(MultiPart::alternative_plain_html(
+                        mail.text.clone(),
+                        mail.html.clone(),
+                    ))
+                    .map_err(|e| fail(format!("cannot build the message: {e}"), false))?;
+                transport
+                    .send(msg)
+                    .await
+                    .map_err(|e| fail(e.to_string(), e.is_permanent()))?;
+                metrics::counter!("broadsheet_newsletter_sent_total").increment(1);
                 Ok(())
             }
         }

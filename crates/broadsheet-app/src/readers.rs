@@ -822,39 +822,27 @@ pub async fn reset_password(
 
 // ----- the profile ---------------------------------------------------------------
 
-/// The newsletters a reader chose.
-pub async fn newsletters(app: &App, reader_id: i64) -> Result<Vec<String>> {
-    let Some(r) = app.store().reader_by_id(reader_id).await? else {
-        return Ok(Vec::new());
-    };
-    Ok(parse_newsletters(&r.newsletters))
-}
-
-fn parse_newsletters(json: &str) -> Vec<String> {
-    let list: Vec<String> = serde_json::from_str(json).unwrap_or_default();
-    rules::known_newsletters(&list)
-}
-
-/// Changes the display name and newsletter choices (unknown newsletters
-/// are dropped).
-pub async fn update_profile<S: AsRef<str>>(
+/// Changes the display name (newsletters are chosen in the preference
+/// centre: `newsletters::choose`).
+pub async fn update_profile(
     app: &App,
     reader_id: i64,
     display_name: &str,
-    newsletters: &[S],
 ) -> Result<ReaderAccount> {
     let name = rules::clean_display_name(display_name).map_err(invalid)?;
-    let chosen = rules::known_newsletters(newsletters);
-    let json = serde_json::to_string(&chosen)
-        .map_err(|e| ReaderError::Internal(format!("newsletters as JSON: {e}")))?;
     let t = now();
     let mut tx = app.store().begin().await?;
-    tx.set_reader_profile(reader_id, &name, &json).await?;
+    let old = tx
+        .reader(reader_id)
+        .await?
+        .ok_or_else(|| ReaderError::Internal(format!("reader {reader_id} is gone")))?;
+    tx.set_reader_profile(reader_id, &name, &old.newsletters)
+        .await?;
     tx.audit(
         &Actor::Reader { id: reader_id },
         "reader.profile",
         None,
-        &format!("newsletters: {}", chosen.join(", ")),
+        "display name",
         t,
     )
     .await?;
@@ -931,7 +919,7 @@ pub async fn delete_account(app: &App, actor: &Actor, reader_id: i64) -> Result<
 
 /// Everything held on a reader, as JSON (the account page's download):
 /// the account (no password hash, only whether there is one), newsletter
-/// choices, sessions, mailed links, entitlements and what the audit log
+/// subscriptions with their records of consent, sessions, mailed links, entitlements and what the audit log
 /// records of them. Secrets (hashes of sessions and links) are left out.
 pub async fn export(app: &App, reader_id: i64) -> Result<serde_json::Value> {
     use serde_json::json;
@@ -975,7 +963,9 @@ pub async fn export(app: &App, reader_id: i64) -> Result<serde_json::Value> {
             "has_password": r.password_hash.as_deref().is_some_and(|h| !h.is_empty()),
             "created_at": r.created_at,
         },
-        "newsletters": parse_newsletters(&r.newsletters),
+        "newsletters": crate::newsletters::consent_records(app, reader_id)
+            .await
+            .map_err(|e| ReaderError::Internal(format!("newsletters: {e}")))?,
         "sessions": sessions,
         "links": links,
         "entitlements": entitlements,

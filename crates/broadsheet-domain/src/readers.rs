@@ -1,7 +1,6 @@
 //! Reader accounts as the rest of the paper sees them, and the pure rules
 //! about them: what an email address must look like (and its one stored
-//! form, lower-cased), display names, the newsletters a reader may choose,
-//! the purposes of mailed links and where an entitlement came from.
+//! form, lower-cased), display names, the purposes of mailed links and where an entitlement came from.
 
 use std::fmt;
 
@@ -77,27 +76,6 @@ pub fn clean_display_name(raw: &str) -> Result<String, String> {
         return Err("That name has characters that cannot be shown: remove them.".into());
     }
     Ok(name)
-}
-
-/// The newsletters a reader may choose: (stored name, what readers see).
-pub const NEWSLETTERS: &[(&str, &str)] = &[
-    (
-        "morning-briefing",
-        "The Morning Briefing (every weekday at 7am)",
-    ),
-    ("breaking-news", "Breaking news alerts"),
-    ("weekend-reads", "Weekend Reads (Saturdays)"),
-    ("local-sport", "Local sport (Mondays)"),
-];
-
-/// Keeps the known newsletter names of `chosen`, each once, in catalogue
-/// order; unknown names are dropped.
-pub fn known_newsletters<S: AsRef<str>>(chosen: &[S]) -> Vec<String> {
-    NEWSLETTERS
-        .iter()
-        .filter(|(n, _)| chosen.iter().any(|c| c.as_ref() == *n))
-        .map(|(n, _)| (*n).to_string())
-        .collect()
 }
 
 /// What a mailed one-time link is for.
@@ -206,19 +184,6 @@ mod tests {
         );
         assert!(clean_display_name("   ").is_err());
         assert!(clean_display_name(&"x".repeat(MAX_DISPLAY_NAME + 1)).is_err());
-    }
-
-    #[test]
-    fn only_known_newsletters_are_kept_once() {
-        assert_eq!(
-            known_newsletters(&[
-                "weekend-reads",
-                "bogus",
-                "morning-briefing",
-                "weekend-reads"
-            ]),
-            vec!["morning-briefing".to_string(), "weekend-reads".to_string()]
-        );
     }
 
     #[test]

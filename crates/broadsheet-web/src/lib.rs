@@ -20,11 +20,13 @@ mod fast;
 pub mod fragments;
 mod gifts;
 mod layers;
+mod newsletters;
 mod newsroom;
 mod newsroom_comments;
 mod newsroom_readers;
 mod nr_api;
 mod nr_fronts;
+mod nr_newsletters;
 mod nr_next;
 mod nr_search;
 mod pages;
@@ -326,6 +328,8 @@ impl Web {
             .merge(nr_fronts::routes())
             // Admin API tokens and webhooks (issue 13).
             .merge(nr_api::routes())
+            .merge(newsletters::routes())
+            .merge(nr_newsletters::routes())
             .merge(nr_search::routes())
             // Feeds and sitemaps (issue 13).
             .merge(feeds::routes())
@@ -556,6 +560,16 @@ pub const ROUTES: &[(&str, StoryText)] = &[
     ("/api/v1/admin/pictures", StoryText::None),
     ("/newsroom/api-tokens", StoryText::None),
     ("/newsroom/webhooks", StoryText::None),
+    // Newsletters (issue 13): the preference centre, mailed links and the
+    // aggregate counters show no story text; the newsroom's preview shows
+    // a subscriber's issue (opening paragraphs) to staff only.
+    ("/account/newsletters", StoryText::None),
+    ("/newsletters/confirm", StoryText::None),
+    ("/newsletters/unsubscribe", StoryText::None),
+    ("/newsletters/o/{file}", StoryText::None),
+    ("/newsletters/c/{issue}/{story}", StoryText::None),
+    ("/newsroom/newsletters", StoryText::None),
+    ("/newsroom/newsletters/{id}/preview", StoryText::StaffOnly),
     // The newsroom's search: snippets of any field, for staff only.
     ("/newsroom/search", StoryText::StaffOnly),
     ("/sitemaps/{file}", StoryText::None),

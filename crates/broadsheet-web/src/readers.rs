@@ -26,7 +26,7 @@ use axum::routing::{get, post};
 use broadsheet_app::ReaderAccount;
 use broadsheet_app::readers::{self, LinkState, ReaderError, ReaderSessionToken};
 use broadsheet_domain::Actor;
-use broadsheet_domain::readers::{NEWSLETTERS, TokenPurpose};
+use broadsheet_domain::readers::TokenPurpose;
 use serde::Deserialize;
 
 use crate::Web;
@@ -67,11 +67,11 @@ fn link_route(purpose: TokenPurpose) -> axum::routing::MethodRouter<Web> {
 /// Whether a path is a reader account page (its answers, errors included,
 /// are `private, no-store`).
 pub fn is_reader_path(path: &str) -> bool {
-    path == "/account" || path.starts_with("/account/")
+    path == "/account" || path.starts_with("/account/") || path.starts_with("/newsletters/")
 }
 
 /// A reader page: HTML, `private, no-store`.
-fn html(status: StatusCode, body: String) -> Response {
+pub(crate) fn html(status: StatusCode, body: String) -> Response {
     let mut r = (status, body).into_response();
     let h = r.headers_mut();
     h.insert(
@@ -211,19 +211,12 @@ async fn signed_in(
 
 // ----- /account --------------------------------------------------------------------
 
-struct NewsletterChoice {
-    name: &'static str,
-    label: &'static str,
-    checked: bool,
-}
-
 #[derive(Template)]
 #[template(path = "reader_account.html")]
 struct AccountPage {
     chrome: Chrome,
     reader: Option<ReaderAccount>,
     subscriber: bool,
-    newsletters: Vec<NewsletterChoice>,
     csrf: String,
     notice: String,
     problem: Option<Problem>,
@@ -288,7 +281,6 @@ async fn signed_out_page(
         chrome: chrome(web, "Sign in", "/account"),
         reader: None,
         subscriber: false,
-        newsletters: Vec::new(),
         csrf: csrf.clone(),
         notice: notice.to_string(),
         problem,
@@ -310,23 +302,12 @@ async fn profile_page(
     notice: &str,
 ) -> Result<Response, WebError> {
     let err = |e: ReaderError| WebError::Internal(e.to_string());
-    let chosen = readers::newsletters(&web.app, reader.id)
-        .await
-        .map_err(err)?;
     let subscriber = readers::is_subscriber(&web.app, reader.id, broadsheet_app::now())
         .await
         .map_err(err)?;
     let page = AccountPage {
         chrome: chrome(web, "Your account", "/account"),
         subscriber,
-        newsletters: NEWSLETTERS
-            .iter()
-            .map(|(name, label)| NewsletterChoice {
-                name,
-                label,
-                checked: chosen.iter().any(|c| c == name),
-            })
-            .collect(),
         csrf: readers::csrf_for(token),
         notice: notice.to_string(),
         problem,
@@ -871,12 +852,7 @@ async fn profile(
         form,
     }: ReaderForm,
 ) -> Result<Response, WebError> {
-    let chosen: Vec<&str> = NEWSLETTERS
-        .iter()
-        .map(|(n, _)| *n)
-        .filter(|n| form.raw(&format!("nl-{n}")) == "1")
-        .collect();
-    match readers::update_profile(&web.app, reader.id, form.raw("display_name"), &chosen).await {
+    match readers::update_profile(&web.app, reader.id, form.raw("display_name")).await {
         Ok(_) => Ok(Redirect::to("/account?done=profile").into_response()),
         Err(e) => {
             let status = status_of(&e)?;

@@ -19,7 +19,7 @@ use clap::{Args, Parser, Subcommand};
         rankings_every_secs, views_per_client, esi, smtp_url, mail_from, meter_free, \
         meter_registered, meter_period_days, meter_new_per_address, stripe_secret_key, \
         stripe_webhook_secret, stripe_api_base, grace_days, retention_offer, sse_max_connections, \
-        api_cors_origins (a list). \
+        newsletter_rate, api_cors_origins (a list). \
         Unknown keys are refused.\n\n\
         Logging: BROADSHEET_LOG (or RUST_LOG) sets the filter, e.g. `info` or `warn`; \
         BROADSHEET_LOG_FORMAT=json writes JSON lines."
@@ -210,6 +210,15 @@ pub struct Common {
         value_name = "DAYS"
     )]
     pub grace_days: Option<u32>,
+    /// Newsletter messages sent per second by each node (the mail server's
+    /// limit) [default: 10].
+    #[arg(
+        long,
+        global = true,
+        env = "BROADSHEET_NEWSLETTER_RATE",
+        value_name = "PER_SECOND"
+    )]
+    pub newsletter_rate: Option<u32>,
     /// Words shown once to a reader who asks to cancel, before they confirm
     /// (e.g. an offer to call the subscriptions desk) [default: none].
     #[arg(

@@ -51,6 +51,7 @@ pub struct FileConfig {
     pub stripe_webhook_secret: Option<String>,
     pub stripe_api_base: Option<String>,
     pub grace_days: Option<u32>,
+    pub newsletter_rate: Option<u32>,
     pub retention_offer: Option<String>,
     /// The reader footer's links: `[[footer_links]]` tables with `label`
     /// and `url` (an https:// address or a path on this site).
@@ -244,6 +245,13 @@ impl Settings {
             .or(file.smtp_url)
             .filter(|u| !u.trim().is_empty());
         paper.mail_from = c.mail_from.clone().or(file.mail_from);
+        let rate = c.newsletter_rate.or(file.newsletter_rate).unwrap_or(10);
+        if !(1..=1000).contains(&rate) {
+            return Err(format!(
+                "newsletter rate {rate} is out of range: give 1 to 1000 messages a second"
+            ));
+        }
+        paper.newsletters.per_second = rate;
         let origins: Vec<String> = match &c.api_cors_origins {
             Some(list) => list.split(',').map(str::to_string).collect(),
             None => file.api_cors_origins.clone().unwrap_or_default(),

@@ -12,6 +12,7 @@ mod curation;
 mod defaults;
 mod design;
 mod gate_hot_path;
+mod newsletters;
 mod newsroom;
 mod oidc;
 mod pages;

@@ -158,6 +158,24 @@ fn venv() -> PathBuf {
 
 impl SmtpSink {
     pub(crate) fn start() -> Res<SmtpSink> {
+        SmtpSink::start_with("aiosmtpd.handlers.Mailbox")
+    }
+
+    /// A sink that refuses for good (550) the addresses written to
+    /// [`SmtpSink::refuse`] (`tests-fixtures/smtp_reject.py`).
+    pub(crate) fn start_refusing() -> Res<SmtpSink> {
+        SmtpSink::start_with("smtp_reject.RejectingMailbox")
+    }
+
+    /// From now on, the sink refuses mail to `address` for good.
+    pub(crate) fn refuse(&self, address: &str) -> Res<()> {
+        let mut file = self.maildir.as_os_str().to_owned();
+        file.push(".reject");
+        std::fs::write(file, format!("{address}\n"))?;
+        Ok(())
+    }
+
+    fn start_with(handler: &str) -> Res<SmtpSink> {
         let python = venv().join("bin/python");
         let has_it = Command::new(&python)
             .args(["-c", "import aiosmtpd"])
@@ -186,9 +204,13 @@ impl SmtpSink {
                 "-l",
                 &format!("127.0.0.1:{port}"),
                 "-c",
-                "aiosmtpd.handlers.Mailbox",
+                handler,
             ])
             .arg(&maildir)
+            .env(
+                "PYTHONPATH",
+                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests-fixtures"),
+            )
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()?;
@@ -319,7 +341,7 @@ fn enc(s: &str) -> String {
 }
 
 /// The value of the first `name="NAME" value="…"` in a page.
-fn input(html: &str, name: &str) -> String {
+pub(crate) fn input(html: &str, name: &str) -> String {
     let needle = format!("name=\"{name}\" value=\"");
     html.split(&needle)
         .nth(1)
@@ -382,7 +404,7 @@ impl<'a> Browser<'a> {
             .join("; ")
     }
 
-    async fn get(&mut self, path: &str) -> Res<Reply> {
+    pub(crate) async fn get(&mut self, path: &str) -> Res<Reply> {
         let c = self.header();
         let r = self
             .p
@@ -392,7 +414,7 @@ impl<'a> Browser<'a> {
         Ok(r)
     }
 
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Res<Reply> {
+    pub(crate) async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Res<Reply> {
         let c = self.header();
         let body = fields
             .iter()
@@ -412,7 +434,12 @@ impl<'a> Browser<'a> {
     }
 
     /// GETs `page`, then posts `fields` and its CSRF token to `action`.
-    async fn submit(&mut self, page: &str, action: &str, fields: &[(&str, &str)]) -> Res<Reply> {
+    pub(crate) async fn submit(
+        &mut self,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> Res<Reply> {
         let form = self.get(page).await?;
         let csrf = input(&form.body, "csrf");
         let mut all = vec![("csrf", csrf.as_str())];
@@ -421,7 +448,7 @@ impl<'a> Browser<'a> {
     }
 
     /// Opens a mailed link (`path?t=…`) and presses its button.
-    async fn follow(&mut self, link: &str, fields: &[(&str, &str)]) -> Res<Reply> {
+    pub(crate) async fn follow(&mut self, link: &str, fields: &[(&str, &str)]) -> Res<Reply> {
         let page = self.get(link).await?;
         assert_eq!(page.status, 200, "{link}: {}", page.body);
         let csrf = input(&page.body, "csrf");
@@ -461,7 +488,12 @@ impl<'a> Browser<'a> {
 }
 
 /// Signs up `email` through the forms and follows the link from the mail.
-async fn signed_up<'a>(p: &'a Paper, sink: &SmtpSink, email: &str, addr: &str) -> Res<Browser<'a>> {
+pub(crate) async fn signed_up<'a>(
+    p: &'a Paper,
+    sink: &SmtpSink,
+    email: &str,
+    addr: &str,
+) -> Res<Browser<'a>> {
     let mut b = Browser::new(p, addr);
     let r = b.sign_up("Ann Reader", email).await?;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -816,7 +848,23 @@ async fn the_export_is_json_with_everything_held() -> TestResult {
     b.submit(
         "/account",
         "/account/profile",
-        &[("display_name", "Ida R."), ("nl-weekend-reads", "1")],
+        &[("display_name", "Ida R.")],
+    )
+    .await?;
+    // A newsletter asked for (not yet confirmed): the record of consent.
+    let briefing = p
+        .app
+        .store()
+        .newsletters()
+        .await?
+        .into_iter()
+        .find(|n| n.slug == "morning-briefing")
+        .ok_or("no briefing")?;
+    let field = format!("nl-{}", briefing.id);
+    b.submit(
+        "/account/newsletters",
+        "/account/newsletters",
+        &[(field.as_str(), "1"), ("do", "save")],
     )
     .await?;
     let id = p
@@ -837,7 +885,13 @@ async fn the_export_is_json_with_everything_held() -> TestResult {
     let v: serde_json::Value = serde_json::from_str(&r.body)?;
     assert_eq!(v["account"]["email"], "ida@example.com");
     assert_eq!(v["account"]["display_name"], "Ida R.");
-    assert_eq!(v["newsletters"], serde_json::json!(["weekend-reads"]));
+    assert_eq!(v["newsletters"][0]["newsletter"], "morning-briefing");
+    assert_eq!(v["newsletters"][0]["status"], "pending");
+    assert!(
+        v["newsletters"][0]["consent_text"]
+            .as_str()
+            .is_some_and(|t| t.contains("The Morning Briefing"))
+    );
     assert!(v["sessions"].as_array().is_some_and(|s| !s.is_empty()));
     assert!(v["links"].as_array().is_some_and(|l| {
         l.iter()

@@ -563,11 +563,10 @@ async fn stories_for(app: &App, nl: &NewsletterRow, w: &Window) -> Result<Vec<Bo
 
 /// The window the next issue of `nl` covers, ending `until`.
 async fn next_window(app: &App, nl: &NewsletterRow, until: i64) -> Result<Window> {
-    let (since, carried) = match app.store().last_issue(nl.id).await? {
-        Some(last) => (
-            last.window_end,
-            last.story_ids
-                .split_whitespace()
+    let (since, carried) = match app.store().last_window(nl.id).await? {
+        Some((end, ids)) => (
+            end,
+            ids.split_whitespace()
                 .filter_map(|s| s.parse().ok())
                 .collect(),
         ),
@@ -601,12 +600,7 @@ pub async fn build_due(app: &App, t: i64) -> Result<usize> {
         let Some(period) = rules::due_period(&date, hour, nl.send_hour) else {
             continue;
         };
-        if app
-            .store()
-            .last_issue(nl.id)
-            .await?
-            .is_some_and(|i| i.period == period)
-        {
+        if app.store().last_period(nl.id).await?.as_deref() == Some(period.as_str()) {
             continue;
         }
         if build_issue(app, &nl, &period, t).await?.is_some() {

@@ -145,16 +145,19 @@ impl Store {
         ).fetch_all(p).await)?)
     }
 
-    /// The newest issue of a newsletter.
-    pub async fn last_issue(&self, newsletter: i64) -> Result<Option<IssueRow>> {
-        let sql = format!(
-            "SELECT {ISSUE_COLUMNS} FROM newsletter_issues i WHERE i.newsletter_id = $1 \
-             ORDER BY i.id DESC LIMIT 1"
-        );
-        Ok(
-            with_pool!(&self.db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(newsletter).fetch_optional(p).await)?,
-        )
+    /// The day of a newsletter's newest issue (no figures: the job asks
+    /// every minute).
+    pub async fn last_period(&self, newsletter: i64) -> Result<Option<String>> {
+        Ok(with_pool!(&self.db, p => sqlx::query_scalar(
+            "SELECT period FROM newsletter_issues WHERE newsletter_id = $1 ORDER BY id DESC LIMIT 1"
+        ).bind(newsletter).fetch_optional(p).await)?)
+    }
+
+    /// Where a newsletter's newest issue ended, and the stories it carried.
+    pub async fn last_window(&self, newsletter: i64) -> Result<Option<(i64, String)>> {
+        Ok(with_pool!(&self.db, p => sqlx::query_as(
+            "SELECT window_end, story_ids FROM newsletter_issues WHERE newsletter_id = $1 ORDER BY id DESC LIMIT 1"
+        ).bind(newsletter).fetch_optional(p).await)?)
     }
 
     pub async fn issue(&self, id: i64) -> Result<Option<IssueRow>> {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fuzzes the story-body renderer and the paywall gate for a bounded time.
+# Fuzzes the story-body renderer, the paywall gate and the wire parsers
+# (ninjs, NewsML-G2) for a bounded time.
 #
 #   scripts/fuzz.sh [SECONDS]     # each target for SECONDS (default 30)
 #
@@ -34,7 +35,7 @@ target_dir="$root/fuzz/target"
 unset CARGO_TARGET_DIR
 
 status=0
-for t in render gate; do
+for t in render gate wire; do
   mkdir -p "work/$t" "artifacts/$t"
   echo "== fuzzing $t for ${secs}s" >&2
   if ! cargo fuzz run -s none --target-dir "$target_dir" "$t" "work/$t" "corpus/$t" -- \

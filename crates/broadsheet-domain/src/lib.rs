@@ -13,6 +13,7 @@ pub mod permissions;
 pub mod ranking;
 pub mod readers;
 pub mod time;
+pub mod wire;
 pub mod workflow;
 
 pub use actor::Actor;

@@ -275,6 +275,27 @@ pub enum Command {
         #[command(subcommand)]
         action: PicksAction,
     },
+    /// The newsletters' suppression list: addresses no newsletter is sent
+    /// to (bounces, complaints). For feeding a mail provider's complaint
+    /// reports from a script.
+    Mail {
+        #[command(subcommand)]
+        action: MailAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailAction {
+    /// Add an address (`--reason complaint`, `bounce` or `manual`).
+    Suppress {
+        email: String,
+        #[arg(long, default_value = "complaint")]
+        reason: String,
+    },
+    /// Take an address off the list.
+    Unsuppress { email: String },
+    /// List the suppressed addresses, newest first.
+    Suppressed,
 }
 
 #[derive(Debug, Args, Default)]

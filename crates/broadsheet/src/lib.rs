@@ -11,7 +11,7 @@ use broadsheet_domain::permissions::Role;
 use broadsheet_domain::{Actor, StoryStatus};
 use broadsheet_store::{OpenOptions, Store};
 
-use cli::{Cli, Command, PicksAction, ServeArgs, StoryAction, UserAction};
+use cli::{Cli, Command, MailAction, PicksAction, ServeArgs, StoryAction, UserAction};
 use config::Settings;
 
 /// The log filter: `spec` (from `BROADSHEET_LOG` or `RUST_LOG`) or else
@@ -175,7 +175,52 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             store.close().await;
             Ok(())
         }
+        Command::Mail { action } => {
+            let s = Settings::resolve(&cli.common, None)?;
+            let store = open(&s, false).await?;
+            let app = App::new(store.clone(), s.paper.clone())
+                .await
+                .map_err(app_err)?;
+            let r = mail_command(&app, action).await;
+            store.close().await;
+            r
+        }
     }
+}
+
+/// `broadsheet mail …`: the suppression list, through the newsletters'
+/// use cases as the operator (audited like the newsroom's changes).
+async fn mail_command(app: &App, action: MailAction) -> Result<(), String> {
+    use broadsheet_app::newsletters;
+    match action {
+        MailAction::Suppress { email, reason } => {
+            newsletters::suppress(app, &Actor::Operator, &email, &reason)
+                .await
+                .map_err(app_err)?;
+            println!(
+                "{} is on the suppression list ({reason})",
+                email.trim().to_lowercase()
+            );
+        }
+        MailAction::Unsuppress { email } => {
+            newsletters::unsuppress(app, &Actor::Operator, &email)
+                .await
+                .map_err(app_err)?;
+            println!(
+                "{} is off the suppression list",
+                email.trim().to_lowercase()
+            );
+        }
+        MailAction::Suppressed => {
+            let o = newsletters::overview(app, &Actor::Operator)
+                .await
+                .map_err(app_err)?;
+            for s in o.suppressions {
+                println!("{}\t{}\t{}", s.email, s.reason, s.detail);
+            }
+        }
+    }
+    Ok(())
 }
 
 fn read_password_stdin() -> Result<String, String> {

@@ -485,3 +485,46 @@ async fn scheduled_story_publishes_after_a_restart() -> TestResult {
     assert!(seen, "the scheduled story was published after the restart");
     Ok(())
 }
+
+#[tokio::test]
+async fn the_suppression_list_on_the_command_line() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let url = database_url(dir.path()).await?;
+    let d = dir.path().to_str().ok_or("path")?;
+    let run = |extra: &[&str]| {
+        let mut args: Vec<&str> = extra.to_vec();
+        args.extend(["--data-dir", d, "--database-url", url.as_str()]);
+        broadsheet(&args)
+    };
+    assert!(run(&["migrate"]).status.success());
+    let added = run(&["mail", "suppress", "Complainer@Example.com"]);
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let list = String::from_utf8_lossy(&run(&["mail", "suppressed"]).stdout).to_string();
+    assert!(list.contains("complainer@example.com\tcomplaint"), "{list}");
+    let store = crate::support::store(&url).await?;
+    assert!(store.is_suppressed("complainer@example.com").await?);
+    // Refusals are one clear line.
+    one_line_error(
+        &run(&["mail", "suppress", "not an address"]),
+        "is not an email address",
+    );
+    one_line_error(
+        &run(&["mail", "suppress", "a@example.com", "--reason", "spite"]),
+        "Say why",
+    );
+    assert!(
+        run(&["mail", "unsuppress", "complainer@example.com"])
+            .status
+            .success()
+    );
+    assert!(!store.is_suppressed("complainer@example.com").await?);
+    one_line_error(
+        &run(&["mail", "unsuppress", "complainer@example.com"]),
+        "not on the list",
+    );
+    Ok(())
+}

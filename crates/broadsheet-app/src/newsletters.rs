@@ -156,8 +156,13 @@ fn constant_eq(a: &[u8], b: &[u8]) -> bool {
 /// The one-click unsubscribe address of a reader's subscription.
 async fn unsubscribe_url(app: &App, reader: i64, newsletter: i64) -> Result<String> {
     let key = link_key(app).await?;
-    let t = Link::Unsubscribe { reader, newsletter }.token(&key);
-    Ok(site_link(app, &format!("/newsletters/unsubscribe?t={t}")))
+    Ok(unsubscribe_url_with(app, &key, reader, newsletter))
+}
+
+/// [`unsubscribe_url`] with the key read already (a batch reads it once).
+fn unsubscribe_url_with(app: &App, key: &str, reader: i64, newsletter: i64) -> String {
+    let t = Link::Unsubscribe { reader, newsletter }.token(key);
+    site_link(app, &format!("/newsletters/unsubscribe?t={t}"))
 }
 
 fn list_id(app: &App, nl: &NewsletterRow) -> String {
@@ -841,9 +846,14 @@ async fn issue_stories(app: &App, issue: &IssueRow) -> Result<Vec<Box<Story>>> {
     Ok(out)
 }
 
-/// Sends the messages due now, at the configured rate. Returns how many
-/// were handed to the mail server.
+/// Sends the messages due now (one batch), at the configured rate.
+/// Returns how many were handed to the mail server.
 pub async fn send_due(app: &App) -> Result<usize> {
+    Ok(send_batch(app).await?.1)
+}
+
+/// One batch: (messages claimed, messages sent).
+async fn send_batch(app: &App) -> Result<(usize, usize)> {
     let t = now();
     let (_, interrupted) = app.store().release_lost_sends(t).await?;
     if interrupted > 0 {
@@ -857,7 +867,17 @@ pub async fn send_due(app: &App) -> Result<usize> {
         .store()
         .claim_sends(t, t + CLAIM_SECS, cfg.batch.max(1))
         .await?;
+    let claimed = jobs.len();
+    if jobs.is_empty() {
+        app.store().finish_issues(now()).await?;
+        return Ok((0, 0));
+    }
+    let signing = link_key(app).await?;
+    // The pace: one message every `gap`, the time spent on each included.
     let gap = Duration::from_secs_f64(1.0 / f64::from(cfg.per_second.max(1)));
+    let mut next = tokio::time::Instant::now();
+    // A message handed over and accepted, whose `sent` is not yet written.
+    let mut delivered: Option<(i64, i64, i64)> = None;
     let mut rendered: HashMap<(i64, bool), (NewsletterRow, Rendered)> = HashMap::new();
     let mut sent = 0;
     for job in jobs {
@@ -908,9 +928,13 @@ pub async fn send_due(app: &App) -> Result<usize> {
         let Some((nl, r)) = rendered.get(&key) else {
             continue;
         };
-        // Committed before the message goes: after a crash it is not sent again.
-        if !app
-            .store()
+        // Committed before the message goes: after a crash it is not sent
+        // again. The previous message's `sent` rides in the same commit.
+        let mut tx = app.store().begin().await?;
+        if let Some((i, r, a)) = delivered.take() {
+            tx.move_send(i, r, "sending", "sent", a, t, None, t).await?;
+        }
+        let going = tx
             .move_send(
                 job.issue_id,
                 job.reader_id,
@@ -921,11 +945,12 @@ pub async fn send_due(app: &App) -> Result<usize> {
                 None,
                 t,
             )
-            .await?
-        {
+            .await?;
+        tx.commit().await?;
+        if !going {
             continue;
         }
-        let unsubscribe = unsubscribe_url(app, job.reader_id, nl.id).await?;
+        let unsubscribe = unsubscribe_url_with(app, &signing, job.reader_id, nl.id);
         let mail = ListMail {
             to: job.email.clone(),
             subject: r.subject.clone(),
@@ -938,18 +963,7 @@ pub async fn send_due(app: &App) -> Result<usize> {
         let attempts = job.attempts + 1;
         match app.mailer().send_list(&mail).await {
             Ok(()) => {
-                app.store()
-                    .move_send(
-                        job.issue_id,
-                        job.reader_id,
-                        "sending",
-                        "sent",
-                        attempts,
-                        t,
-                        None,
-                        now(),
-                    )
-                    .await?;
+                delivered = Some((job.issue_id, job.reader_id, attempts));
                 sent += 1;
             }
             Err(e) if e.permanent => {
@@ -1005,19 +1019,33 @@ pub async fn send_due(app: &App) -> Result<usize> {
                 tracing::warn!(issue = job.issue_id, error = %detail, to, "newsletter message not sent");
             }
         }
-        tokio::time::sleep(gap).await;
+        next += gap;
+        tokio::time::sleep_until(next).await;
+    }
+    if let Some((i, r, a)) = delivered {
+        let t = now();
+        app.store()
+            .move_send(i, r, "sending", "sent", a, t, None, t)
+            .await?;
     }
     app.store().finish_issues(now()).await?;
-    Ok(sent)
+    Ok((claimed, sent))
 }
 
-/// The newsletter job: builds what is due each minute, sends what is queued.
+/// The newsletter job: builds what is due each minute, sends what is
+/// queued (a full batch is followed by the next at once; otherwise it
+/// looks again in 2 s).
 pub async fn send_loop(app: App, mut shutdown: tokio::sync::watch::Receiver<bool>) {
     let mut last_build = 0;
+    let mut more = false;
     loop {
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
-            _ = shutdown.changed() => return,
+        if !more {
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+                _ = shutdown.changed() => return,
+            }
+        } else if shutdown.has_changed().unwrap_or(true) {
+            return;
         }
         let t = now();
         if t - last_build >= 60 {
@@ -1026,9 +1054,13 @@ pub async fn send_loop(app: App, mut shutdown: tokio::sync::watch::Receiver<bool
                 tracing::warn!(error = %e, "building newsletter issues");
             }
         }
-        if let Err(e) = send_due(&app).await {
-            tracing::warn!(error = %e, "sending newsletters");
-        }
+        more = match send_batch(&app).await {
+            Ok((claimed, _)) => claimed as i64 >= app.config().newsletters.batch.max(1),
+            Err(e) => {
+                tracing::warn!(error = %e, "sending newsletters");
+                false
+            }
+        };
     }
 }
 

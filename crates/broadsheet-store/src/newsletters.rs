@@ -272,8 +272,7 @@ impl Store {
     }
 
     /// Moves one message from `from` to `to` (guarded by `from`); false if
-    /// it was not in `from`. `sending` is committed before the message is
-    /// handed to SMTP, `sent` right after.
+    /// it was not in `from` ([`Tx::move_send`] in a transaction of its own).
     #[allow(clippy::too_many_arguments)]
     pub async fn move_send(
         &self,
@@ -286,15 +285,12 @@ impl Store {
         error: Option<&str>,
         now: i64,
     ) -> Result<bool> {
-        let sent_at = (to == "sent").then_some(now);
-        let n = with_pool!(&self.db, p => sqlx::query(
-            "UPDATE newsletter_sends SET status = $4, attempts = $5, next_at = $6, error = $7, \
-             sent_at = COALESCE($8, sent_at), \
-             claimed_until = CASE WHEN $4 IN ('claimed', 'sending') THEN claimed_until ELSE NULL END \
-             WHERE issue_id = $1 AND reader_id = $2 AND status = $3"
-        ).bind(issue).bind(reader).bind(from).bind(to).bind(attempts).bind(next_at).bind(error)
-            .bind(sent_at).execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(n == 1)
+        let mut tx = self.begin().await?;
+        let moved = tx
+            .move_send(issue, reader, from, to, attempts, next_at, error, now)
+            .await?;
+        tx.commit().await?;
+        Ok(moved)
     }
 
     /// Marks issues whose every message is done as sent.
@@ -308,6 +304,32 @@ impl Store {
 }
 
 impl Tx {
+    /// Moves one message from `from` to `to` (guarded by `from`); false if
+    /// it was not in `from`. `sending` is committed before the message is
+    /// handed to SMTP, `sent` after.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn move_send(
+        &mut self,
+        issue: i64,
+        reader: i64,
+        from: &str,
+        to: &str,
+        attempts: i64,
+        next_at: i64,
+        error: Option<&str>,
+        now: i64,
+    ) -> Result<bool> {
+        let sent_at = (to == "sent").then_some(now);
+        let n = on_tx!(self, c => sqlx::query(
+            "UPDATE newsletter_sends SET status = $4, attempts = $5, next_at = $6, error = $7, \
+             sent_at = COALESCE($8, sent_at), \
+             claimed_until = CASE WHEN $4 IN ('claimed', 'sending') THEN claimed_until ELSE NULL END \
+             WHERE issue_id = $1 AND reader_id = $2 AND status = $3"
+        ).bind(issue).bind(reader).bind(from).bind(to).bind(attempts).bind(next_at).bind(error)
+            .bind(sent_at).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+        Ok(n == 1)
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub async fn insert_newsletter(
         &mut self,

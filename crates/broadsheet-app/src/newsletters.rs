@@ -61,6 +61,10 @@ impl Default for NewsletterConfig {
 
 /// Stories in one issue.
 pub const STORIES_PER_ISSUE: usize = 10;
+/// Confirming links one reader may be mailed in an hour (each asks the
+/// owner of the address; an account whose address is not its holder's
+/// must not become a way to fill someone's inbox).
+pub const CONFIRMS_PER_HOUR: i64 = 10;
 /// An issue covers at most this far back (a paper that was down for a
 /// week does not mail a week's stories).
 const MAX_WINDOW_SECS: i64 = 3 * 86_400;
@@ -253,6 +257,13 @@ pub async fn choose(app: &App, reader: &ReaderAccount, wanted: &[i64]) -> Result
             "There is no newsletter {bad} to choose: reload the page and choose from its list."
         )));
     }
+    let asking = choices
+        .iter()
+        .filter(|c| c.newsletter.active && !c.chosen() && wanted.contains(&c.newsletter.id))
+        .count() as i64;
+    if asking > 0 {
+        confirms_left(app, reader.id, asking, t).await?;
+    }
     let actor = Actor::Reader { id: reader.id };
     let mut changed = Changed::default();
     let mut to_confirm = Vec::new();
@@ -305,6 +316,7 @@ pub async fn resend(app: &App, reader: &ReaderAccount, newsletter: i64) -> Resul
             "That newsletter is not waiting for you to confirm it.",
         ));
     }
+    confirms_left(app, reader.id, 1, t).await?;
     if sub.requested_at > t - 60 {
         return Err(invalid(
             "We sent a link less than a minute ago: give it a moment to arrive, then try again.",
@@ -317,9 +329,31 @@ pub async fn resend(app: &App, reader: &ReaderAccount, newsletter: i64) -> Resul
         .ok_or_else(|| invalid("There is no such newsletter."))?;
     tx.request_subscription(reader.id, nl.id, &sub.consent_text, &sub.requested_via, t)
         .await?;
+    tx.audit(
+        &Actor::Reader { id: reader.id },
+        "newsletter.requested",
+        None,
+        &format!("{} (link mailed again)", nl.slug),
+        t,
+    )
+    .await?;
     tx.commit().await?;
     mail_confirm_link(app, reader, &nl, t).await?;
     Ok(nl.name)
+}
+
+/// Refuses when `asking` more confirming links would pass the hourly limit.
+async fn confirms_left(app: &App, reader: i64, asking: i64, t: i64) -> Result<()> {
+    let sent = app
+        .store()
+        .reader_actions_since(reader, "newsletter.requested", t - 3600)
+        .await?;
+    if sent + asking > CONFIRMS_PER_HOUR {
+        return Err(invalid(format!(
+            "We have sent you {sent} links to confirm newsletters in the last hour: open those, or try again in an hour."
+        )));
+    }
+    Ok(())
 }
 
 async fn mail_confirm_link(

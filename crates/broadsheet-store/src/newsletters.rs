@@ -208,6 +208,13 @@ impl Store {
         Ok(n == 1)
     }
 
+    /// How many times a reader did `action` (the audit log) since `since`.
+    pub async fn reader_actions_since(&self, reader: i64, action: &str, since: i64) -> Result<i64> {
+        Ok(with_pool!(&self.db, p => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE actor = 'reader' AND actor_id = $1 AND action = $2 AND at >= $3"
+        ).bind(reader).bind(action).bind(since).fetch_one(p).await)?)
+    }
+
     /// A tag's name by its number.
     pub async fn tag_name(&self, id: i64) -> Result<Option<String>> {
         Ok(

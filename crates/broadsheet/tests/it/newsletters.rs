@@ -589,6 +589,45 @@ async fn the_preference_centre_needs_a_session_and_refuses_unknown_newsletters()
     // Without the form token: refused.
     let r = b.post("/account/newsletters", &[("nl-1", "1")]).await?;
     assert_eq!(r.status, 403);
+    // Asking again and again is limited (each ask mails a link): the
+    // eleventh in an hour is refused, and nothing is mailed for it.
+    let id = p
+        .app
+        .store()
+        .newsletters()
+        .await?
+        .into_iter()
+        .find(|n| n.slug == "morning-briefing")
+        .ok_or("no briefing")?
+        .id;
+    let field = format!("nl-{id}");
+    for _ in 0..10 {
+        for wanted in ["1", "0"] {
+            let r = b
+                .submit(
+                    "/account/newsletters",
+                    "/account/newsletters",
+                    &[(field.as_str(), wanted), ("do", "save")],
+                )
+                .await?;
+            assert_eq!(r.status, 303, "{}", r.body);
+        }
+    }
+    let r = b
+        .submit(
+            "/account/newsletters",
+            "/account/newsletters",
+            &[(field.as_str(), "1"), ("do", "save")],
+        )
+        .await?;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("in the last hour"), "{}", r.body);
+    assert_eq!(
+        sink.wait_for("gil@example.com", "/newsletters/confirm?t=", 10)
+            .await?
+            .len(),
+        10
+    );
     // A spent or foreign confirming link says what to do.
     let r = p.get("/newsletters/confirm?t=c.1.1.1.00").await?;
     assert_eq!(r.status, 400);

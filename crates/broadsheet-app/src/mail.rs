@@ -263,6 +263,16 @@ fn smtp_builder(
     Ok(Some((builder, shown)))
 }
 
+/// The base URL's host (`localhost` without one): the paper's mail domain.
+pub(crate) fn site_host(cfg: &PaperConfig) -> &str {
+    cfg.base_url
+        .as_deref()
+        .and_then(|u| u.split_once("://"))
+        .map(|(_, rest)| rest.split(['/', ':']).next().unwrap_or(""))
+        .filter(|h| !h.is_empty())
+        .unwrap_or("localhost")
+}
+
 /// The `From:` of the paper's mail: `--mail-from`, else the paper's name at
 /// `noreply@` the base URL's host (or `localhost`).
 fn sender(cfg: &PaperConfig) -> Result<Mailbox, String> {
@@ -271,13 +281,7 @@ fn sender(cfg: &PaperConfig) -> Result<Mailbox, String> {
             format!("mail sender {f:?} is not an address ({e}): use news@example.com or \"The Paper <news@example.com>\"")
         });
     }
-    let host = cfg
-        .base_url
-        .as_deref()
-        .and_then(|u| u.split_once("://"))
-        .map(|(_, rest)| rest.split(['/', ':']).next().unwrap_or(""))
-        .filter(|h| !h.is_empty())
-        .unwrap_or("localhost");
+    let host = site_host(cfg);
     let addr = Address::new("noreply", host)
         .map_err(|e| format!("cannot make a sender address at {host:?}: {e}; set --mail-from"))?;
     Ok(Mailbox::new(Some(cfg.name.clone()), addr))

@@ -19,8 +19,9 @@ pub enum Actor {
     Operator,
     /// The scheduler job publishing stories whose time has come.
     Scheduler,
-    /// A news agency's feed (wire ingest: to come). No newsroom rights yet.
-    Agency { id: i64 },
+    /// A news agency's feed (wire ingest, issue 14): its rights are
+    /// `permissions::agency_allows`, more when it publishes automatically.
+    Agency { id: i64, auto: bool },
 }
 
 impl Actor {
@@ -38,7 +39,7 @@ impl Actor {
     /// The id of the person or agency, if the actor has one.
     pub fn id(&self) -> Option<i64> {
         match self {
-            Actor::Staff { id, .. } | Actor::Reader { id } | Actor::Agency { id } => Some(*id),
+            Actor::Staff { id, .. } | Actor::Reader { id } | Actor::Agency { id, .. } => Some(*id),
             Actor::Operator | Actor::Scheduler => None,
         }
     }
@@ -60,14 +61,16 @@ impl Actor {
     }
 
     /// Whether this actor may do `action` at all (before object-level rules).
-    /// Staff: the role table. Operator: everything. The scheduler, readers
-    /// and agencies: nothing in the newsroom table (the scheduler's one move,
-    /// scheduled → published, is granted by `workflow`).
+    /// Staff: the role table. Operator: everything. Agencies: their own
+    /// short list (`permissions::agency_allows`). The scheduler and readers:
+    /// nothing in the newsroom table (the scheduler's one move, scheduled →
+    /// published, is granted by `workflow`).
     pub fn allows(&self, action: Action) -> bool {
         match self {
             Actor::Staff { role, .. } => permissions::allows(*role, action),
             Actor::Operator => true,
-            Actor::Scheduler | Actor::Reader { .. } | Actor::Agency { .. } => false,
+            Actor::Agency { auto, .. } => permissions::agency_allows(*auto, action),
+            Actor::Scheduler | Actor::Reader { .. } => false,
         }
     }
 }
@@ -79,7 +82,7 @@ impl fmt::Display for Actor {
             Actor::Reader { id } => write!(f, "reader {id}"),
             Actor::Operator => f.write_str("operator"),
             Actor::Scheduler => f.write_str("scheduler"),
-            Actor::Agency { id } => write!(f, "agency {id}"),
+            Actor::Agency { id, .. } => write!(f, "agency {id}"),
         }
     }
 }
@@ -105,7 +108,12 @@ mod tests {
             assert!(Actor::Operator.allows(action));
             assert!(!Actor::Scheduler.allows(action));
             assert!(!Actor::Reader { id: 1 }.allows(action));
-            assert!(!Actor::Agency { id: 1 }.allows(action));
+            for auto in [false, true] {
+                assert_eq!(
+                    Actor::Agency { id: 1, auto }.allows(action),
+                    permissions::agency_allows(auto, action)
+                );
+            }
         }
         assert_eq!(
             (Actor::Operator.kind(), Actor::Operator.id()),

@@ -119,9 +119,14 @@ pub enum Action {
     /// Add and pause newsletters, preview their issues, see their figures
     /// and keep the suppression list (issue 13).
     ManageNewsletters,
+    // Wire ingest (issue 14).
+    /// Set up news agencies: name, byline, credit, mode, section, push token.
+    ManageAgencies,
+    /// Edit an agency's mapping rules (subjects and places to sections and tags).
+    EditWireRules,
 }
 
-pub const ACTIONS: [Action; 25] = [
+pub const ACTIONS: [Action; 27] = [
     Action::UseNewsroom,
     Action::CreateStory,
     Action::EditOwnDraft,
@@ -147,10 +152,12 @@ pub const ACTIONS: [Action; 25] = [
     Action::RunLivePage,
     Action::PostLiveUpdate,
     Action::ManageNewsletters,
+    Action::ManageAgencies,
+    Action::EditWireRules,
 ];
 
 /// The table. Columns: contributor, reporter, editor, moderator, admin.
-const TABLE: [(Action, [bool; 5]); 25] = [
+const TABLE: [(Action, [bool; 5]); 27] = [
     //                            contrib reporter editor moderator admin
     (Action::UseNewsroom, [true, true, true, true, true]),
     (Action::CreateStory, [true, true, true, false, true]),
@@ -177,7 +184,22 @@ const TABLE: [(Action, [bool; 5]); 25] = [
     (Action::RunLivePage, [false, false, true, false, true]),
     (Action::PostLiveUpdate, [false, true, true, false, true]),
     (Action::ManageNewsletters, [false, false, true, false, true]),
+    (Action::ManageAgencies, [false, false, false, false, true]),
+    (Action::EditWireRules, [false, false, true, false, true]),
 ];
+
+/// What a news agency's feed may do (issue 14), on the stories made from
+/// its own items only (the wire use case checks that). Every agency may
+/// add items (to the wire queue), bring their pictures, and take down a
+/// story made from an item it kills or withholds; an agency set to publish
+/// automatically may also publish, schedule (embargo) and update them.
+pub fn agency_allows(auto: bool, action: Action) -> bool {
+    match action {
+        Action::CreateStory | Action::UploadPicture | Action::Withdraw => true,
+        Action::EditOwnDraft | Action::PublishOwn | Action::UpdatePublished => auto,
+        _ => false,
+    }
+}
 
 fn column(role: Role) -> usize {
     match role {
@@ -329,6 +351,7 @@ mod tests {
                     RunLivePage,
                     PostLiveUpdate,
                     ManageNewsletters,
+                    EditWireRules,
                 ],
             ),
             (

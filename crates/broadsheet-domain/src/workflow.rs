@@ -197,6 +197,8 @@ pub fn check(
     };
     let ok = match (actor, s.need) {
         (Actor::Scheduler, _) => from == Scheduled && to == Published,
+        // An agency acts only on stories made from its own items.
+        (Actor::Agency { .. }, _) if !own => false,
         (_, Need::OwnOr { own: o, any }) => actor.allows(any) || (own && actor.allows(o)),
         (_, Need::Any(a)) => actor.allows(a),
     };
@@ -269,7 +271,27 @@ mod tests {
                     to.as_str()
                 );
                 assert!(check(&Actor::Reader { id: 1 }, true, from, to).is_err());
-                assert!(check(&Actor::Agency { id: 1 }, true, from, to).is_err());
+                // An agency: never on a story not made from its items; on its
+                // own, taking down and putting back (kill, withhold, a usable
+                // version again), and publishing and scheduling (embargo) only
+                // when it publishes automatically.
+                for auto in [false, true] {
+                    let agency = Actor::Agency { id: 1, auto };
+                    assert!(check(&agency, false, from, to).is_err());
+                    let expected = match (from, to) {
+                        (Published, Withdrawn) | (Withdrawn, Published) => true,
+                        (Draft | Submitted | Scheduled, Published | Scheduled) => auto,
+                        (Submitted | Scheduled, Draft) => auto,
+                        _ => false,
+                    };
+                    assert_eq!(
+                        check(&agency, true, from, to).is_ok(),
+                        expected,
+                        "agency auto={auto} {} -> {}",
+                        from.as_str(),
+                        to.as_str()
+                    );
+                }
             }
         }
     }

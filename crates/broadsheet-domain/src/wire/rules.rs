@@ -191,7 +191,14 @@ pub fn map(item: &WireItem, agency: &Agency, rules: &Rules) -> Result<Mapped, St
                 "a picture item is not a story: it is kept for the stories that use it".into(),
             );
         }
-        ItemKind::Other(k) => return Err(format!("a {k} item is not made into a story")),
+        ItemKind::Other(k) => {
+            let a = if k.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            };
+            return Err(format!("{a} {k} item is not made into a story"));
+        }
     }
     if item.headline.trim().is_empty() {
         return Err("the item has no headline".into());

@@ -14,9 +14,11 @@ mod admin_api;
 pub use admin_api::{ApiTokenRow, DeliveryRow, TokenHolder, WebhookRow};
 // Newsletters (issue 13 item 5).
 mod newsletters;
+mod wire;
 pub use newsletters::{
     IssueRow, NewsletterRow, NewsletterSubscriptionRow, SendJob, SuppressionRow,
 };
+pub use wire::{AgencyFields, AgencyRow, QuarantineRow, WireContent, WireFilter, WireItemRow};
 mod comments;
 mod corrections;
 mod curation;

@@ -61,6 +61,8 @@ pub struct PaperConfig {
     pub webhooks: crate::webhooks::WebhookConfig,
     /// Newsletters: sending rate, batches, retries (`newsletters.rs`).
     pub newsletters: crate::newsletters::NewsletterConfig,
+    /// Wire ingest: the drop folders and how often they are read (`wire.rs`).
+    pub wire: crate::wire::WireConfig,
 }
 
 impl PaperConfig {
@@ -91,6 +93,7 @@ impl PaperConfig {
             api_cors_origins: Vec::new(),
             webhooks: Default::default(),
             newsletters: Default::default(),
+            wire: Default::default(),
         })
     }
 }
@@ -123,6 +126,7 @@ impl Default for PaperConfig {
             api_cors_origins: Vec::new(),
             webhooks: Default::default(),
             newsletters: Default::default(),
+            wire: Default::default(),
         }
     }
 }

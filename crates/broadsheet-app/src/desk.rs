@@ -31,6 +31,8 @@ pub struct StaffCaps {
     pub fronts: bool,
     /// Newsletters, their issues and the suppression list (`ManageNewsletters`).
     pub newsletters: bool,
+    /// Set up news agencies (`ManageAgencies`); the wire queue is `write`'s.
+    pub agencies: bool,
 }
 
 impl StaffCaps {
@@ -47,6 +49,8 @@ impl StaffCaps {
             plans: permissions::allows(role, Action::ManagePlans),
             fronts: permissions::allows(role, Action::ArrangeFronts),
             newsletters: permissions::allows(role, Action::ManageNewsletters),
+            agencies: permissions::allows(role, Action::ManageAgencies)
+                || permissions::allows(role, Action::EditWireRules),
         }
     }
 }

@@ -222,6 +222,46 @@ impl Egress {
     }
 }
 
+impl Egress {
+    /// GETs a file (an agency's picture rendition) within the rules above,
+    /// reading at most `max` bytes; a redirect or an error status is a
+    /// failure. Returns the bytes and the declared content type.
+    pub async fn get_file(&self, url: &str, max: usize) -> Result<(Vec<u8>, String), EgressError> {
+        let url = url::Url::parse(url).map_err(|e| EgressError::Build(format!("{url}: {e}")))?;
+        self.check_url(&url)?;
+        let mut r = self
+            .client
+            .get(url.clone())
+            .send()
+            .await
+            .map_err(|e| send_error(&e))?;
+        if !r.status().is_success() {
+            return Err(EgressError::Unreachable(format!(
+                "{url} answered {}",
+                r.status()
+            )));
+        }
+        let mime = r
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = r
+            .chunk()
+            .await
+            .map_err(|e| EgressError::Unreachable(error_chain(&e)))?
+        {
+            if bytes.len() + chunk.len() > max {
+                return Err(EgressError::TooLarge);
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok((bytes, mime))
+    }
+}
+
 /// The OpenID Connect client sends through the egress client. (A boxed,
 /// `Send` future: a closure would not make the handlers' futures `Send`.)
 impl<'c> openidconnect::AsyncHttpClient<'c> for Egress {

@@ -156,12 +156,25 @@ pub fn picture(id: i64) -> String {
 /// the home page, its section and the sections above it, its tags, its
 /// authors, and the rankings.
 pub fn for_story(s: &Story, sections: &SectionTree) -> Vec<Key> {
-    let mut keys = vec![Key::Story(s.id), Key::Front, Key::Rankings];
-    for sec in sections.ancestry(s.section_id) {
+    let tags: Vec<i64> = s.tags.iter().map(|t| t.id).collect();
+    let authors: Vec<i64> = s.authors.iter().map(|a| a.id).collect();
+    for_story_parts(s.id, s.section_id, &tags, &authors, sections)
+}
+
+/// [`for_story`] from the story's id, section, tags and bylines.
+pub fn for_story_parts(
+    id: i64,
+    section_id: i64,
+    tags: &[i64],
+    authors: &[i64],
+    sections: &SectionTree,
+) -> Vec<Key> {
+    let mut keys = vec![Key::Story(id), Key::Front, Key::Rankings];
+    for sec in sections.ancestry(section_id) {
         keys.push(Key::Section(sec.id));
     }
-    keys.extend(s.tags.iter().map(|t| Key::Tag(t.id)));
-    keys.extend(s.authors.iter().map(|a| Key::Author(a.id)));
+    keys.extend(tags.iter().map(|t| Key::Tag(*t)));
+    keys.extend(authors.iter().map(|a| Key::Author(*a)));
     keys
 }
 

@@ -36,6 +36,7 @@ pub mod subscriptions;
 pub mod throttle;
 mod views;
 pub mod webhooks;
+pub mod wire;
 // Feeds and sitemaps (issue 13).
 pub mod feeds;
 // Comment reactions, featured comments, badges, ignore lists (issue 12).
@@ -285,6 +286,7 @@ impl App {
             tokio::spawn(media::backfill_job(self.clone(), shutdown.clone())),
             tokio::spawn(webhooks::delivery_loop(self.clone(), shutdown.clone())),
             tokio::spawn(newsletters::send_loop(self.clone(), shutdown.clone())),
+            tokio::spawn(wire::drop_loop(self.clone(), shutdown.clone())),
             tokio::spawn(curation::expiry_loop(self.clone(), shutdown)),
         ]
     }

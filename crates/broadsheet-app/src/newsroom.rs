@@ -132,7 +132,7 @@ fn as_allowed(actor: &Actor, stored_breaking: bool, e: &StoryEdit) -> Result<Sto
 
 /// Turns the tag names of an edit into tag ids inside the use case's
 /// transaction, making new tags as needed (after every check has passed).
-async fn resolve_tags(tx: &mut Tx, names: &[String]) -> Result<Vec<i64>> {
+pub(crate) async fn resolve_tags(tx: &mut Tx, names: &[String]) -> Result<Vec<i64>> {
     let mut ids = Vec::with_capacity(names.len());
     for name in names {
         let slug = permalink::slugify(name, 60);
@@ -420,6 +420,16 @@ pub async fn publish(
     };
     // Check the right first, so a refusal is not dressed up as a stale page.
     workflow::check(actor, own(actor, &story), story.status, to).map_err(refused)?;
+    // Agency copy under embargo goes out no earlier than the embargo.
+    if let Some(until) = app.store().story_embargo(id).await?
+        && until > t
+        && (to == StoryStatus::Published || at.unwrap_or(t) < until)
+    {
+        return Err(AppError::Invalid(format!(
+            "Not published: the agency embargoed this story until {}. Schedule it for then or later.",
+            broadsheet_domain::time::show(until, &app.config().time_zone).text
+        )));
+    }
     if story.version != reviewed {
         return Err(AppError::Invalid(format!(
             "Not published: the story changed since you opened it (you reviewed version {reviewed}; it is now at version {}). Open it again, read the changes, then publish.",
@@ -504,6 +514,9 @@ pub struct Desk {
     pub submitted: Vec<DeskItem>,
     pub scheduled: Vec<DeskItem>,
     pub published: Vec<DeskItem>,
+    /// Agency files that could not be read and wait for someone to look
+    /// (the wire's alert, `wire.rs`).
+    pub wire_alerts: i64,
 }
 
 pub async fn desk(app: &App, actor: &Actor) -> Result<Desk> {
@@ -516,6 +529,7 @@ pub async fn desk(app: &App, actor: &Actor) -> Result<Desk> {
             submitted: vec![],
             scheduled: vec![],
             published: vec![],
+            wire_alerts: 0,
         });
     }
     Ok(Desk {
@@ -523,6 +537,7 @@ pub async fn desk(app: &App, actor: &Actor) -> Result<Desk> {
         submitted: store.desk(StoryStatus::Submitted, owner, 50).await?,
         scheduled: store.desk(StoryStatus::Scheduled, owner, 50).await?,
         published: store.desk(StoryStatus::Published, None, 15).await?,
+        wire_alerts: store.quarantine_count().await?,
     })
 }
 

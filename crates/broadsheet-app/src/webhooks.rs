@@ -198,18 +198,37 @@ pub(crate) async fn queue(
     story: &Story,
     t: i64,
 ) -> Result<()> {
-    let path = permalink::story_path(app.sections().path(story.section_id), &story.slug, story.id);
+    queue_for(
+        app,
+        tx,
+        event,
+        (story.id, story.section_id, &story.slug, &story.headline),
+        t,
+    )
+    .await
+}
+
+/// [`queue`] for a story known by its id, section, slug and headline (one
+/// just made in this transaction, not yet readable as a `Story`).
+pub(crate) async fn queue_for(
+    app: &App,
+    tx: &mut Tx,
+    event: &str,
+    (id, section_id, slug, headline): (i64, i64, &str, &str),
+    t: i64,
+) -> Result<()> {
+    let path = permalink::story_path(app.sections().path(section_id), slug, id);
     let body = serde_json::json!({
         "event": event,
         "occurred_at": t,
         "story": {
-            "id": story.id,
-            "headline": story.headline,
+            "id": id,
+            "headline": headline,
             "url": site_link(app, &path),
-            "api_url": site_link(app, &format!("/api/v1/stories/{}", story.id)),
+            "api_url": site_link(app, &format!("/api/v1/stories/{id}")),
         }
     });
-    tx.queue_webhook_event(event, Some(story.id), &body.to_string(), t)
+    tx.queue_webhook_event(event, Some(id), &body.to_string(), t)
         .await?;
     Ok(())
 }

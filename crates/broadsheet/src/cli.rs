@@ -282,6 +282,52 @@ pub enum Command {
         #[command(subcommand)]
         action: MailAction,
     },
+    /// Ingest agency files (IPTC ninjs or NewsML-G2) as the agency, through
+    /// the same door as its drop folder and push endpoint; prints what
+    /// became of each item. An unreadable file is quarantined (see the
+    /// newsroom's wire queue) and the command ends with an error.
+    Ingest {
+        /// The agency's short name.
+        #[arg(long)]
+        agency: String,
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// News agencies: list, add, push token, rules.
+    Agency {
+        #[command(subcommand)]
+        action: AgencyAction,
+    },
+}
+
+/// `broadsheet agency …`.
+#[derive(Debug, Subcommand)]
+pub enum AgencyAction {
+    /// List the agencies with their mode, section and drop folder.
+    List,
+    /// Set up an agency (an admin can do the same in the newsroom).
+    Add {
+        /// Short name: names the drop folder and the push address (pa, reuters).
+        slug: String,
+        #[arg(long)]
+        name: String,
+        /// The byline readers see ("Press Association").
+        #[arg(long)]
+        byline: String,
+        /// Credit for its pictures [default: the byline].
+        #[arg(long)]
+        credit: Option<String>,
+        /// The section its items go to when no rule says otherwise (its path, e.g. news).
+        #[arg(long)]
+        section: String,
+        /// queue (the desk decides) or auto (published automatically).
+        #[arg(long, default_value = "queue")]
+        mode: String,
+    },
+    /// Make a new push token (printed once; the old one stops working).
+    Token { slug: String },
+    /// Replace the agency's mapping rules with the rules in FILE.
+    Rules { slug: String, file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]

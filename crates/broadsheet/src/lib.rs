@@ -5,13 +5,17 @@ pub mod cli;
 pub mod config;
 mod serve;
 
+use std::path::PathBuf;
+
 use broadsheet_app::demo::Renditions;
 use broadsheet_app::{App, AppError};
 use broadsheet_domain::permissions::Role;
 use broadsheet_domain::{Actor, StoryStatus};
 use broadsheet_store::{OpenOptions, Store};
 
-use cli::{Cli, Command, MailAction, PicksAction, ServeArgs, StoryAction, UserAction};
+use cli::{
+    AgencyAction, Cli, Command, MailAction, PicksAction, ServeArgs, StoryAction, UserAction,
+};
 use config::Settings;
 
 /// The log filter: `spec` (from `BROADSHEET_LOG` or `RUST_LOG`) or else
@@ -175,6 +179,26 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             store.close().await;
             Ok(())
         }
+        Command::Ingest { agency, files } => {
+            let s = Settings::resolve(&cli.common, None)?;
+            let store = open(&s, false).await?;
+            let app = App::new(store.clone(), s.paper.clone())
+                .await
+                .map_err(app_err)?;
+            let r = ingest_command(&app, &agency, &files).await;
+            store.close().await;
+            r
+        }
+        Command::Agency { action } => {
+            let s = Settings::resolve(&cli.common, None)?;
+            let store = open(&s, false).await?;
+            let app = App::new(store.clone(), s.paper.clone())
+                .await
+                .map_err(app_err)?;
+            let r = agency_command(&app, action).await;
+            store.close().await;
+            r
+        }
         Command::Mail { action } => {
             let s = Settings::resolve(&cli.common, None)?;
             let store = open(&s, false).await?;
@@ -186,6 +210,128 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             r
         }
     }
+}
+
+/// `broadsheet ingest`: each file through the wire's one door, as the agency.
+async fn ingest_command(app: &App, agency: &str, files: &[PathBuf]) -> Result<(), String> {
+    use broadsheet_app::wire::{self, FileOutcome, Source};
+    let a = wire::agency(app, agency).await.map_err(app_err)?;
+    let mut quarantined = 0;
+    for f in files {
+        let name = f
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_else(|| f.display().to_string());
+        let src = Source {
+            transport: "cli",
+            name: &name,
+            dir: f.parent(),
+        };
+        // At most one byte over the limit is read: the reader refuses it.
+        let mut bytes = Vec::new();
+        std::fs::File::open(f)
+            .and_then(|file| {
+                use std::io::Read;
+                file.take(broadsheet_domain::wire::MAX_BYTES as u64 + 1)
+                    .read_to_end(&mut bytes)
+            })
+            .map_err(|e| format!("{}: {e}", f.display()))?;
+        match wire::ingest_file(app, &a, &src, &bytes)
+            .await
+            .map_err(app_err)?
+        {
+            FileOutcome::Read(items) if items.is_empty() => {
+                println!(
+                    "{}: no items in the file (a package of references or an empty list): nothing to do",
+                    f.display()
+                );
+            }
+            FileOutcome::Read(items) => {
+                for o in items {
+                    println!("{}: {o}", f.display());
+                }
+            }
+            FileOutcome::Quarantined { id, reason } => {
+                quarantined += 1;
+                println!("{}: quarantined ({id}): {reason}", f.display());
+            }
+        }
+    }
+    if quarantined > 0 {
+        return Err(format!(
+            "{quarantined} of {} files could not be read: they are quarantined, and the newsroom's wire queue shows why",
+            files.len()
+        ));
+    }
+    Ok(())
+}
+
+/// `broadsheet agency …`: as the operator, through the newsroom's use cases.
+async fn agency_command(app: &App, action: AgencyAction) -> Result<(), String> {
+    use broadsheet_app::wire;
+    let op = Actor::Operator;
+    match action {
+        AgencyAction::List => {
+            for a in app.store().agencies().await.map_err(|e| e.to_string())? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\tpush {}",
+                    a.slug,
+                    a.name,
+                    a.mode,
+                    app.sections().path(a.section_id),
+                    if a.active { "active" } else { "paused" },
+                    if a.token_hash.is_some() { "on" } else { "off" }
+                );
+            }
+        }
+        AgencyAction::Add {
+            slug,
+            name,
+            byline,
+            credit,
+            section,
+            mode,
+        } => {
+            let Some(sec) = app
+                .sections()
+                .by_path(section.trim_matches('/'))
+                .map(|s| s.id)
+            else {
+                return Err(format!(
+                    "there is no section {section:?}: give a section's path as in its address (news, sport)"
+                ));
+            };
+            let fields = broadsheet_store::AgencyFields {
+                slug,
+                name,
+                credit: credit.unwrap_or_else(|| byline.clone()),
+                byline,
+                section_id: sec,
+                mode,
+                active: true,
+            };
+            let id = wire::add_agency(app, &op, &fields).await.map_err(app_err)?;
+            println!("agency {} added ({id}), {}", fields.slug, fields.mode);
+        }
+        AgencyAction::Token { slug } => {
+            let a = wire::agency(app, &slug).await.map_err(app_err)?;
+            let token = wire::new_token(app, &op, a.id).await.map_err(app_err)?;
+            println!("{token}");
+            eprintln!(
+                "push token for {slug} (shown once): POST files to /wire/{slug} with Authorization: Bearer <token>"
+            );
+        }
+        AgencyAction::Rules { slug, file } => {
+            let a = wire::agency(app, &slug).await.map_err(app_err)?;
+            let text =
+                std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            wire::set_rules(app, &op, a.id, &text)
+                .await
+                .map_err(app_err)?;
+            println!("rules for {slug} saved");
+        }
+    }
+    Ok(())
 }
 
 /// `broadsheet mail …`: the suppression list, through the newsletters'

@@ -108,6 +108,8 @@ pub async fn serve(s: Settings, demo: DemoPolicy) -> Result<(), String> {
     paper.demo_paper = store.is_demo_paper().await.map_err(|e| e.to_string())?;
     // Search (issue 13): this node's index, on its own disk.
     paper.search_dir = Some(broadsheet_app::search::default_dir(&s.data_dir));
+    // Wire ingest (issue 14): a drop folder per agency, `<data-dir>/wire/<slug>/`.
+    paper.wire.dir = Some(s.data_dir.join("wire"));
     let app = App::new(store.clone(), paper)
         .await
         .map_err(|e| e.to_string())?;

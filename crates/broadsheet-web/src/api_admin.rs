@@ -87,7 +87,7 @@ impl FromRequestParts<Web> for Caller {
 
 /// An app-layer refusal as the API's envelope (the words are the use
 /// case's; internal errors are logged and never shown).
-fn app_error(e: AppError) -> Response {
+pub(crate) fn app_error(e: AppError) -> Response {
     match e {
         AppError::NotFound(m) => error(Code::NotFound, m),
         AppError::Invalid(m) => error(Code::Invalid, m),

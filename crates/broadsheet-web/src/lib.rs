@@ -29,6 +29,7 @@ mod nr_fronts;
 mod nr_newsletters;
 mod nr_next;
 mod nr_search;
+mod nr_wire;
 mod pages;
 mod paywall;
 mod readers;
@@ -330,6 +331,8 @@ impl Web {
             .merge(nr_api::routes())
             .merge(newsletters::routes())
             .merge(nr_newsletters::routes())
+            // Wire ingest (issue 14).
+            .merge(nr_wire::routes())
             .merge(nr_search::routes())
             // Feeds and sitemaps (issue 13).
             .merge(feeds::routes())
@@ -570,6 +573,10 @@ pub const ROUTES: &[(&str, StoryText)] = &[
     ("/newsletters/c/{issue}/{story}", StoryText::None),
     ("/newsroom/newsletters", StoryText::None),
     ("/newsroom/newsletters/{id}/preview", StoryText::StaffOnly),
+    ("/wire/{agency}", StoryText::None),
+    ("/newsroom/wire", StoryText::StaffOnly),
+    ("/newsroom/wire/quarantine/{id}", StoryText::StaffOnly),
+    ("/newsroom/agencies", StoryText::None),
     // The newsroom's search: snippets of any field, for staff only.
     ("/newsroom/search", StoryText::StaffOnly),
     ("/sitemaps/{file}", StoryText::None),

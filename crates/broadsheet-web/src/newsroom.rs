@@ -326,6 +326,7 @@ struct DashboardPage {
     frame: Frame,
     lists: Vec<DeskList>,
     most_read: Vec<LiveRank>,
+    wire_alerts: i64,
 }
 
 fn when(web: &Web, t: i64) -> String {
@@ -389,6 +390,7 @@ pub async fn dashboard(
         frame: Frame::new(&web, &staff, "Dashboard"),
         lists,
         most_read,
+        wire_alerts: desk.wire_alerts,
     };
     render(&page, StatusCode::OK)
 }

@@ -528,3 +528,250 @@ async fn the_suppression_list_on_the_command_line() -> TestResult {
     );
     Ok(())
 }
+
+/// Wire ingest (issue 14) from the command line: an agency set up, files
+/// ingested with a line for each item, a broken file quarantined with a
+/// clear error.
+#[tokio::test]
+async fn agency_copy_on_the_command_line() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let url = database_url(dir.path()).await?;
+    let d = dir.path().to_str().ok_or("path")?;
+    let run = |extra: &[&str]| {
+        let mut args: Vec<&str> = extra.to_vec();
+        args.extend(["--data-dir", d, "--database-url", url.as_str()]);
+        broadsheet(&args)
+    };
+    assert!(run(&["demo", "--stories", "3"]).status.success());
+    let added = run(&[
+        "agency",
+        "add",
+        "clico",
+        "--name",
+        "Cli Co",
+        "--byline",
+        "Cli Co",
+        "--section",
+        "news",
+        "--mode",
+        "auto",
+    ]);
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    one_line_error(
+        &run(&[
+            "agency",
+            "add",
+            "clico",
+            "--name",
+            "x",
+            "--byline",
+            "x",
+            "--section",
+            "news",
+        ]),
+        "already",
+    );
+    one_line_error(
+        &run(&[
+            "agency",
+            "add",
+            "other",
+            "--name",
+            "x",
+            "--byline",
+            "x",
+            "--section",
+            "nowhere",
+        ]),
+        "no section",
+    );
+    let list = String::from_utf8_lossy(&run(&["agency", "list"]).stdout).to_string();
+    assert!(list.contains("clico\tCli Co\tauto\tnews"), "{list}");
+    let good = dir.path().join("good.json");
+    std::fs::write(
+        &good,
+        crate::wire::ninjs(
+            "urn:cli:1",
+            1,
+            "Night ferry returns",
+            &["The night ferry returns on Monday."],
+            serde_json::json!({}),
+        ),
+    )?;
+    let bad = dir.path().join("bad.xml");
+    std::fs::write(&bad, "<newsItem><oops>")?;
+    let out = run(&["ingest", "--agency", "clico", good.to_str().ok_or("p")?]);
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.contains("urn:cli:1 version 1: published (story "),
+        "{said}"
+    );
+    let again = run(&["ingest", "--agency", "clico", good.to_str().ok_or("p")?]);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("duplicate"));
+    let out = run(&["ingest", "--agency", "clico", bad.to_str().ok_or("p")?]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("quarantined"));
+    one_line_error(&out, "quarantined");
+    one_line_error(
+        &run(&["ingest", "--agency", "nobody", good.to_str().ok_or("p")?]),
+        "no agency",
+    );
+    let store = crate::support::store(&url).await?;
+    assert_eq!(store.quarantine_count().await?, 1);
+    Ok(())
+}
+
+/// Kill -9 in the middle of ingesting a run of versions of one item: the
+/// story is always one whole version (headline, text and the wire's record
+/// agree), never a mix; ingesting again finishes the run.
+#[tokio::test]
+async fn a_kill_during_ingest_leaves_one_whole_version() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let url = database_url(dir.path()).await?;
+    let d = dir.path().to_str().ok_or("path")?.to_string();
+    let base = |extra: &[&str]| -> Vec<String> {
+        let mut args: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+        args.extend([
+            "--data-dir".into(),
+            d.clone(),
+            "--database-url".into(),
+            url.to_string(),
+        ]);
+        args
+    };
+    let run = |extra: &[&str]| {
+        let args = base(extra);
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        broadsheet(&refs)
+    };
+    assert!(run(&["demo", "--stories", "2"]).status.success());
+    assert!(
+        run(&[
+            "agency",
+            "add",
+            "killco",
+            "--name",
+            "Kill Co",
+            "--byline",
+            "Kill Co",
+            "--section",
+            "news",
+            "--mode",
+            "auto"
+        ])
+        .status
+        .success()
+    );
+    const N: i64 = 150;
+    let mut files = Vec::new();
+    for v in 1..=N {
+        let f = dir.path().join(format!("v{v:03}.json"));
+        let text = format!("Text of version {v} of the item.");
+        std::fs::write(
+            &f,
+            crate::wire::ninjs(
+                "urn:kill:1",
+                v,
+                &format!("Headline of version {v}"),
+                &[&text, "A second paragraph."],
+                serde_json::json!({}),
+            ),
+        )?;
+        files.push(f.to_string_lossy().to_string());
+    }
+    let store = crate::support::store(&url).await?;
+    let check = |label: String| {
+        let store = store.clone();
+        async move {
+            let Some(a) = store.agency_by_slug("killco").await? else {
+                return Err::<i64, Box<dyn std::error::Error>>("agency".into());
+            };
+            let Some(row) = store.wire_item_by_key(a.id, "urn:kill:1").await? else {
+                return Ok(0);
+            };
+            let id = row.story_id.ok_or("no story")?;
+            let s = store.story(id).await?.ok_or("story")?;
+            let v = row.version;
+            assert_eq!(s.headline, format!("Headline of version {v}"), "{label}");
+            assert_eq!(
+                s.standfirst,
+                format!("Text of version {v} of the item."),
+                "{label}"
+            );
+            assert_eq!(s.body, "A second paragraph.", "{label}");
+            let revs = store.revisions(id).await?;
+            assert_eq!(
+                revs.first().map(|r| r.headline.clone()),
+                Some(s.headline.clone()),
+                "{label}"
+            );
+            Ok(v)
+        }
+    };
+    // Each round starts the whole run again (what was ingested is skipped
+    // as older or duplicate) and is killed once the story has passed a
+    // version, so the kill lands mid-run, not after it.
+    let version_now = || {
+        let store = store.clone();
+        async move {
+            let a = store.agency_by_slug("killco").await?.ok_or("agency")?;
+            Ok::<i64, Box<dyn std::error::Error>>(
+                store
+                    .wire_item_by_key(a.id, "urn:kill:1")
+                    .await?
+                    .map_or(0, |r| r.version),
+            )
+        }
+    };
+    let mut reached = Vec::new();
+    for (round, past) in [10i64, 50, 100].into_iter().enumerate() {
+        let mut args = base(&["ingest", "--agency", "killco"]);
+        args.extend(files.iter().cloned());
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_broadsheet"))
+            .args(&args)
+            .env_remove("BROADSHEET_DATABASE_URL")
+            .env_remove("BROADSHEET_CONFIG")
+            .env("BROADSHEET_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()?;
+        let started = std::time::Instant::now();
+        while version_now().await? < past && started.elapsed() < std::time::Duration::from_secs(60)
+        {
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+        // SIGKILL: no shutdown, no flush.
+        child.kill()?;
+        let _ = child.wait();
+        let v = check(format!("after kill {round} past version {past}")).await?;
+        assert!(
+            v >= past && v < N,
+            "round {round}: the kill did not land mid-run (at {v})"
+        );
+        reached.push(v);
+    }
+    let out = run(&{
+        let mut a = vec!["ingest", "--agency", "killco"];
+        a.extend(files.iter().map(String::as_str));
+        a
+    });
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        check("after finishing".into()).await?,
+        N,
+        "killed at versions {reached:?}"
+    );
+    Ok(())
+}

@@ -40,3 +40,5 @@ mod comments_extras;
 mod live;
 // Search (issue 13, item 1).
 mod search;
+// Wire ingest (issue 14).
+mod wire;

@@ -316,6 +316,51 @@ async fn probe(
             )
             .await?
         }
+        // Wire ingest (issue 14): adding an agency; editing an agency's rules.
+        Action::ManageAgencies => {
+            let slug = format!("walk-{}", role.as_str());
+            d.post(
+                "/newsroom/agencies",
+                &[
+                    ("csrf", csrf),
+                    ("do", "add"),
+                    ("slug", &slug),
+                    ("name", "Walk Agency"),
+                    ("byline", "Walk Agency"),
+                    ("credit", "Walk Agency"),
+                    ("section", &setup.section),
+                    ("mode", "queue"),
+                ],
+            )
+            .await?
+        }
+        Action::EditWireRules => {
+            let slug = format!("rules-{}", role.as_str());
+            let id = broadsheet_app::wire::add_agency(
+                &p.app,
+                &broadsheet_domain::Actor::Operator,
+                &broadsheet_app::wire::AgencyFields {
+                    slug,
+                    name: "Rules Agency".into(),
+                    byline: "Rules Agency".into(),
+                    credit: "Rules Agency".into(),
+                    section_id: setup.section.parse()?,
+                    mode: "queue".into(),
+                    active: true,
+                },
+            )
+            .await?;
+            d.post(
+                "/newsroom/agencies",
+                &[
+                    ("csrf", csrf),
+                    ("do", "rules"),
+                    ("agency", &id.to_string()),
+                    ("rules", "subject football -> tag football"),
+                ],
+            )
+            .await?
+        }
         Action::ManageSettings => {
             return Err(format!("{action:?} has no door to probe").into());
         }

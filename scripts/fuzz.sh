@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes the story-body renderer, the paywall gate and the wire parsers
-# (ninjs, NewsML-G2) for a bounded time.
+# (both formats together, ninjs alone, NewsML-G2 alone, and the hand-written
+# HTML body reader) for a bounded time.
 #
 #   scripts/fuzz.sh [SECONDS]     # each target for SECONDS (default 30)
 #
@@ -35,7 +36,7 @@ target_dir="$root/fuzz/target"
 unset CARGO_TARGET_DIR
 
 status=0
-for t in render gate wire; do
+for t in render gate wire wire_ninjs wire_newsml wire_html; do
   mkdir -p "work/$t" "artifacts/$t"
   echo "== fuzzing $t for ${secs}s" >&2
   if ! cargo fuzz run -s none --target-dir "$target_dir" "$t" "work/$t" "corpus/$t" -- \

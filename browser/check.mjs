@@ -1027,6 +1027,26 @@ async function readerJourney(base, fx, stories, demoLog, ctx) {
     await go(page.click('a[href$="/preview"]'));
     check('newsletters: the preview opens', (await page.content()).includes('Preview:'), page.url());
     await axeOn(page, 'newsroom: newsletter preview');
+    // Wire (issue 14): the agencies page, a push token made there pushing an
+    // item, the queue with it, and opening it as a draft.
+    await page.goto(`${base}/newsroom/agencies`, { waitUntil: 'load' });
+    await axeOn(page, 'newsroom: agencies page');
+    await go(page.click('button[name=do][value=token]'));
+    const pushToken = await page.inputValue('#token-value').catch(() => '');
+    await axeOn(page, 'newsroom: agencies page with a new token');
+    const pushed = await fetch(`${base}/wire/npa`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${pushToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ uri: 'urn:browser:1', version: '1', headlines: [{ role: 'main', value: 'Browser check wire item' }],
+        bodies: [{ role: 'main', contentType: 'text/plain', value: 'A first paragraph.\n\nA second paragraph.' }], urgency: 3 }),
+    });
+    const pushedJson = pushed.ok ? await pushed.json() : {};
+    check('wire: an item pushed with the agency token is queued', pushed.status === 200 && pushedJson.items?.[0]?.result === 'queued', `${pushed.status} ${JSON.stringify(pushedJson)}`);
+    await page.goto(`${base}/newsroom/wire`, { waitUntil: 'load' });
+    await axeOn(page, 'newsroom: wire queue');
+    check('wire: the pushed item waits in the queue', (await page.content()).includes('Browser check wire item'), page.url());
+    await go(page.click('button[name=do][value=take] >> nth=0'));
+    check('wire: an item opens as a draft', /\/newsroom\/stories\/\d+$/.test(page.url()), page.url());
     await go(page.click('form.signout button:not([name])'));
     const plans = await get(`${base}/subscribe`);
     if (!check('journey: admin adds a plan', plans.text.includes('Digital monthly'), `${base}/subscribe`)) return;

@@ -310,6 +310,59 @@ pub async fn load_with_pictures(store: &Store, pictures: DemoPictures) -> Result
             .await?;
         }
     }
+    // A news agency whose copy waits on the Wire page (issue 14): our own
+    // short items, as its feed would have brought them.
+    if let Some((news, _)) = section_ids.get("news") {
+        let agency = broadsheet_demo::agencies()
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| "North Press Agency".into());
+        let id = tx
+            .insert_agency(
+                &broadsheet_store::AgencyFields {
+                    slug: "npa".into(),
+                    name: agency.clone(),
+                    byline: agency.clone(),
+                    credit: agency.clone(),
+                    section_id: *news,
+                    mode: "queue".into(),
+                    active: true,
+                },
+                spec.now,
+            )
+            .await?;
+        tx.set_agency_rules(
+            id,
+            "subject sport -> section sport\nplace Kelderby -> tag kelderby\n",
+        )
+        .await?;
+        for (n, (headline, first, second, urgency, subjects)) in DEMO_WIRE.iter().enumerate() {
+            let content = broadsheet_store::WireContent {
+                version: 1,
+                headline: (*headline).into(),
+                standfirst: (*first).into(),
+                body: broadsheet_domain::wire::to_markup(&[(*second).to_string()]),
+                byline: agency.clone(),
+                section_id: *news,
+                tags: String::new(),
+                subjects: subjects.replace(", ", "\n"),
+                urgency: Some(*urgency),
+                breaking: *urgency <= 3,
+                language: Some("en-GB".into()),
+                embargo: None,
+                notes: String::new(),
+                picture_id: None,
+            };
+            tx.insert_wire_item(
+                id,
+                &format!("urn:demo:npa:{}", n + 1),
+                "queued",
+                &content,
+                spec.now - 600 * (n as i64 + 1),
+            )
+            .await?;
+        }
+    }
     tx.change(&crate::keys::join(&[crate::keys::Key::All]), spec.now)
         .await?;
     tx.commit().await?;
@@ -322,6 +375,32 @@ pub async fn load_with_pictures(store: &Store, pictures: DemoPictures) -> Result
         staff,
     })
 }
+
+/// The demo agency's items waiting on the Wire page: headline, first and
+/// second paragraph, urgency, subjects (our own text, all fictional).
+const DEMO_WIRE: [(&str, &str, &str, i64, &str); 3] = [
+    (
+        "Coastal rail line to close for a week of repairs",
+        "The coastal line between Saltby and Kelderby will close for a week from Monday while the sea wall beneath it is repaired.",
+        "Replacement buses will run every half hour, the operator said, and journeys will take about twenty minutes longer.",
+        4,
+        "Transport, Kelderby",
+    ),
+    (
+        "County side name new captain for the spring season",
+        "The county's rugby side have named their long-serving prop as captain for the spring season.",
+        "The club said the choice was unanimous and that the new captain would lead the side out for the first time next weekend.",
+        6,
+        "Sport",
+    ),
+    (
+        "Flood warning issued for the lower valley",
+        "A flood warning is in force for the lower valley after a night of heavy rain, with river levels still rising.",
+        "Residents near the river are asked to move valuables upstairs and to check the warnings before travelling.",
+        2,
+        "Weather, Environment",
+    ),
+];
 
 fn replace_picture_keys(body: &str, pic: &dyn Fn(usize) -> Option<i64>) -> String {
     let mut out = String::with_capacity(body.len());

@@ -1008,6 +1008,40 @@ fn content_from_row(r: &WireItemRow) -> WireContent {
     }
 }
 
+/// Where a story came from on the wire, for its editor: the agency, the
+/// item and its newest version, what became of it, the agency's notes to
+/// editors and its embargo.
+pub struct Origin {
+    pub agency: String,
+    pub item: String,
+    pub version: i64,
+    pub status: String,
+    pub notes: Vec<String>,
+    pub embargo: Option<i64>,
+}
+
+/// The wire origin of a story the actor has opened (`newsroom::open`), if
+/// it was made from an agency item.
+pub async fn origin(app: &App, story: &broadsheet_domain::Story) -> Result<Option<Origin>> {
+    let Some(row) = app.store().wire_item_of_story(story.id).await? else {
+        return Ok(None);
+    };
+    let agency = app
+        .store()
+        .agency(row.agency_id)
+        .await?
+        .map(|a| a.name)
+        .unwrap_or_default();
+    Ok(Some(Origin {
+        agency,
+        item: row.item_id,
+        version: row.version,
+        status: row.status,
+        notes: lines(&row.notes),
+        embargo: row.embargo,
+    }))
+}
+
 /// The wire queue: items waiting for the desk, versions held for it, and
 /// what the agencies did lately.
 pub struct Queue {

@@ -713,6 +713,7 @@ impl Store {
         with_pool!(&self.db, p => {
             let mut tx = p.begin().await?;
             for table in [
+                "wire_quarantine", "wire_items", "agencies",
                 "newsletter_issues", "sessions", "audit_log", "corrections", "revisions", "tag_redirects",
                 "editors_picks", "view_counts", "comments", "story_tags", "story_authors", "stories",
                 "tags", "picture_renditions", "pictures", "authors", "sections",

@@ -435,6 +435,18 @@ struct StoryPage {
     picture_q: String,
     searched: bool,
     picture_results: Vec<PicChoice>,
+    /// Agency copy: where it came from, the agency's notes and embargo.
+    wire: Option<WireNote>,
+}
+
+/// What the editor shows of a story made from an agency item.
+struct WireNote {
+    agency: String,
+    item: String,
+    version: i64,
+    status: String,
+    notes: Vec<String>,
+    embargo: String,
 }
 
 /// A picture the lead-picture search offers.
@@ -648,6 +660,19 @@ async fn render_story(
     } else {
         "New story"
     };
+    let wire = match story {
+        Some(s) => broadsheet_app::wire::origin(&web.app, s)
+            .await?
+            .map(|o| WireNote {
+                agency: o.agency,
+                item: o.item,
+                version: o.version,
+                status: o.status,
+                notes: o.notes,
+                embargo: o.embargo.map(|t| when(web, t)).unwrap_or_default(),
+            }),
+        None => None,
+    };
     let page = StoryPage {
         frame: Frame::new(web, staff, title)
             .notice(shown.notice)
@@ -704,6 +729,7 @@ async fn render_story(
         picture_q: shown.picture_q.unwrap_or("").to_string(),
         searched,
         picture_results,
+        wire,
     };
     render(&page, shown.status)
 }

@@ -199,6 +199,16 @@ async fn an_automatic_agency_publishes_updates_and_kills() -> TestResult {
         w.body.contains("Agency version four"),
         "held version listed for the desk"
     );
+    // The story's editor says where it came from, and that a version waits.
+    let ed = d.get(&format!("/newsroom/stories/{id}")).await?;
+    assert!(
+        ed.body.contains("Agency copy") && ed.body.contains("urn:test:cup-final"),
+        "origin shown"
+    );
+    assert!(
+        ed.body.contains("A newer version came after"),
+        "held version flagged"
+    );
     // A kill takes it down everywhere.
     p.app.flush_views().await?;
     broadsheet_app::search::rebuild(&p.app).await?;
@@ -346,6 +356,12 @@ async fn embargoes_are_honoured() -> TestResult {
     );
     let early = newsroom::publish(&p.app, &editor.actor(), id, v, Some(at - 600)).await;
     assert!(early.is_err(), "scheduled before the embargo: {early:?}");
+    let mut d = signed_in(&p, "editor").await?;
+    let ed = d.get(&format!("/newsroom/stories/{id}")).await?;
+    assert!(
+        ed.body.contains("Embargoed until"),
+        "the editor shows the embargo"
+    );
     let ok = newsroom::publish(&p.app, &editor.actor(), id, v, Some(at)).await?;
     assert_eq!(ok, StoryStatus::Scheduled);
     Ok(())
@@ -542,7 +558,7 @@ async fn the_desk_works_the_queue_and_agencies_push() -> TestResult {
     );
     assert!(
         editor
-            .get("/newsroom/wire?subject=weather")
+            .get("/newsroom/wire?subject=astronomy")
             .await?
             .body
             .contains("Nothing waiting.")

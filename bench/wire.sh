@@ -88,9 +88,9 @@ for fmt in ninjs newsml; do
             rm -rf "$RUN"; cp -r "$WORK/base" "$RUN"
             BROADSHEET_LOG=warn "$BIN" agency add bench --name Bench --byline "Bench Agency" \
                 --section news --mode "$mode" --data-dir "$RUN" >/dev/null
-            first=$(ls "$WORK/items/$fmt" | head -1)
+            all_files=("$WORK/items/$fmt"/*)
             t0=$(now_s)
-            BROADSHEET_LOG=warn "$BIN" ingest --agency bench --data-dir "$RUN" "$WORK/items/$fmt/$first" >/dev/null
+            BROADSHEET_LOG=warn "$BIN" ingest --agency bench --data-dir "$RUN" "${all_files[0]}" >/dev/null
             t1=$(now_s)
             one=$(echo "$t1 - $t0" | bc -l)
             t0=$(now_s)

@@ -18,6 +18,9 @@
 //!   sitemaps, the API and the CDN follow the change event); a kill is
 //!   final, a withheld item comes back with its next usable version.
 //!
+//! Change events are not applied here but by every node's poll (500 ms),
+//! so a burst of agency items is followed in batches.
+//!
 //! Staff act on the queue here too: [`take`] opens an item as a draft,
 //! [`queue`] lists it, agencies are set up and their rules edited by
 //! [`add_agency`], [`update_agency`], [`set_rules`] and [`new_token`].
@@ -485,7 +488,7 @@ fn settled(item: &WireItem, known: &WireItemRow) -> Option<ItemOutcome> {
             "the agency killed this item: later versions are ignored".into(),
         ));
     }
-    if item.version == known.version {
+    if item.version == known.content.version {
         return Some(outcome(
             item,
             "duplicate",
@@ -493,14 +496,14 @@ fn settled(item: &WireItem, known: &WireItemRow) -> Option<ItemOutcome> {
             "this version was ingested already: nothing changed".into(),
         ));
     }
-    if item.version < known.version {
+    if item.version < known.content.version {
         return Some(outcome(
             item,
             "older",
             known.story_id,
             format!(
                 "version {} is held already: this older one changed nothing",
-                known.version
+                known.content.version
             ),
         ));
     }
@@ -591,10 +594,10 @@ async fn usable(
             .await?
         }
     };
+    // The change event is applied by every node's poll (within 500 ms),
+    // this one's too: a burst of items costs one purge, one rankings check
+    // and one search commit a poll, not one an item.
     tx.commit().await?;
-    if result.story.is_some() && matches!(result.result, "published" | "updated") {
-        app.apply_changes().await?;
-    }
     Ok(Some(result))
 }
 
@@ -921,9 +924,6 @@ async fn take_down(
     )
     .await?;
     tx.commit().await?;
-    if visible {
-        app.apply_changes().await?;
-    }
     Ok(outcome(
         item,
         if visible { "withdrawn" } else { state },
@@ -955,7 +955,7 @@ pub async fn take(app: &App, actor: &Actor, wire_id: i64) -> Result<i64> {
             row.status
         )));
     }
-    let content = content_from_row(&row);
+    let content = row.content.clone();
     let mut e = edit_of(&content);
     if !broadsheet_domain::permissions::may_set_breaking(actor) {
         e.breaking = false;
@@ -967,7 +967,7 @@ pub async fn take(app: &App, actor: &Actor, wire_id: i64) -> Result<i64> {
     let id = tx.insert_draft(&e, &slug, actor.staff_id(), t).await?;
     let tags = resolve_tags(&mut tx, &e.tags).await?;
     tx.set_story_tags(id, &tags).await?;
-    let from = format!("wire item {wire_id} (version {})", row.version);
+    let from = format!("wire item {wire_id} (version {})", row.content.version);
     tx.revision(
         id,
         1,
@@ -987,25 +987,6 @@ pub async fn take(app: &App, actor: &Actor, wire_id: i64) -> Result<i64> {
     tx.change(&keys::join(&[Key::Story(id)]), t).await?;
     tx.commit().await?;
     Ok(id)
-}
-
-fn content_from_row(r: &WireItemRow) -> WireContent {
-    WireContent {
-        version: r.version,
-        headline: r.headline.clone(),
-        standfirst: r.standfirst.clone(),
-        body: r.body.clone(),
-        byline: r.byline.clone(),
-        section_id: r.section_id,
-        tags: r.tags.clone(),
-        subjects: r.subjects.clone(),
-        urgency: r.urgency,
-        breaking: r.breaking,
-        language: r.language.clone(),
-        embargo: r.embargo,
-        notes: r.notes.clone(),
-        picture_id: r.picture_id,
-    }
 }
 
 /// Where a story came from on the wire, for its editor: the agency, the
@@ -1035,10 +1016,10 @@ pub async fn origin(app: &App, story: &broadsheet_domain::Story) -> Result<Optio
     Ok(Some(Origin {
         agency,
         item: row.item_id,
-        version: row.version,
+        version: row.content.version,
         status: row.status,
-        notes: lines(&row.notes),
-        embargo: row.embargo,
+        notes: lines(&row.content.notes),
+        embargo: row.content.embargo,
     }))
 }
 

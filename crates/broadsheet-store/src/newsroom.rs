@@ -39,6 +39,27 @@ pub struct StoryEdit {
     pub lead_picture_id: Option<i64>,
 }
 
+impl StoryEdit {
+    /// A story's fields as an edit that changes nothing (the editor's form
+    /// filled in; a change to one field starts from it).
+    pub fn of(s: &broadsheet_domain::Story) -> StoryEdit {
+        StoryEdit {
+            section_id: s.section_id,
+            headline: s.headline.clone(),
+            standfirst: s.standfirst.clone(),
+            body: s.body.clone(),
+            byline_text: s.byline_text.clone(),
+            access: s.access,
+            breaking: s.breaking,
+            seo_title: s.seo_title.clone(),
+            seo_description: s.seo_description.clone(),
+            tags: s.tags.iter().map(|t| t.name.clone()).collect(),
+            authors: s.authors.iter().map(|a| a.id).collect(),
+            lead_picture_id: s.lead_picture.as_ref().map(|p| p.id),
+        }
+    }
+}
+
 /// The result of a save.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Saved {

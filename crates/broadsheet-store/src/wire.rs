@@ -48,8 +48,24 @@ pub struct WireItemRow {
     pub id: i64,
     pub agency_id: i64,
     pub item_id: String,
-    pub version: i64,
     pub status: String,
+    /// What the newest version says the story is.
+    #[sqlx(flatten)]
+    pub content: WireContent,
+    pub story_id: Option<i64>,
+    pub story_version: Option<i64>,
+    pub received_at: i64,
+    pub updated_at: i64,
+}
+
+const ITEM_COLUMNS: &str = "id, agency_id, item_id, version, status, headline, standfirst, body, \
+     byline, section_id, tags, subjects, urgency, breaking <> 0 AS breaking, language, embargo, notes, \
+     picture_id, story_id, story_version, received_at, updated_at";
+
+/// What an item's version says the story is (the content columns).
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct WireContent {
+    pub version: i64,
     pub headline: String,
     pub standfirst: String,
     pub body: String,
@@ -64,33 +80,6 @@ pub struct WireItemRow {
     pub language: Option<String>,
     pub embargo: Option<i64>,
     /// Notes to editors, one a line (never shown to readers).
-    pub notes: String,
-    pub picture_id: Option<i64>,
-    pub story_id: Option<i64>,
-    pub story_version: Option<i64>,
-    pub received_at: i64,
-    pub updated_at: i64,
-}
-
-const ITEM_COLUMNS: &str = "id, agency_id, item_id, version, status, headline, standfirst, body, \
-     byline, section_id, tags, subjects, urgency, breaking <> 0 AS breaking, language, embargo, notes, \
-     picture_id, story_id, story_version, received_at, updated_at";
-
-/// What an item's version says the story is (the content columns).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WireContent {
-    pub version: i64,
-    pub headline: String,
-    pub standfirst: String,
-    pub body: String,
-    pub byline: String,
-    pub section_id: i64,
-    pub tags: String,
-    pub subjects: String,
-    pub urgency: Option<i64>,
-    pub breaking: bool,
-    pub language: Option<String>,
-    pub embargo: Option<i64>,
     pub notes: String,
     pub picture_id: Option<i64>,
 }

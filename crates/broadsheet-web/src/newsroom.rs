@@ -472,23 +472,6 @@ fn notice_text(code: Option<&str>) -> &'static str {
     }
 }
 
-fn edit_of(s: &Story) -> StoryEdit {
-    StoryEdit {
-        section_id: s.section_id,
-        headline: s.headline.clone(),
-        standfirst: s.standfirst.clone(),
-        body: s.body.clone(),
-        byline_text: s.byline_text.clone(),
-        access: s.access,
-        breaking: s.breaking,
-        seo_title: s.seo_title.clone(),
-        seo_description: s.seo_description.clone(),
-        tags: s.tags.iter().map(|t| t.name.clone()).collect(),
-        authors: s.authors.iter().map(|a| a.id).collect(),
-        lead_picture_id: s.lead_picture.as_ref().map(|p| p.id),
-    }
-}
-
 fn blank_edit(web: &Web) -> StoryEdit {
     StoryEdit {
         section_id: web.app.sections().top().next().map(|s| s.id).unwrap_or(0),
@@ -597,7 +580,7 @@ async fn render_story(
     let e = shown
         .edit
         .cloned()
-        .or_else(|| story.map(edit_of))
+        .or_else(|| story.map(StoryEdit::of))
         .unwrap_or_else(|| blank_edit(web));
     let chosen: Vec<i64> = if e.authors.is_empty() {
         story

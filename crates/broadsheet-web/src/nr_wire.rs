@@ -194,23 +194,24 @@ fn when(web: &Web, t: i64) -> String {
 }
 
 fn line(web: &Web, names: &std::collections::HashMap<i64, String>, r: WireItemRow) -> ItemLine {
+    let c = r.content;
     ItemLine {
         id: r.id,
         agency: names.get(&r.agency_id).cloned().unwrap_or_default(),
-        headline: r.headline,
-        standfirst: r.standfirst,
-        urgency: r.urgency.map(|u| u.to_string()).unwrap_or_default(),
-        breaking: r.breaking,
-        subjects: r.subjects.lines().collect::<Vec<_>>().join(", "),
+        headline: c.headline,
+        standfirst: c.standfirst,
+        urgency: c.urgency.map(|u| u.to_string()).unwrap_or_default(),
+        breaking: c.breaking,
+        subjects: c.subjects.lines().collect::<Vec<_>>().join(", "),
         received: when(web, r.updated_at),
-        embargo: r
+        embargo: c
             .embargo
             .filter(|e| *e > broadsheet_app::now())
             .map(|e| when(web, e))
             .unwrap_or_default(),
-        notes: r.notes.lines().map(str::to_string).collect(),
+        notes: c.notes.lines().map(str::to_string).collect(),
         status: r.status,
-        version: r.version,
+        version: c.version,
         story: r.story_id,
     }
 }

@@ -699,7 +699,7 @@ async fn a_kill_during_ingest_leaves_one_whole_version() -> TestResult {
             };
             let id = row.story_id.ok_or("no story")?;
             let s = store.story(id).await?.ok_or("story")?;
-            let v = row.version;
+            let v = row.content.version;
             assert_eq!(s.headline, format!("Headline of version {v}"), "{label}");
             assert_eq!(
                 s.standfirst,
@@ -727,7 +727,7 @@ async fn a_kill_during_ingest_leaves_one_whole_version() -> TestResult {
                 store
                     .wire_item_by_key(a.id, "urn:kill:1")
                     .await?
-                    .map_or(0, |r| r.version),
+                    .map_or(0, |r| r.content.version),
             )
         }
     };

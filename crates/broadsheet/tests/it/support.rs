@@ -388,22 +388,3 @@ pub async fn send_to(
         body: String::from_utf8_lossy(&bytes).into_owned(),
     })
 }
-
-/// A story's fields as an edit that changes nothing (to change one field).
-#[allow(dead_code)]
-pub fn edit_of(s: &broadsheet_domain::Story) -> broadsheet_store::StoryEdit {
-    broadsheet_store::StoryEdit {
-        section_id: s.section_id,
-        headline: s.headline.clone(),
-        standfirst: s.standfirst.clone(),
-        body: s.body.clone(),
-        byline_text: s.byline_text.clone(),
-        access: s.access,
-        breaking: s.breaking,
-        seo_title: s.seo_title.clone(),
-        seo_description: s.seo_description.clone(),
-        tags: s.tags.iter().map(|t| t.name.clone()).collect(),
-        authors: s.authors.iter().map(|a| a.id).collect(),
-        lead_picture_id: s.lead_picture.as_ref().map(|p| p.id),
-    }
-}

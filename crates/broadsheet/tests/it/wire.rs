@@ -81,6 +81,8 @@ async fn ingest(p: &Paper, a: &AgencyRow, bytes: &[u8]) -> Res<Vec<wire::ItemOut
 
 async fn one(p: &Paper, a: &AgencyRow, bytes: &[u8]) -> Res<wire::ItemOutcome> {
     let mut items = ingest(p, a, bytes).await?;
+    // What every node's poll does within 500 ms (`changes::poll_loop`).
+    p.app.apply_changes().await?;
     assert_eq!(items.len(), 1, "{items:?}");
     Ok(items.remove(0))
 }
@@ -179,7 +181,7 @@ async fn an_automatic_agency_publishes_updates_and_kills() -> TestResult {
     // The desk changes the story: the next version is held for it.
     let editor = crate::support::staff_of_role(&p, "editor").await?;
     let s = p.app.store().story(id).await?.ok_or("story")?;
-    let mut e = crate::support::edit_of(&s);
+    let mut e = broadsheet_store::StoryEdit::of(&s);
     e.headline = "Kelderby into the final (desk headline)".into();
     newsroom::save(&p.app, &editor.actor(), id, s.version, &e).await?;
     let v4 = ninjs(

@@ -420,15 +420,24 @@ pub async fn publish(
     };
     // Check the right first, so a refusal is not dressed up as a stale page.
     workflow::check(actor, own(actor, &story), story.status, to).map_err(refused)?;
-    // Agency copy under embargo goes out no earlier than the embargo.
-    if let Some(until) = app.store().story_embargo(id).await?
-        && until > t
-        && (to == StoryStatus::Published || at.unwrap_or(t) < until)
-    {
-        return Err(AppError::Invalid(format!(
-            "Not published: the agency embargoed this story until {}. Schedule it for then or later.",
-            broadsheet_domain::time::show(until, &app.config().time_zone).text
-        )));
+    // Agency copy: never once the agency killed it; under embargo, no
+    // earlier than the embargo.
+    if let Some((embargo, killed)) = app.store().story_wire_hold(id).await? {
+        if killed {
+            return Err(AppError::Invalid(
+                "Not published: the agency killed the item this story was made from, so it must not be used."
+                    .into(),
+            ));
+        }
+        if let Some(until) = embargo
+            && until > t
+            && (to == StoryStatus::Published || at.unwrap_or(t) < until)
+        {
+            return Err(AppError::Invalid(format!(
+                "Not published: the agency embargoed this story until {}. Schedule it for then or later.",
+                broadsheet_domain::time::show(until, &app.config().time_zone).text
+            )));
+        }
     }
     if story.version != reviewed {
         return Err(AppError::Invalid(format!(
@@ -485,6 +494,10 @@ pub async fn publish_due(app: &App) -> Result<usize> {
         };
         if story.status != StoryStatus::Scheduled || story.version != version {
             // Another node published it, or someone changed it, since we listed it.
+            continue;
+        }
+        if let Some((_, true)) = app.store().story_wire_hold(id).await? {
+            // The agency killed its item after the story was scheduled.
             continue;
         }
         if try_move(

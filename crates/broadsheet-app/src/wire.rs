@@ -462,8 +462,10 @@ pub async fn ingest_item(
         }
         content.notes.push_str(&n);
     }
-    if let Err(AppError::Invalid(why)) = crate::newsroom::validate(app, &edit_of(&content)).await {
-        return Ok(outcome(&item, "refused", None, why));
+    match crate::newsroom::validate(app, &edit_of(&content)).await {
+        Ok(()) => {}
+        Err(AppError::Invalid(why)) => return Ok(outcome(&item, "refused", None, why)),
+        Err(e) => return Err(e),
     }
     // Two deliveries of a new item at once: the second waits (SQLite) or
     // finds the row on its next try (PostgreSQL: the insert that lost).

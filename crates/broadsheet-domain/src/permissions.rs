@@ -191,12 +191,16 @@ const TABLE: [(Action, [bool; 5]); 27] = [
 /// What a news agency's feed may do (issue 14), on the stories made from
 /// its own items only (the wire use case checks that). Every agency may
 /// add items (to the wire queue), bring their pictures, and take down a
-/// story made from an item it kills or withholds; an agency set to publish
-/// automatically may also publish, schedule (embargo) and update them.
+/// story made from an item it kills or withholds (published → withdrawn,
+/// scheduled → draft: `EditOwnDraft` is what returning to draft needs); an
+/// agency set to publish automatically may also publish, schedule
+/// (embargo) and update them.
 pub fn agency_allows(auto: bool, action: Action) -> bool {
     match action {
-        Action::CreateStory | Action::UploadPicture | Action::Withdraw => true,
-        Action::EditOwnDraft | Action::PublishOwn | Action::UpdatePublished => auto,
+        Action::CreateStory | Action::UploadPicture | Action::Withdraw | Action::EditOwnDraft => {
+            true
+        }
+        Action::PublishOwn | Action::UpdatePublished => auto,
         _ => false,
     }
 }

@@ -273,15 +273,16 @@ mod tests {
                 assert!(check(&Actor::Reader { id: 1 }, true, from, to).is_err());
                 // An agency: never on a story not made from its items; on its
                 // own, taking down and putting back (kill, withhold, a usable
-                // version again), and publishing and scheduling (embargo) only
-                // when it publishes automatically.
+                // version again; a scheduled one back to draft), and
+                // publishing and scheduling (embargo) only when it publishes
+                // automatically.
                 for auto in [false, true] {
                     let agency = Actor::Agency { id: 1, auto };
                     assert!(check(&agency, false, from, to).is_err());
                     let expected = match (from, to) {
                         (Published, Withdrawn) | (Withdrawn, Published) => true,
                         (Draft | Submitted | Scheduled, Published | Scheduled) => auto,
-                        (Submitted | Scheduled, Draft) => auto,
+                        (Submitted | Scheduled, Draft) => true,
                         _ => false,
                     };
                     assert_eq!(

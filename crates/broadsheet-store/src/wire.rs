@@ -199,12 +199,13 @@ impl Store {
         )
     }
 
-    /// The embargo of the agency item a story was made from, if any.
-    pub async fn story_embargo(&self, story: i64) -> Result<Option<i64>> {
-        let e: Option<Option<i64>> = with_pool!(&self.db, p => sqlx::query_scalar(
-            "SELECT MAX(embargo) FROM wire_items WHERE story_id = $1"
+    /// What holds back a story made from an agency item: the item's
+    /// embargo, and whether the agency killed it. `None`: not agency copy.
+    pub async fn story_wire_hold(&self, story: i64) -> Result<Option<(Option<i64>, bool)>> {
+        let row: Option<(Option<i64>, String)> = with_pool!(&self.db, p => sqlx::query_as(
+            "SELECT embargo, status FROM wire_items WHERE story_id = $1 ORDER BY id LIMIT 1"
         ).bind(story).fetch_optional(p).await)?;
-        Ok(e.flatten())
+        Ok(row.map(|(embargo, status)| (embargo, status == "killed")))
     }
 
     /// Quarantined files not yet dismissed, newest first.

@@ -366,6 +366,25 @@ async fn embargoes_are_honoured() -> TestResult {
     );
     let ok = newsroom::publish(&p.app, &editor.actor(), id, v, Some(at)).await?;
     assert_eq!(ok, StoryStatus::Scheduled);
+    // Killed after the desk took and scheduled it: back to draft, and it
+    // can no longer be published.
+    let kill = ninjs(
+        "urn:test:emb2",
+        2,
+        "",
+        &[],
+        json!({"pubStatus": "canceled"}),
+    );
+    let o = one(&p, &q, &kill).await?;
+    assert_eq!(o.result, "killed", "{o}");
+    let s = p.app.store().story(id).await?.ok_or("story")?;
+    assert_eq!(s.status, StoryStatus::Draft, "{o}");
+    let v = s.version;
+    let refused = newsroom::publish(&p.app, &editor.actor(), id, v, None).await;
+    assert!(
+        matches!(&refused, Err(broadsheet_app::AppError::Invalid(m)) if m.contains("killed")),
+        "{refused:?}"
+    );
     Ok(())
 }
 

@@ -314,7 +314,7 @@ async fn bring_picture(
     let Some(r) = pic.best() else {
         return (None, None);
     };
-    let fetched = fetch_rendition(app, src, &r.href).await;
+    let fetched = fetch_rendition(app, src, &r.href, MAX_PICTURE_BYTES).await;
     let (bytes, name) = match fetched {
         Ok(b) => b,
         Err(why) => return (None, Some(format!("The picture was not used: {why}."))),
@@ -363,6 +363,7 @@ async fn fetch_rendition(
     app: &App,
     src: &Source<'_>,
     href: &str,
+    max: usize,
 ) -> std::result::Result<(Vec<u8>, String), String> {
     let href = href.trim();
     if href.starts_with("https://") || href.starts_with("http://") {
@@ -404,11 +405,8 @@ async fn fetch_rendition(
     let meta = tokio::fs::metadata(&path)
         .await
         .map_err(|_| format!("{name} is not in the folder with the item"))?;
-    if meta.len() > MAX_PICTURE_BYTES as u64 {
-        return Err(format!(
-            "{name} is larger than {} MB",
-            MAX_PICTURE_BYTES / 1_048_576
-        ));
+    if meta.len() > max as u64 {
+        return Err(format!("{name} is larger than {max} bytes"));
     }
     let bytes = tokio::fs::read(&path)
         .await
@@ -426,7 +424,6 @@ pub async fn ingest_item(
 ) -> Result<ItemOutcome> {
     let actor = actor_of(agency);
     require(&actor, Action::CreateStory, "add agency items")?;
-    wire::clean(&mut item);
     if item.id.trim().is_empty() {
         return Ok(outcome(
             &item,
@@ -441,6 +438,30 @@ pub async fn ingest_item(
     {
         return Ok(o);
     }
+    // A body by reference is fetched like a picture rendition (the egress
+    // client, or a file beside the item), within the reader's size limit.
+    if item.paragraphs.is_empty()
+        && item.status == PubStatus::Usable
+        && let Some(r) = item.remote_body.clone()
+    {
+        let fetched = fetch_rendition(app, src, &r.href, wire::MAX_BYTES).await;
+        let text = fetched.and_then(|(bytes, _)| {
+            String::from_utf8(bytes)
+                .map_err(|_| format!("the body at {} is not UTF-8 text", r.href))
+        });
+        match text {
+            Ok(t) => item.paragraphs = wire::paragraphs_of(r.mime.as_deref().unwrap_or(""), &t),
+            Err(why) => {
+                return Ok(outcome(
+                    &item,
+                    "refused",
+                    None,
+                    format!("its body could not be had: {why}"),
+                ));
+            }
+        }
+    }
+    wire::clean(&mut item);
     if item.status != PubStatus::Usable {
         return take_down(app, agency, &actor, &item).await;
     }

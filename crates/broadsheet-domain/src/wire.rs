@@ -133,6 +133,9 @@ pub struct WireItem {
     pub pictures: Vec<WirePicture>,
     /// Copyright notice or credit line.
     pub credit: Option<String>,
+    /// A text item whose body is not inline but by reference (NewsML-G2's
+    /// `remoteContent` of a text type): the app fetches it.
+    pub remote_body: Option<Rendition>,
 }
 
 impl WireItem {
@@ -153,6 +156,7 @@ impl WireItem {
             notes: Vec::new(),
             pictures: Vec::new(),
             credit: None,
+            remote_body: None,
         }
     }
 
@@ -182,6 +186,23 @@ pub(crate) fn text_of(bytes: &[u8]) -> Result<&str, WireError> {
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     std::str::from_utf8(bytes).map_err(|e| WireError::Encoding(e.to_string()))
+}
+
+/// Whether a content type is text a body can be read from (HTML, XHTML,
+/// NITF, plain text), not a picture or other media.
+pub fn is_text_type(mime: &str) -> bool {
+    let m = mime.trim().to_ascii_lowercase();
+    m.starts_with("text/") || m.contains("html") || m.contains("nitf")
+}
+
+/// The paragraphs of a body fetched by reference, read by its type.
+pub fn paragraphs_of(mime: &str, text: &str) -> Vec<String> {
+    let m = mime.to_ascii_lowercase();
+    if m.contains("html") || m.contains("xml") || m.contains("nitf") {
+        paragraphs_of_html(text)
+    } else {
+        paragraphs_of_text(text)
+    }
 }
 
 /// Reads an ISO 8601 / RFC 3339 time (with or without seconds or zone;

@@ -334,6 +334,17 @@ impl Building {
         if !self.creditline.is_empty() {
             self.item.credit = Some(self.creditline.clone());
         }
+        // A text item with no inline body: its body is the first remote
+        // content of a text type (fetched by the app).
+        if self.item.kind == ItemKind::Text
+            && self.item.paragraphs.is_empty()
+            && let Some(i) = self
+                .remote
+                .iter()
+                .position(|r| r.mime.as_deref().is_some_and(super::is_text_type))
+        {
+            self.item.remote_body = Some(self.remote.remove(i));
+        }
         if self.item.kind == ItemKind::Picture || !self.remote.is_empty() {
             self.item.pictures.push(WirePicture {
                 caption: self.caption.clone(),

@@ -935,3 +935,76 @@ async fn the_drop_folder_takes_complete_files_and_their_pictures() -> TestResult
     let _ = job.await;
     Ok(())
 }
+
+#[tokio::test]
+async fn a_text_item_may_bring_its_body_by_reference() -> TestResult {
+    let p = Paper::demo(2).await?;
+    let a = agency(&p, "remote", "queue", "").await?;
+    let dir = tempfile::tempdir()?;
+    let item = |guid: &str, href: &str| {
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="{guid}" version="1" standard="NewsML-G2" standardversion="2.35">
+ <itemMeta><itemClass qcode="ninat:text"/><pubStatus qcode="stat:usable"/></itemMeta>
+ <contentMeta><headline>Allotment waiting list closes</headline></contentMeta>
+ <contentSet><remoteContent href="{href}" contenttype="text/html"/></contentSet>
+</newsItem>"#
+        )
+        .into_bytes()
+    };
+    std::fs::write(
+        dir.path().join("allotments.html"),
+        "<p>The waiting list for allotments closed on Friday.</p><p>EDS: not for use before noon.</p><p>About ninety people are on it.</p>",
+    )?;
+    let from_dir = Source {
+        transport: "test",
+        name: "remote.xml",
+        dir: Some(dir.path()),
+    };
+    let out = wire::ingest_file(
+        &p.app,
+        &a,
+        &from_dir,
+        &item("urn:remote:1", "allotments.html"),
+    )
+    .await?;
+    let FileOutcome::Read(items) = out else {
+        return Err("quarantined".into());
+    };
+    assert_eq!(items.first().map(|o| o.result), Some("queued"), "{items:?}");
+    let row = p
+        .app
+        .store()
+        .wire_item_by_key(a.id, "urn:remote:1")
+        .await?
+        .ok_or("row")?;
+    assert_eq!(
+        row.content.standfirst,
+        "The waiting list for allotments closed on Friday."
+    );
+    assert!(
+        row.content.body.contains("ninety people"),
+        "{}",
+        row.content.body
+    );
+    assert!(
+        !row.content.body.contains("EDS"),
+        "the note stays out of the copy"
+    );
+    // A body that cannot be had: the item is refused with why; a path is
+    // never followed.
+    for (guid, href, why) in [
+        ("urn:remote:2", "missing.html", "not in the folder"),
+        ("urn:remote:3", "../etc/passwd", "not a file name"),
+    ] {
+        let FileOutcome::Read(items) =
+            wire::ingest_file(&p.app, &a, &from_dir, &item(guid, href)).await?
+        else {
+            return Err("quarantined".into());
+        };
+        let o = items.first().ok_or("no item")?;
+        assert_eq!(o.result, "refused", "{o}");
+        assert!(o.detail.contains(why), "{o}");
+    }
+    Ok(())
+}

@@ -147,26 +147,45 @@ pub(crate) async fn resolve_tags(tx: &mut Tx, names: &[String]) -> Result<Vec<i6
     Ok(ids)
 }
 
+/// Writes a new draft (version 1) inside the use case's transaction: the
+/// story, its bylines (none: left empty), its tags (made as needed) and its
+/// first revision, noted `note`, by `created_by`. Returns its id, slug and
+/// tag ids. The one place a story is made: the newsroom's form, and agency
+/// copy opened by the desk or published automatically (`wire.rs`).
+pub(crate) async fn insert_new_draft(
+    tx: &mut Tx,
+    e: &StoryEdit,
+    created_by: Option<i64>,
+    authors: &[i64],
+    note: &str,
+    t: i64,
+) -> Result<(i64, String, Vec<i64>)> {
+    let slug = permalink::slugify(&e.headline, 80);
+    let id = tx.insert_draft(e, &slug, created_by, t).await?;
+    if !authors.is_empty() {
+        tx.set_story_authors(id, authors).await?;
+    }
+    let tags = resolve_tags(tx, &e.tags).await?;
+    tx.set_story_tags(id, &tags).await?;
+    tx.revision(id, 1, created_by, e, note, t).await?;
+    Ok((id, slug, tags))
+}
+
 pub async fn create(app: &App, actor: &Actor, e: &StoryEdit) -> Result<i64> {
     if !actor.allows(Action::CreateStory) {
         return Err(denied("write stories"));
     }
     validate(app, e).await?;
     let e = as_allowed(actor, false, e)?;
-    let slug = permalink::slugify(&e.headline, 80);
     let t = now();
     let mut tx = app.store().begin().await?;
-    let id = tx.insert_draft(&e, &slug, actor.staff_id(), t).await?;
     let authors: Vec<i64> = match (e.authors.is_empty(), actor.staff_id()) {
         (false, _) => e.authors.clone(),
         (true, Some(me)) => vec![me],
         (true, None) => Vec::new(),
     };
-    tx.set_story_authors(id, &authors).await?;
-    let tags = resolve_tags(&mut tx, &e.tags).await?;
-    tx.set_story_tags(id, &tags).await?;
-    tx.revision(id, 1, actor.staff_id(), &e, "created", t)
-        .await?;
+    let (id, _, _) =
+        insert_new_draft(&mut tx, &e, actor.staff_id(), &authors, "created", t).await?;
     tx.audit(actor, "create", Some(id), "", t).await?;
     // No page shows a draft; the newsroom's search follows it on every node.
     tx.change(&keys::join(&[Key::Story(id)]), t).await?;

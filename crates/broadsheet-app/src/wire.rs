@@ -32,7 +32,7 @@ use broadsheet_domain::permissions::Action;
 use broadsheet_domain::wire::rules::{self, Mapped, Rules};
 use broadsheet_domain::wire::{self, PubStatus, WireItem};
 use broadsheet_domain::workflow;
-use broadsheet_domain::{Access, Actor, StoryStatus, permalink};
+use broadsheet_domain::{Access, Actor, StoryStatus};
 pub use broadsheet_store::{AgencyFields, AgencyRow, QuarantineRow, WireFilter, WireItemRow};
 use broadsheet_store::{StoryEdit, Tx, WireContent};
 
@@ -636,13 +636,9 @@ async fn create_and_publish(
     t: i64,
 ) -> Result<(i64, StoryStatus)> {
     let e = edit_of(content);
-    let slug = permalink::slugify(&e.headline, 80);
-    let id = tx.insert_draft(&e, &slug, None, t).await?;
-    let tags = resolve_tags(tx, &e.tags).await?;
-    tx.set_story_tags(id, &tags).await?;
     let from = detail(agency, item);
-    tx.revision(id, 1, None, &e, &format!("from {from}"), t)
-        .await?;
+    let (id, slug, tags) =
+        crate::newsroom::insert_new_draft(tx, &e, None, &[], &format!("from {from}"), t).await?;
     tx.audit(actor, "create", Some(id), &format!("automatic: {from}"), t)
         .await?;
     let (to, at) = match content.embargo.filter(|e| *e > t + 5) {
@@ -985,17 +981,13 @@ pub async fn take(app: &App, actor: &Actor, wire_id: i64) -> Result<i64> {
     }
     crate::newsroom::validate(app, &e).await?;
     let t = now();
-    let slug = permalink::slugify(&e.headline, 80);
     let mut tx = app.store().begin().await?;
-    let id = tx.insert_draft(&e, &slug, actor.staff_id(), t).await?;
-    let tags = resolve_tags(&mut tx, &e.tags).await?;
-    tx.set_story_tags(id, &tags).await?;
     let from = format!("wire item {wire_id} (version {})", row.content.version);
-    tx.revision(
-        id,
-        1,
-        actor.staff_id(),
+    let (id, _, _) = crate::newsroom::insert_new_draft(
+        &mut tx,
         &e,
+        actor.staff_id(),
+        &[],
         &format!("opened from {from}"),
         t,
     )

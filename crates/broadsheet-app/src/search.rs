@@ -1,9 +1,11 @@
 //! Search (issue 13): an embedded tantivy index of every story that is not
 //! withdrawn, derived from the database and never the only copy of
-//! anything. Readers search published stories only ([`search`]: the query
-//! requires `status = published`, and results are read back from the
-//! database's published cards); the newsroom searches the drafts the
-//! permission table lets each member of staff see ([`desk_search`]).
+//! anything. Readers search published stories only ([`search`]: a
+//! published story's words go to fields of their own, the only ones a
+//! reader's query names, and results are read back from the database's
+//! published cards); the newsroom searches those and the drafts' fields, of
+//! the stories the permission table lets each member of staff see
+//! ([`desk_search`]).
 //!
 //! - **What is indexed**: headline, standfirst, the body's *free part* and
 //!   *paid part* as two fields, byline names, tags (English stemming on all
@@ -37,7 +39,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use broadsheet_domain::{Story, StoryCard, markup};
+use broadsheet_domain::{Story, StoryCard, StoryStatus, markup};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
     BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
@@ -55,7 +57,7 @@ use crate::{App, AppError, Result};
 
 /// Bumped whenever the fields or how they are filled change: an index of
 /// another version is rebuilt at start.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 /// Longest query accepted, in characters.
 pub const MAX_QUERY_CHARS: usize = 200;
 /// Words of a query that are used (the rest are ignored, and the reader told).
@@ -66,6 +68,8 @@ pub const PER_PAGE: usize = 10;
 pub const MAX_PAGE: usize = 50;
 /// Words this long or longer also match with one letter wrong.
 pub const FUZZY_MIN_CHARS: usize = 5;
+/// Threads one search may use at most (one per core up to this).
+const SEARCH_THREADS: usize = 4;
 /// Stories read from the database per batch when rebuilding.
 const BATCH: i64 = 500;
 /// Memory the index writer may use before it flushes a segment.
@@ -74,16 +78,32 @@ const WRITER_BYTES: usize = 30_000_000;
 /// week): an index last written before it is rebuilt rather than caught up.
 const CATCH_UP_HORIZON_SECS: i64 = 6 * 86_400;
 
+/// The text fields of one kind of story, searched by words.
+#[derive(Clone, Copy)]
+struct Text {
+    headline: Field,
+    standfirst: Field,
+    /// The body's free part (all of it for a free story).
+    free: Field,
+    /// The body's paid part (empty for a free story).
+    paid: Field,
+    byline: Field,
+    tags: Field,
+}
+
 /// The fields, by role.
 #[derive(Clone, Copy)]
 struct Fields {
     id: Field,
-    headline: Field,
-    standfirst: Field,
-    free: Field,
-    paid: Field,
-    byline: Field,
-    tags: Field,
+    /// The words of published stories: the only ones readers search, so a
+    /// reader's query needs no status clause and a one-word query stays a
+    /// plain union of terms (tantivy then skips blocks that cannot reach
+    /// the top results: block-max WAND).
+    live: Text,
+    /// The words of stories not published (drafts, scheduled, in review):
+    /// searched by the newsroom only.
+    draft: Text,
+    /// Section ids, the story's and those above it.
     section: Field,
     author: Field,
     published: Field,
@@ -103,14 +123,20 @@ fn schema() -> (Schema, Fields) {
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         )
         .set_stored();
+    let mut texts = |prefix: &str| Text {
+        headline: b.add_text_field(&format!("{prefix}headline"), text.clone()),
+        standfirst: b.add_text_field(&format!("{prefix}standfirst"), text.clone()),
+        free: b.add_text_field(&format!("{prefix}free"), text.clone()),
+        paid: b.add_text_field(&format!("{prefix}paid"), text.clone()),
+        byline: b.add_text_field(&format!("{prefix}byline"), text.clone()),
+        tags: b.add_text_field(&format!("{prefix}tags"), text.clone()),
+    };
+    let live = texts("");
+    let draft = texts("draft_");
     let fields = Fields {
         id: b.add_i64_field("id", INDEXED | STORED | FAST),
-        headline: b.add_text_field("headline", text.clone()),
-        standfirst: b.add_text_field("standfirst", text.clone()),
-        free: b.add_text_field("free", text.clone()),
-        paid: b.add_text_field("paid", text.clone()),
-        byline: b.add_text_field("byline", text.clone()),
-        tags: b.add_text_field("tags", text),
+        live,
+        draft,
         section: b.add_i64_field("section", INDEXED),
         author: b.add_text_field("author", STRING),
         published: b.add_i64_field("published", INDEXED | STORED | FAST),
@@ -207,10 +233,17 @@ impl SearchIndex {
     /// Opens the index at `dir` or in memory, with no fallback.
     pub fn open_at(dir: Option<&Path>) -> Result<SearchIndex> {
         let (schema, fields) = schema();
-        let (index, found) = match dir {
+        let (mut index, found) = match dir {
             None => (Index::create_in_ram(schema), OnDisk::Empty),
             Some(dir) => open_dir(dir, schema)?,
         };
+        // A search reads its segments on every core (half the wait on two).
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if cores > 1 {
+            index
+                .set_multithread_executor(cores.min(SEARCH_THREADS))
+                .map_err(|e| internal("starting the search threads", e))?;
+        }
         let writer: IndexWriter = index
             .writer_with_num_threads(1, WRITER_BYTES)
             .map_err(|e| {
@@ -296,21 +329,26 @@ fn body_parts(story: &Story, preview_paragraphs: usize) -> (String, String) {
 
 fn document(f: &Fields, story: &Story, sections: &[i64], preview: usize) -> TantivyDocument {
     let (free, paid) = body_parts(story, preview);
+    let t = if story.status == StoryStatus::Published {
+        f.live
+    } else {
+        f.draft
+    };
     let mut d = TantivyDocument::default();
     d.add_i64(f.id, story.id);
-    d.add_text(f.headline, &story.headline);
-    d.add_text(f.standfirst, &story.standfirst);
-    d.add_text(f.free, &free);
-    d.add_text(f.paid, &paid);
+    d.add_text(t.headline, &story.headline);
+    d.add_text(t.standfirst, &story.standfirst);
+    d.add_text(t.free, &free);
+    d.add_text(t.paid, &paid);
     for a in &story.authors {
-        d.add_text(f.byline, &a.display_name);
+        d.add_text(t.byline, &a.display_name);
         d.add_text(f.author, &a.slug);
     }
     if let Some(b) = &story.byline_text {
-        d.add_text(f.byline, b);
+        d.add_text(t.byline, b);
     }
-    for t in &story.tags {
-        d.add_text(f.tags, &t.name);
+    for tag in &story.tags {
+        d.add_text(t.tags, &tag.name);
     }
     for s in sections {
         d.add_i64(f.section, *s);
@@ -667,6 +705,10 @@ pub fn check(ask: &Ask) -> std::result::Result<(), String> {
     if q.is_empty() {
         return Err("Type a word or two to search for.".into());
     }
+    if !q.chars().any(char::is_alphanumeric) {
+        // No word for the index to look up.
+        return Err("Type a word or two to search for: punctuation alone finds nothing.".into());
+    }
     if q.chars().count() > MAX_QUERY_CHARS {
         return Err(format!(
             "That search is too long: use at most {MAX_QUERY_CHARS} characters."
@@ -682,7 +724,7 @@ pub fn check(ask: &Ask) -> std::result::Result<(), String> {
 
 impl SearchIndex {
     fn tokens(&self, text: &str) -> Vec<String> {
-        let Ok(mut analyzer) = self.index.tokenizer_for_field(self.fields.headline) else {
+        let Ok(mut analyzer) = self.index.tokenizer_for_field(self.fields.live.headline) else {
             return Vec::new();
         };
         let mut out = Vec::new();
@@ -693,34 +735,46 @@ impl SearchIndex {
         out
     }
 
-    /// The fields searched for `entitled`, with their boosts (a headline
-    /// match counts most).
-    fn fields_for(&self, entitled: Entitled) -> Vec<(Field, f32)> {
-        let f = &self.fields;
-        let mut v = vec![
-            (f.headline, 4.0),
-            (f.standfirst, 2.0),
-            (f.tags, 2.0),
-            (f.byline, 1.5),
-            (f.free, 1.0),
-        ];
-        if entitled == Entitled::All {
-            v.push((f.paid, 1.0));
+    /// The fields searched for `reach`, with their boosts (a headline
+    /// match counts most): readers search published stories' words (the
+    /// paid part only when entitled), the newsroom every story's.
+    fn fields_for(&self, reach: Reach) -> Vec<(Field, f32)> {
+        let mut v = Vec::new();
+        let mut add = |t: &Text, paid: bool| {
+            v.extend([
+                (t.headline, 4.0),
+                (t.standfirst, 2.0),
+                (t.tags, 2.0),
+                (t.byline, 1.5),
+                (t.free, 1.0),
+            ]);
+            if paid {
+                v.push((t.paid, 1.0));
+            }
+        };
+        add(&self.fields.live, reach.entitled() == Entitled::All);
+        if let Reach::Desk { .. } = reach {
+            add(&self.fields.draft, true);
         }
         v
     }
 
+    /// The query for `ask`; whether words were dropped; whether it is a
+    /// plain union of terms (one word, no filter: tantivy can then find the
+    /// top results without scoring every match, and counting is cheap
+    /// apart).
     fn query(
         &self,
         searcher: &tantivy::Searcher,
         ask: &Ask,
         reach: Reach,
-    ) -> (Box<dyn Query>, bool) {
-        let fields = self.fields_for(reach.entitled());
+    ) -> (Box<dyn Query>, bool, bool) {
+        let fields = self.fields_for(reach);
+        // Each clause here is required; `true` when it is a union of terms.
+        let mut must: Vec<(Box<dyn Query>, bool)> = Vec::new();
         let (mut words, phrases) = parse(ask.q.trim());
         let dropped = words.len() + phrases.len() > MAX_WORDS;
         words.truncate(MAX_WORDS.saturating_sub(phrases.len().min(MAX_WORDS)));
-        let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for w in &words {
             for token in self.tokens(w) {
                 let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
@@ -753,7 +807,7 @@ impl SearchIndex {
                         ));
                     }
                 }
-                must.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+                must.push((Box::new(BooleanQuery::new(any)), known));
             }
         }
         for p in phrases.iter().take(MAX_WORDS) {
@@ -778,7 +832,7 @@ impl SearchIndex {
                 any.push((Occur::Should, Box::new(BoostQuery::new(q, *boost))));
             }
             if !any.is_empty() {
-                must.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+                must.push((Box::new(BooleanQuery::new(any)), tokens.len() == 1));
             }
         }
         let f = &self.fields;
@@ -789,8 +843,8 @@ impl SearchIndex {
             ))
         };
         match reach {
-            Reach::Readers(_) => must.push((Occur::Must, status_is("published"))),
-            Reach::Desk { any: true, .. } => {}
+            // Readers' fields hold published stories only.
+            Reach::Readers(_) | Reach::Desk { any: true, .. } => {}
             Reach::Desk {
                 any: false,
                 own,
@@ -809,25 +863,25 @@ impl SearchIndex {
                 if published {
                     may.push((Occur::Should, status_is("published")));
                 }
-                must.push((Occur::Must, Box::new(BooleanQuery::new(may))));
+                must.push((Box::new(BooleanQuery::new(may)), false));
             }
         }
         if let Some(s) = ask.section {
             must.push((
-                Occur::Must,
                 Box::new(TermQuery::new(
                     Term::from_field_i64(f.section, s),
                     IndexRecordOption::Basic,
                 )),
+                false,
             ));
         }
         if let Some(a) = &ask.author {
             must.push((
-                Occur::Must,
                 Box::new(TermQuery::new(
                     Term::from_field_text(f.author, a),
                     IndexRecordOption::Basic,
                 )),
+                false,
             ));
         }
         if ask.from.is_some() || ask.to.is_some() {
@@ -837,24 +891,45 @@ impl SearchIndex {
             let hi = ask.to.map_or(Bound::Unbounded, |t| {
                 Bound::Excluded(Term::from_field_i64(f.published, t))
             });
-            must.push((
-                Occur::Must,
-                Box::new(tantivy::query::RangeQuery::new(lo, hi)),
-            ));
+            must.push((Box::new(tantivy::query::RangeQuery::new(lo, hi)), false));
         }
-        (Box::new(BooleanQuery::new(must)), dropped)
+        if must.len() == 1 {
+            // One clause is the query itself (so tantivy sees a plain
+            // union of terms when it is one).
+            if let Some((q, terms)) = must.pop() {
+                return (q, dropped, terms);
+            }
+        }
+        let clauses = must.into_iter().map(|(q, _)| (Occur::Must, q)).collect();
+        (Box::new(BooleanQuery::new(clauses)), dropped, false)
     }
 
     fn run(&self, ask: &Ask, reach: Reach) -> Result<Results> {
         let entitled = reach.entitled();
         let searcher = self.reader.searcher();
-        let (query, words_dropped) = self.query(&searcher, ask, reach);
+        let (query, words_dropped, terms_only) = self.query(&searcher, ask, reach);
         let offset = (ask.page.max(1) - 1) * PER_PAGE;
         // The first pages up to this one, ties broken by document (so pages
         // never overlap), then this page.
         let top = TopDocs::with_limit(offset + PER_PAGE);
-        // One pass over the matches: the page and the count together.
         let (mut ranked, total): (Vec<(f64, tantivy::DocAddress)>, usize) = match ask.sort {
+            // A union of terms: the top results without scoring every match
+            // (block-max WAND), then a count that scores nothing. Together
+            // they cost a fraction of the one pass below.
+            Sort::Relevance if terms_only => {
+                let docs = searcher
+                    .search(&*query, &top.order_by_score())
+                    .map_err(|e| internal("searching", e))?;
+                let total = searcher
+                    .search(&*query, &Count)
+                    .map_err(|e| internal("counting", e))?;
+                let docs = docs
+                    .into_iter()
+                    .map(|(score, a)| (f64::from(score), a))
+                    .collect();
+                (docs, total)
+            }
+            // Otherwise one pass over the matches: the page and the count.
             Sort::Relevance => {
                 let (docs, total) = searcher
                     .search(&*query, &(top.order_by_score(), Count))
@@ -890,11 +965,18 @@ impl SearchIndex {
             .map(|(_, a)| a)
             .collect();
         // Snippets only from fields this reader was searched over.
-        let mut text_fields = vec![self.fields.free];
-        if entitled == Entitled::All {
-            text_fields.push(self.fields.paid);
+        let mut text_fields = Vec::new();
+        let mut texts = vec![self.fields.live];
+        if let Reach::Desk { .. } = reach {
+            texts.push(self.fields.draft);
         }
-        text_fields.push(self.fields.standfirst);
+        for t in texts {
+            text_fields.push(t.free);
+            if entitled == Entitled::All {
+                text_fields.push(t.paid);
+            }
+            text_fields.push(t.standfirst);
+        }
         let mut generators = Vec::new();
         for field in text_fields {
             let mut g = SnippetGenerator::create(&searcher, &*query, field)

@@ -375,6 +375,10 @@ async fn pages_of_results_and_bounds() -> TestResult {
         ("/search?q=the&page=two".to_string(), "not valid"),
         ("/search?q=&page=1".to_string(), "Type a word"),
         (
+            "/search?q=%21%3F+%E2%80%94".to_string(),
+            "punctuation alone",
+        ),
+        (
             format!("/search?q={}", "a".repeat(search::MAX_QUERY_CHARS + 1)),
             "too long",
         ),

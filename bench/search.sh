@@ -74,12 +74,18 @@ measure() {
         "q=the&page=3"
     )
     : >"$WORK/times"
+    local i
+    for i in "${!queries[@]}"; do : >"$WORK/times.$i"; done
     for round in $(seq 0 "$ROUNDS"); do
-        for qs in "${queries[@]}"; do
+        for i in "${!queries[@]}"; do
+            qs=${queries[$i]}
             t=$(curl -s -o /dev/null -w '%{time_total} %{http_code}\n' "http://127.0.0.1:$port/search?$qs")
             read -r secs status <<<"$t"
             [[ $status == 200 ]] || echo "warning: /search?$qs answered $status" >&2
-            (( round > 0 )) && echo "$secs" >>"$WORK/times"
+            if (( round > 0 )); then
+                echo "$secs" >>"$WORK/times"
+                echo "$secs" >>"$WORK/times.$i"
+            fi
         done
     done
     read -r n p50 p99 max < <(sort -n "$WORK/times" | awk '{a[NR]=$1} END {
@@ -93,6 +99,11 @@ measure() {
         echo "- index on disk: $size"
         echo "- \`GET /search\` over $n requests (${#queries[@]} queries × $ROUNDS rounds): p50 $p50 ms, p99 $p99 ms, max $max ms"
         echo "- load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+        echo "- each query, median and slowest of its $ROUNDS asks:"
+        for i in "${!queries[@]}"; do
+            sort -n "$WORK/times.$i" | awk -v q="${queries[$i]}" '{a[NR]=$1} END {
+                printf "  - `%s`: %.1f ms, %.1f ms\n", q, a[int((NR+1)/2)]*1000, a[NR]*1000 }'
+        done
     } >>"$RESULT"
     kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=""
 }

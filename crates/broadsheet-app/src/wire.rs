@@ -366,18 +366,13 @@ async fn fetch_rendition(
     max: usize,
 ) -> std::result::Result<(Vec<u8>, String), String> {
     let href = href.trim();
+    let too_large = |what: &str| format!("{what} is larger than {} MB", max / 1_048_576);
     if href.starts_with("https://") || href.starts_with("http://") {
         let egress = crate::egress::Egress::new(app.config().wire.allow_loopback)?;
-        let (bytes, mime) =
-            egress
-                .get_file(href, MAX_PICTURE_BYTES)
-                .await
-                .map_err(|e| match e {
-                    crate::egress::EgressError::TooLarge => {
-                        format!("{href} is larger than {} MB", MAX_PICTURE_BYTES / 1_048_576)
-                    }
-                    e => e.to_string(),
-                })?;
+        let (bytes, mime) = egress.get_file(href, max).await.map_err(|e| match e {
+            crate::egress::EgressError::TooLarge => too_large(href),
+            e => e.to_string(),
+        })?;
         let name = match mime.split(';').next().unwrap_or("").trim() {
             "image/png" => "picture.png",
             "image/webp" => "picture.webp",
@@ -406,7 +401,7 @@ async fn fetch_rendition(
         .await
         .map_err(|_| format!("{name} is not in the folder with the item"))?;
     if meta.len() > max as u64 {
-        return Err(format!("{name} is larger than {max} bytes"));
+        return Err(too_large(name));
     }
     let bytes = tokio::fs::read(&path)
         .await

@@ -735,12 +735,20 @@ impl SearchIndex {
         out
     }
 
+    /// The sets of text fields `reach` searches: readers published
+    /// stories' words, the newsroom every story's.
+    fn texts_for(&self, reach: Reach) -> Vec<Text> {
+        match reach {
+            Reach::Readers(_) => vec![self.fields.live],
+            Reach::Desk { .. } => vec![self.fields.live, self.fields.draft],
+        }
+    }
+
     /// The fields searched for `reach`, with their boosts (a headline
-    /// match counts most): readers search published stories' words (the
-    /// paid part only when entitled), the newsroom every story's.
+    /// match counts most); the paid part only when entitled.
     fn fields_for(&self, reach: Reach) -> Vec<(Field, f32)> {
         let mut v = Vec::new();
-        let mut add = |t: &Text, paid: bool| {
+        for t in self.texts_for(reach) {
             v.extend([
                 (t.headline, 4.0),
                 (t.standfirst, 2.0),
@@ -748,13 +756,9 @@ impl SearchIndex {
                 (t.byline, 1.5),
                 (t.free, 1.0),
             ]);
-            if paid {
+            if reach.entitled() == Entitled::All {
                 v.push((t.paid, 1.0));
             }
-        };
-        add(&self.fields.live, reach.entitled() == Entitled::All);
-        if let Reach::Desk { .. } = reach {
-            add(&self.fields.draft, true);
         }
         v
     }
@@ -913,27 +917,24 @@ impl SearchIndex {
         // never overlap), then this page.
         let top = TopDocs::with_limit(offset + PER_PAGE);
         let (mut ranked, total): (Vec<(f64, tantivy::DocAddress)>, usize) = match ask.sort {
-            // A union of terms: the top results without scoring every match
-            // (block-max WAND), then a count that scores nothing. Together
-            // they cost a fraction of the one pass below.
-            Sort::Relevance if terms_only => {
-                let docs = searcher
-                    .search(&*query, &top.order_by_score())
-                    .map_err(|e| internal("searching", e))?;
-                let total = searcher
-                    .search(&*query, &Count)
-                    .map_err(|e| internal("counting", e))?;
-                let docs = docs
-                    .into_iter()
-                    .map(|(score, a)| (f64::from(score), a))
-                    .collect();
-                (docs, total)
-            }
-            // Otherwise one pass over the matches: the page and the count.
             Sort::Relevance => {
-                let (docs, total) = searcher
-                    .search(&*query, &(top.order_by_score(), Count))
-                    .map_err(|e| internal("searching", e))?;
+                // A union of terms: the top results without scoring every
+                // match (block-max WAND), then a count that scores nothing;
+                // together a fraction of the one pass over the matches
+                // (page and count) that any other query takes.
+                let (docs, total) = if terms_only {
+                    let docs = searcher
+                        .search(&*query, &top.order_by_score())
+                        .map_err(|e| internal("searching", e))?;
+                    let total = searcher
+                        .search(&*query, &Count)
+                        .map_err(|e| internal("counting", e))?;
+                    (docs, total)
+                } else {
+                    searcher
+                        .search(&*query, &(top.order_by_score(), Count))
+                        .map_err(|e| internal("searching", e))?
+                };
                 let docs = docs
                     .into_iter()
                     .map(|(score, a)| (f64::from(score), a))
@@ -966,11 +967,7 @@ impl SearchIndex {
             .collect();
         // Snippets only from fields this reader was searched over.
         let mut text_fields = Vec::new();
-        let mut texts = vec![self.fields.live];
-        if let Reach::Desk { .. } = reach {
-            texts.push(self.fields.draft);
-        }
-        for t in texts {
+        for t in self.texts_for(reach) {
             text_fields.push(t.free);
             if entitled == Entitled::All {
                 text_fields.push(t.paid);

@@ -474,7 +474,8 @@ async function checkPage(target, ctx) {
 }
 
 // Loads `url` at `width` px and `dpr`, scrolls to the end (so lazy pictures
-// load), then checks every <img>: it has `sizes` (the view beacon aside), and
+// load), then checks every <img>: it has `sizes`, its own or its <picture>'s
+// source's (the view beacon aside), and
 // the file it shows (`currentSrc`, its width taken from the `srcset`
 // descriptor) is at most 2× the device pixels of its displayed width.
 async function checkPictures(ctx, type, url, width, dpr, requests) {
@@ -501,7 +502,9 @@ async function checkPictures(ctx, type, url, width, dpr, requests) {
         return {
           html: img.outerHTML.slice(0, 160),
           beacon: img.classList.contains('beacon'),
-          sizes: img.getAttribute('sizes'),
+          // In a <picture>, the WebP <source> states `sizes` (the <img>
+          // holds one JPEG for browsers that read neither).
+          sizes: src ? src.getAttribute('sizes') : img.getAttribute('sizes'),
           current: img.currentSrc,
           fileWidth: widths[img.currentSrc] ?? null,
           shown: img.getBoundingClientRect().width,

@@ -50,8 +50,6 @@ pub struct NavItem {
 pub struct PicView {
     /// The JPEG fallback (`src`; also og:image and JSON-LD).
     pub src: String,
-    /// Every JPEG rendition (`srcset` of a full-width slot).
-    pub srcset: String,
     pub alt: String,
     pub caption: String,
     pub credit: String,
@@ -153,7 +151,6 @@ fn picture_at(p: &PictureRef, url: fn(&str, u32, &str) -> String) -> PicView {
     let widths = broadsheet_app::media::rendition_widths(u32::try_from(p.width).unwrap_or(1));
     let mut v = PicView {
         src: String::new(),
-        srcset: String::new(),
         alt: p.alt.clone(),
         caption: p.caption.clone(),
         credit: p.credit.clone(),
@@ -164,7 +161,6 @@ fn picture_at(p: &PictureRef, url: fn(&str, u32, &str) -> String) -> PicView {
         url,
     };
     v.src = v.src_to(&960);
-    v.srcset = v.srcset_to(&u32::MAX, "jpeg");
     v
 }
 

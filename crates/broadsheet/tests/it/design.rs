@@ -123,6 +123,11 @@ async fn css_and_icons_are_fingerprinted_compressed_and_immutable() -> TestResul
     Ok(())
 }
 
+/// The JPEG of the same rendition as a WebP address.
+fn jpeg_of(webp: &str) -> String {
+    format!("{}.jpg", webp.strip_suffix(".webp").unwrap_or(webp))
+}
+
 /// Every candidate of a `srcset`: (URL, width descriptor).
 fn candidates(srcset: &str) -> Vec<(String, u32)> {
     srcset
@@ -146,22 +151,31 @@ async fn every_picture_names_real_renditions_at_their_real_widths() -> TestResul
     for path in ["/", section.as_str(), story_path.as_str()] {
         let page = p.get(path).await?;
         assert_eq!(page.status, StatusCode::OK, "{path}");
-        let imgs: Vec<&str> = tags(&page.body, "img")
-            .into_iter()
-            .filter(|t| !t.contains("class=\"beacon\""))
-            .collect();
-        assert!(!imgs.is_empty(), "{path} shows pictures");
-        for img in &imgs {
-            let sizes = attr(img, "sizes").ok_or_else(|| format!("{path}: no sizes: {img}"))?;
+        let pics = pictures(&page.body);
+        assert!(!pics.is_empty(), "{path} shows pictures");
+        for pic in pics {
+            // The widths and `sizes` are the WebP source's; the <img> holds
+            // one JPEG, the same rendition as the widest the slot lists.
+            let source = *tags(pic, "source").first().ok_or("no <source>")?;
+            let img = *tags(pic, "img").first().ok_or("no <img>")?;
+            let sizes =
+                attr(source, "sizes").ok_or_else(|| format!("{path}: no sizes: {source}"))?;
             assert!(!sizes.is_empty());
-            let list = candidates(attr(img, "srcset").unwrap_or(""));
-            assert!(!list.is_empty(), "{path}: srcset in {img}");
+            let list = candidates(attr(source, "srcset").unwrap_or(""));
+            assert!(!list.is_empty(), "{path}: srcset in {source}");
             let widths: Vec<u32> = list.iter().map(|(_, w)| *w).collect();
             assert!(
                 widths.windows(2).all(|w| w[0] < w[1] && w[1] <= w[0] * 2),
                 "{path}: widths grow by at most 2× ({widths:?})"
             );
+            assert_eq!(attr(img, "srcset"), None, "one JPEG: {img}");
+            assert_eq!(attr(img, "sizes"), None, "{img}");
+            let widest = &list.last().ok_or("empty srcset")?.0;
+            assert_eq!(attr(img, "src"), Some(jpeg_of(widest).as_str()), "{pic}");
+            // Each width is a real JPEG too (a browser without WebP support
+            // that reads `srcset` is sent to them by the same names).
             for (url, w) in list {
+                let url = jpeg_of(&url);
                 if !checked.insert(url.clone()) {
                     continue;
                 }
@@ -171,20 +185,17 @@ async fn every_picture_names_real_renditions_at_their_real_widths() -> TestResul
                 let real = image::load_from_memory(&bytes)?.width();
                 assert_eq!(real, w, "{url} is {real} px wide, srcset says {w}");
             }
-        }
-        // Thumbnails (rails, compact cards) list nothing wider than 320 px.
-        for img in imgs.iter().filter(|t| {
-            let s = attr(t, "sizes").unwrap_or("");
-            s == "6rem" || s.ends_with(", 7rem") && s.contains("10rem")
-        }) {
-            assert!(
-                candidates(attr(img, "srcset").unwrap_or(""))
-                    .iter()
-                    .all(|(_, w)| *w <= 320),
-                "{path}: {img}"
-            );
-            assert_eq!(attr(img, "loading"), Some("lazy"), "{img}");
-            assert_eq!(attr(img, "alt"), Some(""), "decorative thumbnail: {img}");
+            // Thumbnails (rails, compact cards) list nothing wider than 320 px.
+            if sizes == "6rem" || sizes.ends_with(", 7rem") && sizes.contains("10rem") {
+                assert!(
+                    candidates(attr(source, "srcset").unwrap_or(""))
+                        .iter()
+                        .all(|(_, w)| *w <= 320),
+                    "{path}: {pic}"
+                );
+                assert_eq!(attr(img, "loading"), Some("lazy"), "{img}");
+                assert_eq!(attr(img, "alt"), Some(""), "decorative thumbnail: {img}");
+            }
         }
     }
     // The lead is fetched first and never lazily; it offers the widest rendition.
@@ -216,13 +227,15 @@ async fn renditions_missing_from_older_pictures_are_made_by_the_job() -> TestRes
     let p = Paper::demo(4).await?;
     let story = p.story_where(|s| s.lead_picture.is_some()).await?;
     let page = p.get(&p.path_of(&story)).await?;
-    let lead = tags(&page.body, "img")
+    let lead = pictures(&page.body)
         .into_iter()
         .find(|t| t.contains("fetchpriority"))
+        .and_then(|t| tags(t, "source").first().copied())
         .and_then(|t| attr(t, "srcset"))
         .ok_or("no lead picture")?
         .to_string();
-    let (url, _) = candidates(&lead).first().ok_or("empty srcset")?.clone();
+    let (webp, _) = candidates(&lead).first().ok_or("empty srcset")?.clone();
+    let url = jpeg_of(&webp);
     // As a picture stored before the new widths were.
     delete_renditions(
         &p,
@@ -296,7 +309,7 @@ fn pictures(html: &str) -> Vec<&str> {
 }
 
 #[tokio::test]
-async fn every_picture_offers_lossy_webp_of_the_same_widths() -> TestResult {
+async fn every_picture_offers_lossy_webp_and_one_jpeg() -> TestResult {
     let p = Paper::demo(30).await?;
     let story = p.story_where(|s| s.lead_picture.is_some()).await?;
     let story_path = p.path_of(&story);
@@ -321,21 +334,16 @@ async fn every_picture_offers_lossy_webp_of_the_same_widths() -> TestResult {
                 .ok_or_else(|| format!("{path}: no <img> in {pic}"))?;
             assert!(pic.starts_with("<source "), "{path}: source first: {pic}");
             assert_eq!(attr(source, "type"), Some("image/webp"), "{source}");
-            assert_eq!(attr(source, "sizes"), attr(img, "sizes"), "{pic}");
-            let webp = candidates(attr(source, "srcset").unwrap_or(""));
-            let jpeg = candidates(attr(img, "srcset").unwrap_or(""));
-            assert!(!webp.is_empty(), "{path}: srcset in {source}");
-            assert_eq!(
-                webp.iter().map(|(_, w)| *w).collect::<Vec<_>>(),
-                jpeg.iter().map(|(_, w)| *w).collect::<Vec<_>>(),
-                "{path}: same candidate widths: {pic}"
+            assert!(
+                attr(source, "sizes").is_some_and(|s| !s.is_empty()),
+                "{pic}"
             );
-            for ((url, w), (jurl, _)) in webp.into_iter().zip(jpeg) {
-                assert_eq!(
-                    url.strip_suffix(".webp"),
-                    jurl.strip_suffix(".jpg"),
-                    "the same rendition in both formats"
-                );
+            let webp = candidates(attr(source, "srcset").unwrap_or(""));
+            assert!(!webp.is_empty(), "{path}: srcset in {source}");
+            // The <img> fallback: the JPEG of the widest WebP listed.
+            let widest = &webp.last().ok_or("empty srcset")?.0;
+            assert_eq!(attr(img, "src"), Some(jpeg_of(widest).as_str()), "{pic}");
+            for (url, w) in webp {
                 if !checked.insert(url.clone()) {
                     continue;
                 }
@@ -360,14 +368,14 @@ async fn webp_renditions_of_a_photograph_are_smaller_than_the_jpegs() -> TestRes
         .iter()
         .find(|t| t.contains("fetchpriority"))
         .ok_or("no lead picture")?;
-    let img = *tags(pic, "img").first().ok_or("no <img>")?;
-    let jpeg = candidates(attr(img, "srcset").unwrap_or(""));
-    assert!(jpeg.len() >= 3, "several widths: {img}");
+    let source = *tags(pic, "source").first().ok_or("no <source>")?;
+    let webp = candidates(attr(source, "srcset").unwrap_or(""));
+    assert!(webp.len() >= 3, "several widths: {source}");
     let (mut jpeg_total, mut webp_total) = (0, 0);
-    for (url, w) in jpeg {
+    for (webp_url, w) in webp {
+        let url = jpeg_of(&webp_url);
         let (s, _, j) = raw(&p, &url, &[]).await?;
         assert_eq!(s, StatusCode::OK, "{url}");
-        let webp_url = format!("{}.webp", url.strip_suffix(".jpg").ok_or("not a .jpg")?);
         let (s, _, wb) = raw(&p, &webp_url, &[]).await?;
         assert_eq!(s, StatusCode::OK, "{webp_url}");
         // Figures for BENCHMARKS.md (`-- --nocapture`).

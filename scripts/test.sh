@@ -13,12 +13,14 @@
 #                    served by the dev binary from a small demo paper
 #   browser-sqlite   browser/check.mjs against the binary, SQLite backend
 #   browser-postgres browser/check.mjs against the binary, PostgreSQL backend
+#                    (alongside browser-sqlite when both run; see PAIR_BROWSERS)
 # With STAGE arguments only those stages run (e.g. `bash scripts/test.sh fmt clippy`).
 # Every stage runs even if an earlier one failed. The last line printed is
 # "N passed, M failed" (counting stages); the exit status is 1 if any failed.
 #
 # Environment: CI (set: CARGO_PROFILE_DEV_DEBUG=0, CARGO_INCREMENTAL=0),
 # BROADSHEET_SKIP_INSTALL=1 (check nothing, install nothing), CARGO_TARGET_DIR,
+# BROADSHEET_BROWSER_SERIAL=1 (the browser stages one after the other),
 # BROADSHEET_BIN=PATH (browser stages use this binary and skip the release
 # build; e.g. browser/fake-broadsheet.mjs to test the harness itself).
 
@@ -258,7 +260,13 @@ pg_down() {
     fi
 }
 
-cleanup() { pg_down; }
+cleanup() {
+    if [[ -n "${PAIR_PID:-}" ]] && kill -0 "$PAIR_PID" 2>/dev/null; then
+        pkill -P "$PAIR_PID" 2>/dev/null
+        kill "$PAIR_PID" 2>/dev/null
+    fi
+    pg_down
+}
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -376,6 +384,40 @@ stage_browser_postgres() {
     node browser/check.mjs --bin "$BIN" --database-url "$PG_URL_BASE/bs_browser" --out browser/out/postgres
 }
 
+# The two browser stages run side by side when both are chosen: each is a
+# browser and a server waiting on each other (one keeps two cores about 60 %
+# busy), so the pair takes little longer than one. The PostgreSQL one starts
+# with the SQLite one, its output kept and printed when its turn comes.
+# BROADSHEET_BROWSER_SERIAL=1 runs them one after the other.
+PAIR_PID=""
+PAIR_LOG=""
+if want browser-sqlite && want browser-postgres && [[ -z "${BROADSHEET_BROWSER_SERIAL:-}" ]]; then
+    PAIR_BROWSERS=1
+else
+    PAIR_BROWSERS=0
+fi
+
+start_browser_postgres_alongside() {
+    # The binary and the cluster are made (and later stopped) by this shell.
+    build_release && pg_up
+    PAIR_LOG=$(mktemp /tmp/broadsheet-browser-postgres.XXXXXX)
+    (
+        trap - EXIT
+        stage_browser_postgres
+    ) >"$PAIR_LOG" 2>&1 &
+    PAIR_PID=$!
+    note "browser-postgres runs alongside (pid $PAIR_PID); its output follows when it ends"
+}
+
+stage_browser_postgres_alongside() {
+    local rc=0
+    [[ -n "$PAIR_PID" ]] || return 1
+    wait "$PAIR_PID" || rc=$?
+    cat "$PAIR_LOG"
+    rm -f "$PAIR_LOG"
+    return $rc
+}
+
 PASSED=0
 FAILED=0
 REPORT=()
@@ -384,7 +426,17 @@ for stage in "${STAGES[@]}"; do
     n=$((n + 1))
     say "[$n/${#STAGES[@]}] $stage"
     t=$SECONDS
-    if "stage_${stage//-/_}"; then
+    fn="stage_${stage//-/_}"
+    if ((PAIR_BROWSERS)); then
+        case "$stage" in
+            browser-sqlite) start_browser_postgres_alongside ;;
+            browser-postgres)
+                fn=stage_browser_postgres_alongside
+                note "(started with browser-sqlite; the time below is the wait after it)"
+                ;;
+        esac
+    fi
+    if "$fn"; then
         PASSED=$((PASSED + 1))
         REPORT+=("$(printf 'PASS  %-17s %5ss' "$stage" "$((SECONDS - t))")")
         note "$stage passed in $(elapsed "$t")"

@@ -308,7 +308,7 @@ if [[ -n "${BROADSHEET_BIN:-}" ]]; then
 fi
 
 build_release() {
-    local locked=() t
+    local t
     case "$RELEASE_STATE" in
         ok) return 0 ;;
         failed)
@@ -316,13 +316,12 @@ build_release() {
             return 1
             ;;
     esac
-    [[ -f Cargo.lock ]] && locked=(--locked)
     # The dev binary as the Rust tests build it (`cargo test` compiles the
     # dependencies with the features the dev-dependencies add, and `cargo
     # build -p broadsheet` without them, which recompiled a dozen crates for
     # three minutes in CI): after the test stages this is a no-op.
-    local build=(cargo build --profile "$PROFILE" "${locked[@]}" -p broadsheet)
-    [[ $PROFILE == dev ]] && build=(cargo test --workspace --no-run "${locked[@]}")
+    local build=(cargo build --profile "$PROFILE" "${LOCKED[@]}" -p broadsheet)
+    [[ $PROFILE == dev ]] && build=(cargo test --workspace --no-run "${LOCKED[@]}")
     say "build the binary: ${build[*]}"
     t=$SECONDS
     if "${build[@]}"; then
